@@ -1,0 +1,187 @@
+"""The ``secondop-tui`` command. Subcommands that need no screen never import Textual."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from secondop_tui import __version__
+
+ENV_DATA_DIR = "SECONDOP_TUI_DATA_DIR"
+APP_NAME = "secondop-tui"
+
+
+def default_data_dir() -> Path:
+    """The data folder: --data-dir, then $SECONDOP_TUI_DATA_DIR, then platformdirs'."""
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+        help=f"folder that holds the workbook (default: ${ENV_DATA_DIR}, "
+             "else your user data folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME, parents=[common],
+        description="A private, keyboard-driven workbook for getting a second opinion "
+                    "after a cancer diagnosis. Information and organisation only: "
+                    "not medical advice.",
+        epilog="With no command, the full-screen app starts.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="open the workbook without writing anything")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("check", parents=[common],
+                        help="report the workbook's health, records and backups")
+    restore = commands.add_parser(
+        "restore", parents=[common],
+        help="replace the workbook with a backup (the current file is kept aside)")
+    restore.add_argument("backup", metavar="BACKUP",
+                         help="a backup file, a name listed by 'check', or 'newest'")
+    export = commands.add_parser("export", parents=[common],
+                                 help="print the workbook (or one part) as plain text")
+    export.add_argument("--only", metavar="PART",
+                        help="one part only: checklist, doctors or notes")
+    export.add_argument("--format", choices=("text", "markdown"), default="text")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE (mode 0600) instead of standard output")
+    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    data_dir = getattr(args, "data_dir", None) or default_data_dir()
+    # Over the file size limit, write() must fail with EFBIG rather than kill us.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    os.umask(0o077)
+    if args.command == "check":
+        return cmd_check(data_dir)
+    if args.command == "restore":
+        return cmd_restore(data_dir, args.backup)
+    if args.command == "export":
+        return cmd_export(data_dir, args.only, args.format, args.output, args.force)
+    return cmd_run(data_dir, read_only=getattr(args, "read_only", False))
+
+
+def cmd_check(data_dir: Path) -> int:
+    from secondop_tui.core.check import run_check
+
+    report, code = run_check(data_dir)
+    sys.stdout.write(report)
+    return code
+
+
+def _find_backup(data_dir: Path, name: str) -> Path | None:
+    from secondop_tui.core import backups
+
+    if name == "newest":
+        best = backups.newest_valid(data_dir)
+        return best.path if best else None
+    candidate = Path(name).expanduser()
+    if candidate.exists():
+        return candidate
+    in_folder = backups.backup_dir(data_dir) / name
+    return in_folder if in_folder.exists() else None
+
+
+def cmd_restore(data_dir: Path, name: str) -> int:
+    from secondop_tui.core.codec import ParseProblem
+    from secondop_tui.core.errors import WorkbookLocked
+    from secondop_tui.core.store import restore_backup
+
+    backup = _find_backup(data_dir, name)
+    if backup is None:
+        print(f"{APP_NAME}: no backup called {name!r}. 'secondop-tui check' lists them.",
+              file=sys.stderr)
+        return 2
+    try:
+        restored, aside = restore_backup(data_dir, backup)
+    except ParseProblem as problem:
+        print(f"{APP_NAME}: {backup} is not a valid workbook: {problem}. Nothing was changed.",
+              file=sys.stderr)
+        return 1
+    except WorkbookLocked as error:
+        print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
+        return 1
+    print(f"Restored {restored} from {backup}.")
+    if aside:
+        print(f"The replaced workbook was kept as {aside}.")
+    return 0
+
+
+def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
+               force: bool) -> int:
+    from secondop_tui.core.errors import StoreError
+    from secondop_tui.core.export import SECTIONS, export, write_export
+    from secondop_tui.core.store import WorkbookStore
+
+    try:
+        # Read-only: exporting never writes to the workbook and works while the app runs.
+        store = WorkbookStore.open(data_dir, read_only=True)
+    except StoreError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+    try:
+        text = export(store, only, fmt)
+    except KeyError:
+        print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
+              f"{', '.join(SECTIONS)}.", file=sys.stderr)
+        return 2
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_export(text, output, force=force)
+    except FileExistsError:
+        print(f"{APP_NAME}: {output} already exists. Nothing was written; use --force to "
+              "overwrite it or choose another name.", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{APP_NAME}: could not write {output}: {error.strerror or error}.",
+              file=sys.stderr)
+        return 1
+    print(f"Wrote {output}.", file=sys.stderr)
+    return 0
+
+
+def cmd_run(data_dir: Path, *, read_only: bool = False) -> int:
+    from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
+    from secondop_tui.core.store import WorkbookStore
+
+    store = None
+    problem: StoreError | None = None
+    try:
+        store = WorkbookStore.open(data_dir, read_only=read_only)
+    except (WorkbookLocked, WorkbookDamaged) as error:
+        problem = error
+    except StoreError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+
+    from secondop_tui.ui.app import SecondOpinionApp
+
+    app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir)
+    try:
+        app.run()
+    finally:
+        if app.store is not None:
+            result = app.store.close()
+            if not result.ok:
+                print(f"{APP_NAME}: the last changes could not be saved: {result.message}",
+                      file=sys.stderr)
+    return app.return_code or 0

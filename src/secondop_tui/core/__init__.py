@@ -1,0 +1,1 @@
+"""The core layer: models, store, export and content. It never imports Textual."""

@@ -1,0 +1,98 @@
+"""Backups of the workbook: one at each start before the first write, the last five kept."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from secondop_tui.core import codec
+from secondop_tui.core.files import copy_private, ensure_private_dir
+
+KEEP = 5
+BACKUP_DIR = "backups"
+PREFIX = "workbook-"
+
+
+@dataclass
+class BackupInfo:
+    """A backup file and what it holds."""
+
+    path: Path
+    modified: datetime
+    size: int
+    valid: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    problem: str = ""
+
+    def describe(self) -> str:
+        when = self.modified.strftime("%Y-%m-%d %H:%M:%S")
+        if not self.valid:
+            return f"{self.path.name}  {when}  damaged: {self.problem}"
+        records = sum(self.counts.values())
+        detail = ", ".join(f"{n} {t}" for t, n in sorted(self.counts.items()) if n) or "empty"
+        return f"{self.path.name}  {when}  {records} records ({detail})"
+
+
+def backup_dir(data_dir: Path) -> Path:
+    return data_dir / BACKUP_DIR
+
+
+def inspect(path: Path) -> BackupInfo:
+    """Read a workbook-shaped file and tell whether it is a valid workbook."""
+    stat = path.stat()
+    info = BackupInfo(path, datetime.fromtimestamp(stat.st_mtime), stat.st_size, valid=False)
+    try:
+        raw = codec.decode(path.read_bytes())
+    except codec.ParseProblem as problem:
+        info.problem = str(problem)
+    except OSError as error:
+        info.problem = error.strerror or str(error)
+    else:
+        info.valid = True
+        info.counts = codec.count_records(raw)
+    return info
+
+
+def _newest_first(data_dir: Path) -> list[Path]:
+    folder = backup_dir(data_dir)
+    if not folder.is_dir():
+        return []
+    paths = [(p.stat().st_mtime_ns, p.name, p) for p in folder.glob(f"{PREFIX}*.json")]
+    return [p for _, _, p in sorted(paths, reverse=True)]
+
+
+def list_backups(data_dir: Path) -> list[BackupInfo]:
+    """Startup backups, newest first."""
+    return [inspect(p) for p in _newest_first(data_dir)]
+
+
+def newest_valid(data_dir: Path, *extra: Path) -> BackupInfo | None:
+    """The newest backup (or extra candidate file) that holds a valid workbook."""
+    candidates = [inspect(p) for p in extra if p.exists()] + list_backups(data_dir)
+    valid = [c for c in candidates if c.valid]
+    return max(valid, key=lambda c: c.modified) if valid else None
+
+
+def take_backup(workbook: Path, data_dir: Path, *, label: str = "") -> Path:
+    """Copy the workbook into the backups folder and keep only the newest ``KEEP``."""
+    folder = ensure_private_dir(backup_dir(data_dir))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    suffix = f"-{label}" if label else ""
+    target = folder / f"{PREFIX}{stamp}{suffix}.json"
+    n = 2
+    while target.exists():
+        target = folder / f"{PREFIX}{stamp}{suffix}-{n}.json"
+        n += 1
+    copy_private(workbook, target)
+    prune(data_dir)
+    return target
+
+
+def prune(data_dir: Path, keep: int = KEEP) -> None:
+    for old in _newest_first(data_dir)[keep:]:
+        try:
+            os.unlink(old)
+        except OSError:
+            pass

@@ -1,0 +1,77 @@
+"""``secondop-tui check``: a health report of the workbook that needs no screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from secondop_tui.core import backups, codec, schema
+from secondop_tui.core.files import PRIVATE_DIR, PRIVATE_FILE, TEMP_SUFFIX
+from secondop_tui.core.lock import WorkbookLock, read_holder
+from secondop_tui.core.store import WorkbookPaths
+
+
+def run_check(data_dir: Path) -> tuple[str, int]:
+    """Inspect the workbook without changing anything. Returns (report, exit code).
+
+    The exit code is 1 when the workbook file is damaged, 0 otherwise; other
+    problems (loose permissions, leftover temp files) are reported but do not fail it.
+    """
+    paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
+    lines = [f"Workbook:  {paths.workbook}"]
+    problems: list[str] = []
+    damaged = False
+
+    if not paths.data_dir.exists():
+        lines.append("Status:    no workbook yet (the folder is created on first start)")
+        return "\n".join(lines) + "\n", 0
+
+    mode = paths.data_dir.stat().st_mode & 0o777
+    if mode != PRIVATE_DIR:
+        problems.append(f"the data folder has mode {mode:o}, not {PRIVATE_DIR:o} "
+                        "(the app tightens it on its next start)")
+
+    if not paths.workbook.exists():
+        lines.append("Status:    no workbook yet (it is created on first start)")
+    else:
+        if paths.workbook.is_symlink():
+            problems.append("the workbook is a symbolic link; the app opens it read-only")
+        try:
+            raw = codec.decode(paths.workbook.read_bytes())
+        except codec.ParseProblem as problem:
+            damaged = True
+            lines.append(f"Status:    DAMAGED: {problem}")
+        except OSError as error:
+            damaged = True
+            lines.append(f"Status:    UNREADABLE: {error.strerror or error}")
+        else:
+            version = codec.schema_of(raw)
+            newer = " (newer than this app: read-only)" if version > schema.SCHEMA_VERSION else ""
+            lines.append("Status:    healthy")
+            lines.append(f"Schema:    {version}{newer}")
+            counts = codec.count_records(raw)
+            lines.append("Records:   " + (", ".join(f"{name} {n}" for name, n in
+                                                    sorted(counts.items())) or "none"))
+        fmode = paths.workbook.stat().st_mode & 0o777
+        if fmode != PRIVATE_FILE:
+            problems.append(f"the workbook has mode {fmode:o}, not {PRIVATE_FILE:o}")
+
+    if paths.lock.exists() and not WorkbookLock(paths.lock).is_free():
+        holder = read_holder(paths.lock)
+        lines.append("Open in:   " + (holder.describe() if holder else "another process"))
+
+    found = backups.list_backups(paths.data_dir)
+    lines.append(f"Backups:   {len(found)} in {backups.backup_dir(paths.data_dir)}")
+    lines.extend(f"  {b.describe()}" for b in found)
+    if paths.previous.exists():
+        lines.append(f"Previous save: {backups.inspect(paths.previous).describe()}")
+    aside = sorted(p.name for p in paths.data_dir.glob("workbook.*-*.json"))
+    if aside:
+        lines.append("Kept aside: " + ", ".join(aside))
+
+    leftovers = list(paths.data_dir.glob(f".*{TEMP_SUFFIX}"))
+    if leftovers:
+        problems.append(f"{len(leftovers)} temp file(s) from an interrupted save "
+                        "(removed on the next start)")
+    lines.append("Problems:  " + ("none" if not problems else ""))
+    lines.extend(f"  - {p}" for p in problems)
+    return "\n".join(lines) + "\n", 1 if damaged else 0

@@ -1,0 +1,68 @@
+"""Errors the store raises; each carries what the user needs to be told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from secondop_tui.core.backups import BackupInfo
+
+
+class StoreError(Exception):
+    """Base class for workbook store errors."""
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds the workbook lock, as recorded in the lock file."""
+
+    pid: int | None
+    host: str
+    since: str
+
+    def describe(self) -> str:
+        pid = f"process {self.pid}" if self.pid else "an unknown process"
+        return f"{pid} on {self.host or 'an unknown host'}, since {self.since or 'an unknown time'}"
+
+
+class WorkbookLocked(StoreError):
+    """Another copy of the app holds the workbook."""
+
+    def __init__(self, path: Path, holder: LockHolder | None) -> None:
+        self.path = path
+        self.holder = holder
+        who = holder.describe() if holder else "another copy of secondop-tui"
+        super().__init__(f"The workbook is already open in {who}.")
+
+
+class WorkbookDamaged(StoreError):
+    """The workbook file cannot be read as a workbook. It is never overwritten."""
+
+    def __init__(
+        self,
+        path: Path,
+        reason: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        aside: Path | None = None,
+        backup: "BackupInfo | None" = None,
+    ) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        self.column = column
+        self.aside = aside
+        self.backup = backup
+        where = f" (line {line}, column {column})" if line is not None else ""
+        super().__init__(f"The workbook file is damaged: {reason}{where}.")
+
+
+class WorkbookUnreadable(StoreError):
+    """The data folder or workbook cannot be read or created (permissions, not a folder...)."""
+
+
+class SaveFailed(StoreError):
+    """A save did not reach the disk; the previous file is intact."""

@@ -1,0 +1,47 @@
+"""The workbook's schema version and the migrations between versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from secondop_tui import __version__
+from secondop_tui.core.codec import META_ID, META_TABLE, schema_of
+
+SCHEMA_VERSION = 1
+
+Raw = dict[str, Any]
+
+# MIGRATIONS[n] turns raw data of version n into version n + 1. They run on the raw
+# tables before TinyDB sees them, after a backup of the file has been taken.
+MIGRATIONS: dict[int, Callable[[Raw], Raw]] = {}
+
+
+def now_iso() -> str:
+    """The current local time, to the second, with its offset."""
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def new_workbook() -> Raw:
+    """Raw data of an empty workbook at the current schema version."""
+    return {
+        META_TABLE: {
+            META_ID: {"schema": SCHEMA_VERSION, "created": now_iso(), "app_version": __version__}
+        }
+    }
+
+
+def migrate(raw: Raw, target: int | None = None) -> Raw:
+    """Run the migrations from the data's version up to ``target`` (the current one)."""
+    target = SCHEMA_VERSION if target is None else target
+    version = schema_of(raw)
+    while version < target:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise RuntimeError(f"no migration from schema {version} to {version + 1}")
+        raw = step(raw)
+        version += 1
+        raw[META_TABLE][META_ID]["schema"] = version
+    raw[META_TABLE][META_ID]["app_version"] = __version__
+    return raw

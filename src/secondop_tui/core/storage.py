@@ -1,0 +1,175 @@
+"""A TinyDB storage that keeps the data in memory and writes the file atomically.
+
+TinyDB calls ``read`` on every query and ``write`` after every change. Here ``read``
+returns the parsed data held in memory (the file is parsed once, at open), and ``write``
+serialises the new data at once, on the caller's thread, so a later change can never
+race the encoder. Putting the bytes on disk is ``flush``: it may run on any thread, any
+number of times, in any order, and always writes the newest bytes, never older ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import Storage
+
+from secondop_tui.core import codec
+from secondop_tui.core.files import atomic_write
+
+
+@dataclass(frozen=True)
+class DiskSignature:
+    """What the file on disk looked like when the app last read or wrote it."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> "DiskSignature | None":
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return cls(st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The outcome of a flush. ``conflict`` means the file changed behind the app's back."""
+
+    ok: bool
+    message: str = ""
+    conflict: bool = False
+    wrote: bool = False
+
+
+class WorkbookStorage(Storage):
+    """In-memory workbook data with atomic, conflict-aware saves."""
+
+    def __init__(
+        self,
+        path: Path,
+        data: dict[str, Any],
+        *,
+        on_disk: bytes | None,
+        read_only: bool = False,
+        before_first_write: Callable[[], None] | None = None,
+        previous_path: Path | None = None,
+    ) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.previous_path = previous_path
+        self._data = data
+        self._before_first_write = before_first_write
+        self._state = threading.Lock()  # guards _pending and _generation
+        self._io = threading.Lock()  # one writer at a time
+        self._generation = 0
+        self._pending: tuple[int, bytes] | None = None
+        self._signature = DiskSignature.of(path) if on_disk is not None else None
+        self._digest = hashlib.sha256(on_disk).digest() if on_disk is not None else None
+        self.conflict = False
+        self.last_error = ""
+
+    # TinyDB's interface -------------------------------------------------------------
+    def read(self) -> dict[str, Any]:
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self._data = data
+        encoded = codec.encode(data)
+        with self._state:
+            self._generation += 1
+            self._pending = (self._generation, encoded)
+
+    def close(self) -> None:
+        pass
+
+    # The app's interface ------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        return self._pending is not None
+
+    def replace_data(self, data: dict[str, Any], on_disk: bytes | None) -> None:
+        """Adopt data read from disk (after a reload), dropping anything pending."""
+        with self._io, self._state:
+            self._data = data
+            self._pending = None
+            self._signature = DiskSignature.of(self.path)
+            self._digest = hashlib.sha256(on_disk).digest() if on_disk is not None else None
+            self.conflict = False
+            self.last_error = ""
+
+    def mark_dirty(self) -> None:
+        """Queue the current data for the next flush."""
+        self.write(self._data)
+
+    def changed_on_disk(self) -> bool:
+        """True when the file is no longer what the app last read or wrote."""
+        signature = DiskSignature.of(self.path)
+        if signature is None or signature == self._signature:
+            return False
+        try:
+            digest = hashlib.sha256(self.path.read_bytes()).digest()
+        except OSError:
+            return True
+        if digest == self._digest:  # touched, but the same content
+            self._signature = signature
+            return False
+        return True
+
+    def flush(self, *, force: bool = False) -> SaveResult:
+        """Write the newest pending data. ``force`` overwrites an external change."""
+        if self.read_only:
+            return SaveResult(ok=True, message="read-only")
+        with self._io:
+            with self._state:
+                pending = self._pending
+            if pending is None:
+                return SaveResult(ok=True)
+            generation, encoded = pending
+            if not force and (self.conflict or self.changed_on_disk()):
+                self.conflict = True
+                return SaveResult(False, "The workbook file was changed outside the app.",
+                                  conflict=True)
+            try:
+                if self._before_first_write is not None:
+                    self._before_first_write()
+                    self._before_first_write = None
+                atomic_write(self.path, encoded, keep_previous=self.previous_path)
+            except OSError as error:
+                self.last_error = describe_os_error(error)
+                return SaveResult(False, self.last_error)
+            self._signature = DiskSignature.of(self.path)
+            self._digest = hashlib.sha256(encoded).digest()
+            self.conflict = False
+            self.last_error = ""
+            with self._state:
+                if self._pending is not None and self._pending[0] == generation:
+                    self._pending = None
+            return SaveResult(ok=True, wrote=True)
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short, plain reason for a failed write."""
+    reason = error.strerror or str(error)
+    if error.errno is not None:
+        import errno
+
+        friendly = {
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is used up",
+            errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied",
+            errno.EROFS: "the disk is read-only",
+            errno.EFBIG: "the file is larger than this system allows",
+            errno.EIO: "the disk reported an input/output error",
+        }
+        reason = friendly.get(error.errno, reason)
+    return f"{reason} ({os.strerror(error.errno) if error.errno else type(error).__name__})"

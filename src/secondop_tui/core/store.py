@@ -1,0 +1,322 @@
+"""The workbook store: opening, locking, backups, migrations, saving and reloading.
+
+Everything the app keeps lives in one JSON file (``workbook.json``) in the data folder,
+read through TinyDB. See :mod:`secondop_tui.core.storage` for how saving works.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Table
+
+from secondop_tui.core import backups, codec, schema
+from secondop_tui.core.errors import SaveFailed, WorkbookDamaged, WorkbookUnreadable
+from secondop_tui.core.files import (
+    PRIVATE_FILE,
+    atomic_write,
+    copy_private,
+    ensure_private_dir,
+    remove_stale_temp_files,
+)
+from secondop_tui.core.lock import WorkbookLock
+from secondop_tui.core.storage import SaveResult, WorkbookStorage
+
+WORKBOOK_NAME = "workbook.json"
+PREVIOUS_NAME = "workbook.prev.json"
+LOCK_NAME = "workbook.lock"
+SETTINGS_TABLE = "settings"
+
+
+@dataclass(frozen=True)
+class WorkbookPaths:
+    """Where each file of a workbook lives inside its data folder."""
+
+    data_dir: Path
+
+    @property
+    def workbook(self) -> Path:
+        return self.data_dir / WORKBOOK_NAME
+
+    @property
+    def previous(self) -> Path:
+        return self.data_dir / PREVIOUS_NAME
+
+    @property
+    def lock(self) -> Path:
+        return self.data_dir / LOCK_NAME
+
+    def aside(self, label: str) -> Path:
+        """A fresh name beside the workbook for a copy kept aside."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.data_dir / f"workbook.{label}-{stamp}.json"
+        n = 2
+        while target.exists():
+            target = self.data_dir / f"workbook.{label}-{stamp}-{n}.json"
+            n += 1
+        return target
+
+
+class WorkbookStore:
+    """One open workbook. Use :meth:`open`; close with :meth:`close`.
+
+    ``autoflush`` writes every change to disk before returning (for the CLI and
+    scripts); the app leaves it off and calls :meth:`flush` from a worker thread.
+    """
+
+    def __init__(
+        self,
+        paths: WorkbookPaths,
+        storage: WorkbookStorage,
+        *,
+        lock: WorkbookLock | None,
+        autoflush: bool,
+        notices: list[str],
+    ) -> None:
+        self.paths = paths
+        self.storage = storage
+        self.lock = lock
+        self.autoflush = autoflush
+        self.notices = notices
+        self.db = TinyDB(storage=lambda: storage)
+        self.closed = False
+
+    # Opening ------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        read_only: bool = False,
+        autoflush: bool = False,
+        data_from: Path | None = None,
+    ) -> "WorkbookStore":
+        """Open the workbook in ``data_dir``, creating it if it does not exist.
+
+        Raises :class:`WorkbookLocked` when another copy holds it (unless ``read_only``),
+        :class:`WorkbookDamaged` when the file cannot be read (after copying it aside),
+        and :class:`WorkbookUnreadable` when the folder cannot be used at all.
+        ``data_from`` opens another file's content read-only (a backup, say).
+        """
+        paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
+        notices: list[str] = []
+        try:
+            ensure_private_dir(paths.data_dir)
+        except OSError as error:
+            raise WorkbookUnreadable(
+                f"The data folder {paths.data_dir} cannot be used: {error.strerror or error}."
+            ) from None
+        if paths.workbook.is_symlink() and not read_only:
+            read_only = True
+            notices.append(
+                f"{paths.workbook} is a symbolic link. The app saves by replacing the file, "
+                "which would break the link, so it opened the workbook read-only. Replace the "
+                "link with the real file (or use --data-dir) to edit."
+            )
+        lock = None
+        if not read_only:
+            lock = WorkbookLock(paths.lock)
+            lock.acquire(schema.now_iso())
+        try:
+            return cls._load(paths, lock, read_only, autoflush, notices, data_from)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+    @classmethod
+    def in_memory(cls, data_dir: Path, notice: str = "") -> "WorkbookStore":
+        """An empty, read-only workbook that touches no file (when nothing can be read)."""
+        paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
+        storage = WorkbookStorage(paths.workbook, schema.new_workbook(), on_disk=None,
+                                  read_only=True)
+        return cls(paths, storage, lock=None, autoflush=False,
+                   notices=[notice] if notice else [])
+
+    @classmethod
+    def _load(cls, paths, lock, read_only, autoflush, notices, data_from) -> "WorkbookStore":
+        source = data_from or paths.workbook
+        if lock is not None:
+            remove_stale_temp_files(paths.data_dir)
+        try:
+            on_disk = source.read_bytes()
+        except FileNotFoundError:
+            on_disk = None
+        except OSError as error:
+            raise WorkbookUnreadable(
+                f"The workbook {source} cannot be read: {error.strerror or error}."
+            ) from None
+
+        if on_disk is None:
+            raw = schema.new_workbook()
+        else:
+            try:
+                raw = codec.decode(on_disk)
+            except codec.ParseProblem as problem:
+                aside = None
+                if lock is not None and data_from is None:
+                    aside = copy_private(source, paths.aside("damaged"))
+                raise WorkbookDamaged(
+                    source, problem.reason, line=problem.line, column=problem.column,
+                    aside=aside, backup=backups.newest_valid(paths.data_dir, paths.previous),
+                ) from None
+
+        migrated = False
+        version = codec.schema_of(raw)
+        if version > schema.SCHEMA_VERSION:
+            read_only = True
+            notices.append(
+                f"This workbook was saved by a newer version of secondop-tui (schema {version}; "
+                f"this version knows {schema.SCHEMA_VERSION}). It is open read-only so that it is "
+                "never downgraded. Update secondop-tui to edit it."
+            )
+        elif version < schema.SCHEMA_VERSION and not read_only:
+            backups.take_backup(paths.workbook, paths.data_dir, label=f"schema{version}")
+            raw = schema.migrate(raw)
+            migrated = True
+            notices.append(f"The workbook was upgraded from schema {version} to "
+                           f"{schema.SCHEMA_VERSION}; a backup of the old file was kept.")
+        elif version < schema.SCHEMA_VERSION:
+            raw = schema.migrate(copy.deepcopy(raw))  # in memory only
+
+        if data_from is not None:
+            read_only = True
+        if not read_only and on_disk is not None and source.exists():
+            if (source.stat().st_mode & 0o777) != PRIVATE_FILE:
+                os.chmod(source, PRIVATE_FILE)
+
+        def first_backup() -> None:
+            if paths.workbook.exists() and not migrated:
+                backups.take_backup(paths.workbook, paths.data_dir)
+
+        storage = WorkbookStorage(
+            paths.workbook, raw, on_disk=on_disk if data_from is None else None,
+            read_only=read_only, before_first_write=first_backup,
+            previous_path=paths.previous,
+        )
+        if data_from is not None:
+            storage.conflict = False
+        store = cls(paths, storage, lock=lock, autoflush=autoflush, notices=notices)
+        if not read_only and (on_disk is None or migrated):
+            storage.mark_dirty()
+            result = store.flush()
+            if not result.ok and autoflush:
+                store.close(flush=False)
+                raise SaveFailed(f"The new workbook could not be written: {result.message}")
+        return store
+
+    # State --------------------------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        return self.storage.read_only
+
+    @property
+    def path(self) -> Path:
+        return self.paths.workbook
+
+    @property
+    def dirty(self) -> bool:
+        return self.storage.dirty
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.storage.read()[codec.META_TABLE][codec.META_ID]
+
+    def table(self, name: str) -> Table:
+        return self.db.table(name)
+
+    def counts(self) -> dict[str, int]:
+        return codec.count_records(self.storage.read())
+
+    # Settings: small preferences kept in the workbook (theme, positions...) ----------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        doc = self.table(SETTINGS_TABLE).get(doc_id=1)
+        return default if doc is None else doc.get(key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        table = self.table(SETTINGS_TABLE)
+        if table.get(doc_id=1) is None:
+            from tinydb.table import Document
+
+            table.insert(Document({key: value}, doc_id=1))
+        else:
+            table.update({key: value}, doc_ids=[1])
+        self.changed()
+
+    # Saving -------------------------------------------------------------------------
+    def changed(self) -> None:
+        """Call after a change through TinyDB; with autoflush it is written at once."""
+        if self.autoflush and not self.read_only:
+            result = self.flush()
+            if not result.ok:
+                raise SaveFailed(result.message)
+
+    def flush(self, *, force: bool = False) -> SaveResult:
+        """Write pending changes now. Safe from any thread; newest data always wins."""
+        return self.storage.flush(force=force)
+
+    def keep_mine(self) -> Path:
+        """Resolve an external change by keeping the app's data; theirs is kept aside."""
+        aside = self.paths.aside("external")
+        if self.path.exists():
+            copy_private(self.path, aside)
+        self.storage.mark_dirty()
+        result = self.flush(force=True)
+        if not result.ok:
+            raise SaveFailed(result.message)
+        return aside
+
+    def take_theirs(self) -> Path:
+        """Resolve an external change by reloading the file; the app's data is kept aside."""
+        aside = self.paths.aside("mine")
+        atomic_write(aside, codec.encode(self.storage.read()))
+        on_disk = self.path.read_bytes()
+        try:
+            raw = codec.decode(on_disk)
+        except codec.ParseProblem as problem:
+            raise WorkbookDamaged(self.path, problem.reason, line=problem.line,
+                                  column=problem.column, aside=aside) from None
+        self.storage.replace_data(raw, on_disk)
+        for name in self.db.tables():
+            self.db.table(name).clear_cache()
+        return aside
+
+    def close(self, *, flush: bool = True) -> SaveResult:
+        """Flush (unless told not to), then release the lock. Safe to call twice."""
+        result = SaveResult(ok=True)
+        if self.closed:
+            return result
+        if flush and not self.read_only:
+            result = self.flush()
+        self.closed = True
+        if self.lock is not None:
+            self.lock.release()
+        return result
+
+
+def restore_backup(data_dir: Path, backup: Path) -> tuple[Path, Path | None]:
+    """Replace the workbook with ``backup``, keeping the current file aside first.
+
+    Takes the lock, so it refuses while the app has the workbook open. Returns the
+    restored workbook's path and where the replaced file was kept (if there was one).
+    """
+    paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
+    ensure_private_dir(paths.data_dir)
+    content = backup.read_bytes()
+    codec.decode(content)  # raises ParseProblem for a damaged backup
+    lock = WorkbookLock(paths.lock)
+    lock.acquire(schema.now_iso())
+    try:
+        aside = None
+        if paths.workbook.exists():
+            aside = copy_private(paths.workbook, paths.aside("before-restore"))
+        atomic_write(paths.workbook, content)
+        return paths.workbook, aside
+    finally:
+        lock.release()

@@ -1,0 +1,1 @@
+"""The Textual user interface, built on the core layer."""

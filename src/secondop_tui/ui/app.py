@@ -1,0 +1,343 @@
+"""The secondop-tui application: the workbook screen, saving, and the startup questions."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from secondop_tui.core.content import NOT_ADVICE
+from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
+from secondop_tui.core.storage import SaveResult
+from secondop_tui.core.store import WorkbookStore, restore_backup
+from secondop_tui.ui.dialogs.startup_dialogs import (
+    conflict_dialog,
+    damaged_dialog,
+    locked_dialog,
+    unsaved_quit_dialog,
+)
+from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
+from secondop_tui.ui.panes import PANES, Pane
+from secondop_tui.ui.panes.checklist import ChecklistPane
+from secondop_tui.ui.panes.doctors import DoctorsPane
+from secondop_tui.ui.panes.guidance import GuidancePane
+from secondop_tui.ui.panes.notes import NotesPane
+
+PANE_CLASSES: dict[str, type[Pane]] = {
+    "guidance": GuidancePane,
+    "checklist": ChecklistPane,
+    "doctors": DoctorsPane,
+    "notes": NotesPane,
+}
+
+# How long to wait for the terminal to be restored after a hangup before leaving anyway:
+# with the connection gone, writing to the terminal may never return.
+HANGUP_GRACE_SECONDS = 2.0
+
+
+class WorkbookScreen(Screen):
+    """Header, the save warning, the four panes as tabs, and the Footer."""
+
+    BINDINGS = [
+        Binding(key, f"show_pane('{pane_id}')", title, id=f"pane.{pane_id}")
+        for pane_id, title, key in PANES
+    ] + [
+        # A second key per pane that also works while a text field has focus.
+        Binding(f"alt+{key}", f"show_pane('{pane_id}')", title, show=False,
+                priority=True, id=f"pane.{pane_id}.alt")
+        for pane_id, title, key in PANES
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="✚")
+        yield Static("", id="save-warning", markup=False)
+        with TabbedContent(id="panes"):
+            for pane_id, title, key in PANES:
+                with TabPane(f"{title} {key}", id=pane_id):
+                    yield PANE_CLASSES[pane_id](id=f"{pane_id}-pane")
+        yield Footer()
+
+    def action_show_pane(self, pane_id: str) -> None:
+        app = self.app
+        if isinstance(app, SecondOpinionApp):
+            app.save_now()
+        tabs = self.query_one("#panes", TabbedContent)
+        tabs.active = pane_id
+        pane = self.query_one(f"#{pane_id}-pane", Pane)
+        pane.focus()
+
+    @property
+    def active_pane(self) -> str:
+        return self.query_one("#panes", TabbedContent).active
+
+
+class SecondOpinionApp(App[None]):
+    """The workbook app. It receives its store from outside (the CLI or a test)."""
+
+    TITLE = "secondop-tui"
+    SUB_TITLE = "second-opinion workbook"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help.alt"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("ctrl+s", "save", "Save now", show=False, id="app.save"),
+        Binding("alt+s", "save", "Save now", show=False, priority=True, id="app.save.alt"),
+    ]
+
+    class Saved(Message):
+        """A save finished (on a worker thread); carries its result."""
+
+        def __init__(self, result: SaveResult) -> None:
+            super().__init__()
+            self.result = result
+
+    def __init__(
+        self,
+        store: WorkbookStore | None = None,
+        *,
+        problem: StoreError | None = None,
+        data_dir: Path | None = None,
+        watch_signals: bool = True,
+    ) -> None:
+        super().__init__()
+        self.started_at = time.monotonic()
+        self.store = store
+        self.problem = problem
+        self.data_dir = data_dir if data_dir is not None else (store.paths.data_dir if store else None)
+        self.watch_signals = watch_signals
+        self.save_failure = ""
+        self._conflict_open = False
+        self._retry_timer = None
+
+    # Start-up ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.watch_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, partial(self.on_terminate_signal, sig))
+        if self.store is not None:
+            self.start_workbook()
+        elif isinstance(self.problem, WorkbookLocked):
+            self.push_screen(locked_dialog(self.problem), self.answer_locked)
+        elif isinstance(self.problem, WorkbookDamaged):
+            self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
+
+    def start_workbook(self) -> None:
+        assert self.store is not None
+        theme = self.store.get_setting("theme")
+        if theme in self.available_themes:
+            self.theme = theme
+        self.push_screen(WorkbookScreen())
+        self.refresh_status()
+        for notice in self.store.notices:
+            self.notify(notice, title="Workbook", severity="warning", timeout=15)
+        self.log(f"secondop-tui ready in {time.monotonic() - self.started_at:.3f}s")
+
+    def answer_locked(self, answer: str | None) -> None:
+        if answer == "read-only":
+            self.open_store(read_only=True)
+        else:
+            self.exit()
+
+    def answer_damaged(self, answer: str | None) -> None:
+        assert isinstance(self.problem, WorkbookDamaged) and self.data_dir is not None
+        backup = self.problem.backup
+        if answer == "restore" and backup is not None:
+            try:
+                restore_backup(self.data_dir, backup.path)
+            except (StoreError, OSError) as error:
+                self.notify(f"Could not restore the backup: {error}", severity="error")
+                self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
+                return
+            self.open_store()
+            if self.store is not None:
+                self.notify(f"Restored the backup from {backup.modified:%Y-%m-%d %H:%M}.",
+                            title="Workbook")
+        elif answer == "read-only":
+            self.open_store(read_only=True, data_from=backup.path if backup else None)
+        else:
+            self.exit()
+
+    def open_store(self, *, read_only: bool = False, data_from: Path | None = None) -> None:
+        assert self.data_dir is not None
+        try:
+            if data_from is None and read_only and isinstance(self.problem, WorkbookDamaged):
+                # Nothing readable and no backup: an empty workbook that is never saved.
+                self.store = WorkbookStore.in_memory(
+                    self.data_dir, "Showing an empty workbook, read-only: the damaged file "
+                    "was left as it is.")
+            else:
+                self.store = WorkbookStore.open(self.data_dir, read_only=read_only,
+                                                data_from=data_from)
+        except WorkbookLocked as error:
+            self.problem = error
+            self.push_screen(locked_dialog(error), self.answer_locked)
+            return
+        except WorkbookDamaged as error:
+            self.problem = error
+            self.push_screen(damaged_dialog(error), self.answer_damaged)
+            return
+        except StoreError as error:
+            self.exit(message=str(error))
+            return
+        self.start_workbook()
+
+    # Status -----------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        if store.read_only:
+            self.sub_title = "READ-ONLY: changes are not saved"
+        elif self.save_failure:
+            self.sub_title = "NOT SAVED"
+        else:
+            self.sub_title = "all changes saved" if not store.dirty else "saving…"
+        try:
+            warning = self.screen.query_one("#save-warning", Static)
+        except Exception:
+            return
+        warning.update(
+            f"⚠ NOT SAVED: {self.save_failure}. Everything is kept in memory and saving is "
+            "retried on every change (ctrl+s to retry now)." if self.save_failure else "")
+        warning.set_class(bool(self.save_failure), "-visible")
+
+    # Saving -----------------------------------------------------------------------------
+    def changed(self) -> None:
+        """Panes call this after changing the store: it is saved on a worker thread."""
+        if self.store is not None and not self.store.read_only:
+            self.refresh_status()
+            self.save_in_background()
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def save_in_background(self) -> None:
+        # Never exclusive: a later save must not cancel an earlier one. The storage
+        # writes the newest data whichever worker runs last.
+        if self.store is not None:
+            self.post_message(self.Saved(self.store.flush()))
+
+    def save_now(self) -> SaveResult:
+        """Save synchronously on this thread (pane switch, quit, hangup)."""
+        if self.store is None or self.store.read_only:
+            return SaveResult(ok=True)
+        result = self.store.flush()
+        self.on_save_result(result)
+        return result
+
+    @on(Saved)
+    def on_saved(self, message: Saved) -> None:
+        self.on_save_result(message.result)
+
+    def on_save_result(self, result: SaveResult) -> None:
+        if result.conflict:
+            self.save_failure = ""
+            if not self._conflict_open:
+                self._conflict_open = True
+                self.push_screen(conflict_dialog(self.store.path.name), self.answer_conflict)
+        elif not result.ok:
+            self.save_failure = result.message
+            if self._retry_timer is None:
+                self._retry_timer = self.set_interval(10, self.save_in_background)
+        else:
+            self.save_failure = ""
+            if self._retry_timer is not None:
+                self._retry_timer.stop()
+                self._retry_timer = None
+        self.refresh_status()
+
+    def answer_conflict(self, answer: str | None) -> None:
+        self._conflict_open = False
+        assert self.store is not None
+        try:
+            if answer == "reload":
+                aside = self.store.take_theirs()
+                for pane in self.query(Pane):
+                    pane.on_workbook_reloaded()
+                self.notify(f"Reloaded the workbook from disk. The app's version was kept as "
+                            f"{aside.name}.", title="Workbook", timeout=10)
+            else:
+                aside = self.store.keep_mine()
+                self.notify(f"Saved the app's version. The file that was on disk was kept as "
+                            f"{aside.name}.", title="Workbook", timeout=10)
+        except (StoreError, OSError) as error:
+            self.notify(f"That did not work: {error}", severity="error", timeout=15)
+        self.refresh_status()
+
+    def action_save(self) -> None:
+        if self.store is not None and self.store.read_only:
+            self.notify("This workbook is open read-only; nothing is saved.")
+            return
+        result = self.save_now()
+        if result.ok:
+            self.notify("All changes are saved.", timeout=3)
+
+    # Leaving ----------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        result = self.save_now()
+        if result.ok or result.conflict and self.store is None:
+            self.exit()
+            return
+        if result.conflict:
+            return  # the conflict dialog is showing; the user decides first
+        self.push_screen(unsaved_quit_dialog(result.message), self.answer_unsaved_quit)
+
+    def answer_unsaved_quit(self, answer: str | None) -> None:
+        if answer == "quit":
+            if self.store is not None:
+                self.store.close(flush=False)
+            self.exit()
+
+    def on_terminate_signal(self, sig: int) -> None:
+        """SIGHUP (connection dropped) or SIGTERM: save, release the lock, leave."""
+        if self.store is not None:
+            self.store.close()
+        # With the terminal gone, restoring it may block forever; never outstay that.
+        timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
+        timer.daemon = True
+        timer.start()
+        self.exit(return_code=0)
+
+    # Help and palette -------------------------------------------------------------------
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        where = "this pane"
+        if isinstance(self.screen, WorkbookScreen):
+            where = f"the {self.screen.active_pane.title()} pane"
+        self.push_screen(HelpScreen(describe_bindings(self.screen), where))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if isinstance(screen, WorkbookScreen):
+            for pane_id, title, key in PANES:
+                yield SystemCommand(f"Pane: {title}", f"Show the {title} pane (key {key})",
+                                    partial(screen.action_show_pane, pane_id))
+            yield SystemCommand("Workbook: save now", "Write every change to disk now",
+                                self.action_save)
+        yield SystemCommand("Help: keys", "Show the keys that work here (F1)", self.action_help)
+        yield SystemCommand("About: not medical advice", NOT_ADVICE,
+                            lambda: self.notify(NOT_ADVICE, timeout=10))
+        for command in super().get_system_commands(screen):
+            if command.title.lower() in {"quit the application", "keys"}:
+                continue  # ours save first / is built from live bindings
+            yield command
+
+    def watch_theme(self, theme: str) -> None:
+        if self.store is not None and not self.store.read_only:
+            if self.store.get_setting("theme") != theme:
+                self.store.set_setting("theme", theme)
+                self.changed()

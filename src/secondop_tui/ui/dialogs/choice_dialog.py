@@ -1,0 +1,98 @@
+"""A modal question with a few answers, each with its own key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer: the key that picks it, its label, and the value the dialog returns."""
+
+    key: str
+    label: str
+    value: str
+    variant: str = "default"
+
+
+class ChoiceDialog(ModalScreen[str]):
+    """Ask one question. Dismisses with the chosen value (``cancel`` on escape, if given)."""
+
+    DEFAULT_CSS = """
+    ChoiceDialog {
+        align: center middle;
+    }
+    ChoiceDialog > Vertical {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    ChoiceDialog .dialog-title {
+        text-style: bold;
+        padding: 0 0 1 0;
+    }
+    ChoiceDialog VerticalScroll {
+        height: auto;
+        max-height: 14;
+    }
+    ChoiceDialog Horizontal {
+        height: auto;
+        padding-top: 1;
+    }
+    ChoiceDialog Button {
+        margin-right: 1;
+        min-width: 10;
+    }
+    """
+
+    BINDINGS = [
+        Binding("left", "app.focus_previous", "Previous", show=False, id="dialog.left"),
+        Binding("right", "app.focus_next", "Next", show=False, id="dialog.right"),
+    ]
+
+    def __init__(self, title: str, body: str, choices: list[Choice],
+                 *, cancel: str | None = None, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.dialog_title = title
+        self.body = body
+        self.choices = choices
+        self.cancel_value = cancel
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.dialog_title, classes="dialog-title", markup=False)
+            with VerticalScroll():
+                yield Static(self.body, classes="dialog-body", markup=False)
+            with Horizontal():
+                for choice in self.choices:
+                    yield Button(f"{choice.label} [{choice.key}]", id=f"choice-{choice.value}",
+                                 variant=choice.variant)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed)
+    def choose(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def on_key(self, event: Key) -> None:
+        for choice in self.choices:
+            if event.key == choice.key:
+                event.stop()
+                self.dismiss(choice.value)
+                return
+        if event.key == "escape" and self.cancel_value is not None:
+            event.stop()
+            self.dismiss(self.cancel_value)

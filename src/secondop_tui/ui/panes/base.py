@@ -1,0 +1,48 @@
+"""What every pane shares, and the list of panes in tab order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from secondop_tui.ui.app import SecondOpinionApp
+
+
+class Pane(VerticalScroll):
+    """A pane of the workbook screen. Subclasses set ``pane_id`` and ``title``."""
+
+    pane_id = ""
+    title = ""
+    key = ""
+
+    @property
+    def workbook_app(self) -> "SecondOpinionApp":
+        return self.app  # type: ignore[return-value]
+
+    def on_workbook_reloaded(self) -> None:
+        """Called after the workbook was reloaded from disk; panes re-read the store."""
+
+
+class EmptyState(Static):
+    """What a pane shows before it holds anything: what it is for and how to start."""
+
+    DEFAULT_CSS = """
+    EmptyState {
+        width: 1fr;
+        height: auto;
+        padding: 1 2;
+        color: $text;
+    }
+    """
+
+
+PANES: list[tuple[str, str, str]] = [
+    # (pane id, title, key)
+    ("guidance", "Guidance", "1"),
+    ("checklist", "Checklist", "2"),
+    ("doctors", "Doctors", "3"),
+    ("notes", "Notes", "4"),
+]

@@ -76,7 +76,7 @@ class WorkbookScreen(Screen):
         tabs = self.query_one("#panes", TabbedContent)
         tabs.active = pane_id
         pane = self.query_one(f"#{pane_id}-pane", Pane)
-        pane.focus()
+        pane.focus_default()
 
     @property
     def active_pane(self) -> str:
@@ -123,6 +123,9 @@ class SecondOpinionApp(App[None]):
         self.save_failure = ""
         self._conflict_open = False
         self._retry_timer = None
+        # Short notes shown in the Header beside the save state, by topic (for example
+        # "appointment": the next appointment), so they are visible from every pane.
+        self.header_notes: dict[str, str] = {}
 
     # Start-up ---------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -208,6 +211,9 @@ class SecondOpinionApp(App[None]):
             self.sub_title = "NOT SAVED"
         else:
             self.sub_title = "all changes saved" if not store.dirty else "saving…"
+        notes = [note for note in self.header_notes.values() if note]
+        if notes:
+            self.sub_title = " · ".join([self.sub_title, *notes])
         try:
             warning = self.screen.query_one("#save-warning", Static)
         except Exception:
@@ -328,6 +334,10 @@ class SecondOpinionApp(App[None]):
                                     partial(screen.action_show_pane, pane_id))
             yield SystemCommand("Workbook: save now", "Write every change to disk now",
                                 self.action_save)
+            for pane in screen.query(Pane):
+                for title, help_text, callback in pane.palette_commands():
+                    yield SystemCommand(title, help_text,
+                                        partial(self._run_in_pane, screen, pane, callback))
         yield SystemCommand("Help: keys", "Show the keys that work here (F1)", self.action_help)
         yield SystemCommand("About: not medical advice", NOT_ADVICE,
                             lambda: self.notify(NOT_ADVICE, timeout=10))
@@ -335,6 +345,11 @@ class SecondOpinionApp(App[None]):
             if command.title.lower() in {"quit the application", "keys"}:
                 continue  # ours save first / is built from live bindings
             yield command
+
+    @staticmethod
+    def _run_in_pane(screen: WorkbookScreen, pane: Pane, callback) -> None:
+        screen.action_show_pane(pane.pane_id)
+        callback()
 
     def watch_theme(self, theme: str) -> None:
         if self.store is not None and not self.store.read_only:

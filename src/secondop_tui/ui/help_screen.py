@@ -18,7 +18,7 @@ from secondop_tui.core.content import NOT_ADVICE
 def describe_bindings(screen) -> list[tuple[str, str]]:
     """(keys, description) pairs for every enabled binding of ``screen``, merged by action."""
     app = screen.app
-    rows: dict[tuple[str, str], list[str]] = {}
+    rows: dict[tuple[str, str], list[tuple[bool, str]]] = {}
     # The app's and the screen's own keys first, then those of the focused widget.
     for key, active in reversed(list(screen.active_bindings.items())):
         binding = active.binding
@@ -29,9 +29,10 @@ def describe_bindings(screen) -> list[tuple[str, str]]:
             continue
         keys = rows.setdefault((binding.action, description), [])
         display = app.get_key_display(binding)
-        if display not in keys:
-            keys.append(display)
-    return [(" / ".join(keys), description) for (_, description), keys in rows.items()]
+        if all(display != shown for _, shown in keys):
+            keys.append((not binding.show, display))  # the Footer's key first
+    return [(" / ".join(d for _, d in sorted(keys, key=lambda k: k[0])), description)
+            for (_, description), keys in rows.items()]
 
 
 class HelpScreen(ModalScreen[None]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from textual.containers import VerticalScroll
@@ -24,6 +25,17 @@ class Pane(VerticalScroll):
 
     def on_workbook_reloaded(self) -> None:
         """Called after the workbook was reloaded from disk; panes re-read the store."""
+
+    def focus_default(self) -> None:
+        """Give focus to the pane's main widget when the pane is shown."""
+        self.focus()
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
+        """(title, help, callback) for the command palette; the pane is shown first.
+
+        Titles carry a category prefix, e.g. ``"Checklist: add item"``.
+        """
+        return ()
 
 
 class EmptyState(Static):

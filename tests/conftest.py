@@ -1,0 +1,64 @@
+"""Shared fixtures: every test gets its own data folder; nothing touches the real one."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from secondop_tui.core import clock
+from secondop_tui.core.store import WorkbookStore
+
+FROZEN_NOW = datetime(2026, 11, 20, 9, 30, 0)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", help="run the long variants too")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason="long variant: run with --long")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point every default at the test's own folder, and freeze the app's clock."""
+    monkeypatch.setenv("SECONDOP_TUI_DATA_DIR", str(tmp_path / "default-data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW)
+    monkeypatch.setattr(clock, "today", lambda: FROZEN_NOW.date())
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path):
+    """A fresh, writable workbook store in a temporary folder (closed afterwards)."""
+    opened = WorkbookStore.open(data_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def make_app(store: WorkbookStore):
+    """Build the app on the test's store, without OS signal handlers."""
+    from secondop_tui.ui.app import SecondOpinionApp
+
+    def build(**kwargs) -> SecondOpinionApp:
+        return SecondOpinionApp(store=store, watch_signals=False, **kwargs)
+
+    return build
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

@@ -1,0 +1,75 @@
+"""The app shell: panes by key and palette, help from live bindings, quitting saves."""
+
+from __future__ import annotations
+
+from textual.widgets import TabbedContent
+
+from secondop_tui.ui.app import WorkbookScreen
+from secondop_tui.ui.help_screen import HelpScreen
+
+
+async def test_panes_switch_by_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbookScreen)
+        tabs = app.screen.query_one("#panes", TabbedContent)
+        for key, pane in [("2", "checklist"), ("3", "doctors"), ("4", "notes"), ("1", "guidance")]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert tabs.active == pane
+        await pilot.press("alt+3")
+        await pilot.pause()
+        assert tabs.active == "doctors"
+
+
+async def test_palette_finds_pane_by_name(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Doctors")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#panes", TabbedContent).active == "doctors"
+
+
+async def test_help_lists_live_bindings(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        described = dict((d, k) for k, d in app.screen.rows)
+        assert described["Guidance"].startswith("1")
+        assert "alt+4" in described["Notes"]
+        assert "Quit" in described
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_quit_saves_pending_changes(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        store.set_setting("probe", "kept")
+        assert store.dirty
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not store.dirty
+    assert b'"probe": "kept"' in store.path.read_bytes() or b'"probe":"kept"' in store.path.read_bytes()
+
+
+async def test_theme_choice_is_kept(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.theme = "textual-light"
+        await pilot.pause()
+    assert store.get_setting("theme") == "textual-light"

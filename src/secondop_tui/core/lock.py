@@ -1,26 +1,22 @@
 """The single-instance lock: one writer per workbook, and no stale lock after a crash.
 
-The lock is an OS file lock (flock through filelock): the kernel drops it when the holder
-dies, even by SIGKILL, so a dead holder never blocks the next start. The holder writes its
-pid, host and start time into the lock file so a second copy can say who has it.
+The lock is an OS file lock (``flock``) on ``workbook.lock``: the kernel drops it when the
+holder dies, even by SIGKILL, so a dead holder never blocks the next start. The holder
+writes its pid, host and start time into the locked file so a second copy can say who
+has it. (``fcntl`` is used directly rather than a locking library: it costs nothing to
+import, which matters for start-up, and the app relies on POSIX signals anyway.)
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from secondop_tui.core.errors import LockHolder, WorkbookLocked
 from secondop_tui.core.files import PRIVATE_FILE
-
-
-def _holder_record(since: str) -> bytes:
-    record = {"pid": os.getpid(), "host": socket.gethostname(), "since": since}
-    return json.dumps(record).encode("utf-8")
 
 
 def read_holder(lock_path: Path) -> LockHolder | None:
@@ -38,40 +34,53 @@ class WorkbookLock:
 
     def __init__(self, lock_path: Path) -> None:
         self.path = lock_path
-        self._lock: FileLock | None = None
+        self._fd: int | None = None
 
     @property
     def held(self) -> bool:
-        return self._lock is not None and self._lock.is_locked
+        return self._fd is not None
+
+    def _try_lock(self) -> int | None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     PRIVATE_FILE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
     def acquire(self, since: str) -> None:
-        record = _holder_record(since)
-
-        def write_holder(fd: int) -> None:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, record, 0)
-
-        lock = FileLock(
-            str(self.path), timeout=0, mode=PRIVATE_FILE, thread_local=False,
-            on_acquired=write_holder,
-        )
-        try:
-            lock.acquire()
-        except Timeout:
-            raise WorkbookLocked(self.path, read_holder(self.path)) from None
-        self._lock = lock
+        fd = self._try_lock()
+        if fd is None:
+            raise WorkbookLocked(self.path, read_holder(self.path))
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "since": since}
+        # Written only once the lock is ours: a loser never truncates the holder's record.
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode("utf-8"), 0)
+        if (os.fstat(fd).st_mode & 0o777) != PRIVATE_FILE:
+            os.fchmod(fd, PRIVATE_FILE)
+        self._fd = fd
 
     def release(self) -> None:
-        if self._lock is not None:
-            self._lock.release(force=True)
-            self._lock = None
+        """Release the lock. The file stays (removing it would race a new holder)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
+            os.close(fd)  # closing the descriptor drops the flock
 
     def is_free(self) -> bool:
         """True when nobody holds the lock (checked by trying it)."""
-        probe = FileLock(str(self.path), timeout=0, mode=PRIVATE_FILE, thread_local=False)
-        try:
-            probe.acquire()
-        except Timeout:
+        if not self.path.exists():
+            return True
+        fd = self._try_lock()
+        if fd is None:
             return False
-        probe.release(force=True)
+        os.close(fd)
         return True

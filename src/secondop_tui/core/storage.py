@@ -9,7 +9,6 @@ number of times, in any order, and always writes the newest bytes, never older o
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -21,6 +20,12 @@ from tinydb.storages import Storage
 
 from secondop_tui.core import codec
 from secondop_tui.core.files import atomic_write
+
+
+def _digest(data: bytes) -> bytes:
+    import hashlib  # only needed once saving starts, after the first frame
+
+    return hashlib.sha256(data).digest()
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,21 @@ class WorkbookStorage(Storage):
         self._generation = 0
         self._pending: tuple[int, bytes] | None = None
         self._signature = DiskSignature.of(path) if on_disk is not None else None
-        self._digest = hashlib.sha256(on_disk).digest() if on_disk is not None else None
+        self._set_known(on_disk)
         self.conflict = False
         self.last_error = ""
+
+    def _set_known(self, content: bytes | None) -> None:
+        # What the file held when the app last read or wrote it. It is digested only
+        # when needed, so opening a workbook does not pay for hashing it.
+        self._known_content = content
+        self._digest: bytes | None = None
+
+    def _known_digest(self) -> bytes | None:
+        if self._digest is None and self._known_content is not None:
+            self._digest = _digest(self._known_content)
+            self._known_content = None
+        return self._digest
 
     # TinyDB's interface -------------------------------------------------------------
     def read(self) -> dict[str, Any]:
@@ -102,7 +119,7 @@ class WorkbookStorage(Storage):
             self._data = data
             self._pending = None
             self._signature = DiskSignature.of(self.path)
-            self._digest = hashlib.sha256(on_disk).digest() if on_disk is not None else None
+            self._set_known(on_disk)
             self.conflict = False
             self.last_error = ""
 
@@ -116,10 +133,10 @@ class WorkbookStorage(Storage):
         if signature is None or signature == self._signature:
             return False
         try:
-            digest = hashlib.sha256(self.path.read_bytes()).digest()
+            digest = _digest(self.path.read_bytes())
         except OSError:
             return True
-        if digest == self._digest:  # touched, but the same content
+        if digest == self._known_digest():  # touched, but the same content
             self._signature = signature
             return False
         return True
@@ -147,7 +164,7 @@ class WorkbookStorage(Storage):
                 self.last_error = describe_os_error(error)
                 return SaveResult(False, self.last_error)
             self._signature = DiskSignature.of(self.path)
-            self._digest = hashlib.sha256(encoded).digest()
+            self._set_known(encoded)
             self.conflict = False
             self.last_error = ""
             with self._state:

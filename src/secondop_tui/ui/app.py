@@ -28,7 +28,6 @@ from secondop_tui.ui.dialogs.startup_dialogs import (
     locked_dialog,
     unsaved_quit_dialog,
 )
-from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.checklist import ChecklistPane
 from secondop_tui.ui.panes.doctors import DoctorsPane
@@ -128,24 +127,32 @@ class SecondOpinionApp(App[None]):
         self.header_notes: dict[str, str] = {}
 
     # Start-up ---------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        # With a store in hand the workbook is the first screen, composed with the app:
+        # pushing it after mount would cost a second screen's layout before the first frame.
+        if self.store is not None:
+            return WorkbookScreen(id="_default")
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
         if self.watch_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGHUP, signal.SIGTERM):
                 loop.add_signal_handler(sig, partial(self.on_terminate_signal, sig))
         if self.store is not None:
-            self.start_workbook()
+            self.start_workbook(push=False)
         elif isinstance(self.problem, WorkbookLocked):
             self.push_screen(locked_dialog(self.problem), self.answer_locked)
         elif isinstance(self.problem, WorkbookDamaged):
             self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
 
-    def start_workbook(self) -> None:
+    def start_workbook(self, *, push: bool = True) -> None:
         assert self.store is not None
         theme = self.store.get_setting("theme")
         if theme in self.available_themes:
             self.theme = theme
-        self.push_screen(WorkbookScreen())
+        if push:
+            self.push_screen(WorkbookScreen())
         self.refresh_status()
         for notice in self.store.notices:
             self.notify(notice, title="Workbook", severity="warning", timeout=15)
@@ -320,6 +327,8 @@ class SecondOpinionApp(App[None]):
 
     # Help and palette -------------------------------------------------------------------
     def action_help(self) -> None:
+        from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
+
         if isinstance(self.screen, HelpScreen):
             return
         where = "this pane"

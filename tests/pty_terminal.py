@@ -1,0 +1,135 @@
+"""Drive a command in a real pseudo-terminal and read its screen like a person would.
+
+The bytes the program writes are fed to pyte, a terminal emulator, so tests read the
+screen as text (``display``) instead of picking through escape sequences.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import shutil
+import signal
+import struct
+import sys
+import termios
+import threading
+import time
+from fcntl import ioctl
+from pathlib import Path
+
+import pyte
+
+KEYS = {
+    "ctrl+q": b"\x11", "ctrl+s": b"\x13", "ctrl+p": b"\x10", "enter": b"\r", "tab": b"\t",
+    "escape": b"\x1b", "f1": b"\x1bOP", "up": b"\x1b[A", "down": b"\x1b[B",
+    "backspace": b"\x7f", "space": b" ",
+}
+
+
+def installed_command() -> str:
+    """The ``secondop-tui`` installed beside this Python (the venv under test)."""
+    beside = Path(sys.executable).parent / "secondop-tui"
+    found = str(beside) if beside.exists() else shutil.which("secondop-tui")
+    assert found, "secondop-tui is not installed in this environment"
+    return found
+
+
+class Terminal:
+    """A program running in a pty of a fixed size."""
+
+    def __init__(self, argv: list[str], *, cols: int = 80, rows: int = 24,
+                 env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self._lock = threading.Lock()
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # child
+            if cwd:
+                os.chdir(cwd)
+            os.execvpe(argv[0], argv, {**os.environ, "TERM": "xterm-256color",
+                                       "COLUMNS": str(cols), "LINES": str(rows), **(env or {})})
+        ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.alive = True
+        self.exit_status: int | None = None
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                ready, _, _ = select.select([self.fd], [], [], 0.1)
+                if not ready:
+                    if not self.alive:
+                        return
+                    continue
+                data = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self._lock:
+                self.stream.feed(data)
+
+    @property
+    def display(self) -> str:
+        with self._lock:
+            return "\n".join(self.screen.display)
+
+    def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
+        """Wait until every text is on screen; return the screen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.display
+            if all(t in screen for t in texts):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {texts!r}; screen was:\n{self.display}")
+
+    def wait_gone(self, text: str, timeout: float = 10.0) -> None:
+        """Wait until ``text`` is no longer on screen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text not in self.display:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} stayed on screen:\n{self.display}")
+
+    def send(self, *keys: str, delay: float = 0.05) -> None:
+        for key in keys:
+            os.write(self.fd, KEYS.get(key, key.encode("utf-8")))
+            time.sleep(delay)
+
+    def type(self, text: str, delay: float = 0.0) -> None:
+        for char in text:
+            os.write(self.fd, char.encode("utf-8"))
+            if delay:
+                time.sleep(delay)
+
+    def signal(self, sig: int) -> None:
+        os.kill(self.pid, sig)
+
+    def wait_exit(self, timeout: float = 15.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.alive = False
+                self.exit_status = status
+                return status
+            time.sleep(0.05)
+        raise AssertionError("the program did not exit")
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.alive = False
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass

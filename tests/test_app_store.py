@@ -1,0 +1,176 @@
+"""The app's side of the store: startup questions, save warnings, conflicts, signals."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from secondop_tui.core import codec
+from secondop_tui.core.errors import WorkbookDamaged, WorkbookLocked
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
+from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
+from tests.test_store_processes import HOLDER
+
+
+def open_problem(data_dir: Path):
+    try:
+        return WorkbookStore.open(data_dir), None
+    except (WorkbookLocked, WorkbookDamaged) as error:
+        return None, error
+
+
+async def test_second_copy_offers_read_only(data_dir: Path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(data_dir)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout and holder.stdout.readline().strip() == "HOLDING"
+        store, problem = open_problem(data_dir)
+        assert isinstance(problem, WorkbookLocked)
+        app = SecondOpinionApp(problem=problem, data_dir=data_dir, watch_signals=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceDialog)
+            body = str(app.screen.query_one(".dialog-body", Static).render())
+            assert f"process {holder.pid}" in body
+            await pilot.press("r")
+            await pilot.pause()
+            assert isinstance(app.screen, WorkbookScreen)
+            assert app.store is not None and app.store.read_only
+            assert "READ-ONLY" in app.sub_title
+            await pilot.press("ctrl+q")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+async def test_second_copy_can_quit(data_dir: Path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(data_dir)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout and holder.stdout.readline().strip() == "HOLDING"
+        _, problem = open_problem(data_dir)
+        app = SecondOpinionApp(problem=problem, data_dir=data_dir, watch_signals=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("q")
+            await pilot.pause()
+        assert app.store is None
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+async def test_damaged_workbook_restore_from_dialog(data_dir: Path):
+    for n in range(2):
+        store = WorkbookStore.open(data_dir, autoflush=True)
+        store.table("notes").insert({"text": f"note {n}"})
+        store.changed()
+        store.close()
+    (data_dir / "workbook.json").write_bytes(b"\x00\x00garbage")
+    _, problem = open_problem(data_dir)
+    assert isinstance(problem, WorkbookDamaged)
+    app = SecondOpinionApp(problem=problem, data_dir=data_dir, watch_signals=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        body = str(app.screen.query_one(".dialog-body", Static).render())
+        assert "damaged" in app.screen.dialog_title and "kept as" in body
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbookScreen)
+        assert not app.store.read_only
+        assert len(app.store.table("notes")) >= 1
+        await pilot.press("ctrl+q")
+    assert list(data_dir.glob("workbook.damaged-*.json"))[0].read_bytes() == b"\x00\x00garbage"
+
+
+async def test_damaged_without_backup_opens_empty_read_only(data_dir: Path):
+    data_dir.mkdir(mode=0o700)
+    (data_dir / "workbook.json").write_bytes(b"{")
+    _, problem = open_problem(data_dir)
+    app = SecondOpinionApp(problem=problem, data_dir=data_dir, watch_signals=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.store is not None and app.store.read_only
+        await pilot.press("ctrl+q")
+    assert (data_dir / "workbook.json").read_bytes() == b"{"
+
+
+async def test_failed_save_shows_a_persistent_warning_and_recovers(make_app, store, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        real_write = os.write
+        monkeypatch.setattr(os, "write", lambda fd, data: (_ for _ in ()).throw(
+            OSError(errno.ENOSPC, "No space left on device")))
+        store.set_setting("note", "typed on a full disk")
+        app.changed()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        warning = app.screen.query_one("#save-warning", Static)
+        assert warning.has_class("-visible")
+        assert "NOT SAVED" in str(warning.render()) and "disk is full" in str(warning.render())
+        assert "NOT SAVED" in app.sub_title
+        # Quitting now asks first.
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("s")  # stay
+        await pilot.pause()
+        monkeypatch.setattr(os, "write", real_write)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not warning.has_class("-visible")
+    assert b"typed on a full disk" in store.path.read_bytes()
+
+
+async def test_external_edit_asks_before_overwriting(make_app, store):
+    store.set_setting("mine", "app value")
+    store.flush()
+    raw = codec.decode(store.path.read_bytes())
+    raw["settings"]["1"]["mine"] = "hand edit"
+    store.path.write_bytes(codec.encode(raw))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        store.set_setting("more", 1)
+        app.changed()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        assert b"hand edit" in store.path.read_bytes()
+        await pilot.press("l")  # reload from disk
+        await pilot.pause()
+        assert store.get_setting("mine") == "hand edit"
+        assert list(store.paths.data_dir.glob("workbook.mine-*.json"))
+
+
+async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):
+    exits = []
+    monkeypatch.setattr("threading.Timer.start", lambda self: exits.append(self))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        store.set_setting("typed", "before the line dropped")
+        app.on_terminate_signal(signal.SIGHUP)
+        await pilot.pause()
+    assert store.closed and not store.lock.held
+    assert b"before the line dropped" in store.path.read_bytes()
+    assert exits, "a fallback exit timer was armed"
+    WorkbookStore.open(store.paths.data_dir).close()  # lock is free
+
+
+@pytest.mark.parametrize("pane", ["guidance", "checklist", "doctors", "notes"])
+def test_each_pane_snapshot(snap_compare, store, pane):
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    keys = {"guidance": "1", "checklist": "2", "doctors": "3", "notes": "4"}
+    assert snap_compare(app, press=[keys[pane]], terminal_size=(80, 24))

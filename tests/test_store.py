@@ -1,0 +1,299 @@
+"""The store's promises: atomic saves, private files, backups, migrations, conflicts."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from secondop_tui.core import backups, codec, schema
+from secondop_tui.core.errors import SaveFailed, WorkbookDamaged
+from secondop_tui.core.store import WorkbookStore, restore_backup
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_new_workbook_round_trip(data_dir: Path):
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    store.table("notes").insert({"text": "ünïcode ✓ and \x1b[31m escape"})
+    store.changed()
+    store.close()
+    again = WorkbookStore.open(data_dir)
+    assert again.table("notes").all()[0]["text"] == "ünïcode ✓ and \x1b[31m escape"
+    assert again.meta["schema"] == schema.SCHEMA_VERSION
+    again.close()
+
+
+def test_reads_come_from_memory(store: WorkbookStore, monkeypatch):
+    store.table("notes").insert({"text": "a"})
+    store.flush()
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("re-read the file"))
+    assert len(store.table("notes").all()) == 1
+
+
+def test_files_are_private(data_dir: Path):
+    data_dir.mkdir(mode=0o755)
+    os.chmod(data_dir, 0o755)
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    assert mode(data_dir) == 0o700
+    assert mode(store.path) == 0o600
+    assert mode(store.paths.lock) == 0o600
+    store.close()
+    store = WorkbookStore.open(data_dir, autoflush=True)  # second start: backup before write
+    store.set_setting("x", 1)
+    for path in [store.path, store.paths.previous, *backups.backup_dir(data_dir).iterdir()]:
+        assert mode(path) == 0o600, path
+    assert mode(backups.backup_dir(data_dir)) == 0o700
+    store.close()
+
+
+def test_loose_workbook_permissions_are_tightened(data_dir: Path):
+    WorkbookStore.open(data_dir).close()
+    os.chmod(data_dir / "workbook.json", 0o644)
+    WorkbookStore.open(data_dir).close()
+    assert mode(data_dir / "workbook.json") == 0o600
+
+
+def test_backup_before_first_write_keeps_five(data_dir: Path):
+    for n in range(8):
+        store = WorkbookStore.open(data_dir, autoflush=True)
+        store.set_setting("run", n)
+        store.close()
+    found = backups.list_backups(data_dir)
+    assert len(found) == backups.KEEP
+    assert all(b.valid for b in found)
+    assert json.loads(backups.inspect(found[0].path).path.read_text())  # newest first, valid
+    previous = codec.decode((data_dir / "workbook.prev.json").read_bytes())
+    assert previous["settings"]["1"]["run"] == 6  # the save before the last one
+
+
+def test_no_backup_when_only_reading(data_dir: Path):
+    WorkbookStore.open(data_dir).close()
+    WorkbookStore.open(data_dir).close()  # opened, nothing changed
+    assert backups.list_backups(data_dir) == []
+
+
+DAMAGED = {
+    "empty": (b"", None),
+    "white space": (b"  \n\n", None),
+    "not json": (b"hello, this is not json", (1, 1)),
+    "truncated": (b'{\n"_meta": {\n  "1": {"schema": 1}\n}', (4, 2)),
+    "trailing garbage": (b'{"_meta": {"1": {"schema": 1}}}\nGARBAGE', (2, 1)),
+    "invalid utf-8": (b'{"_meta": {"1": {"schema": 1, "x": "\xff\xfe"}}}', (1, 37)),
+    "wrong shape (list)": (b"[1, 2, 3]", None),
+    "wrong shape (table)": (b'{"_meta": {"1": {"schema": 1}}, "notes": [1]}', None),
+    "wrong shape (record id)": (b'{"_meta": {"1": {"schema": 1}}, "notes": {"x": {}}}', None),
+    "no schema": (b'{"notes": {}}', None),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED))
+def test_damaged_workbook_is_never_overwritten(data_dir: Path, case: str):
+    content, position = DAMAGED[case]
+    data_dir.mkdir(mode=0o700)
+    workbook = data_dir / "workbook.json"
+    workbook.write_bytes(content)
+    with pytest.raises(WorkbookDamaged) as caught:
+        WorkbookStore.open(data_dir)
+    error = caught.value
+    assert workbook.read_bytes() == content  # untouched
+    assert error.aside is not None and error.aside.read_bytes() == content
+    assert mode(error.aside) == 0o600
+    assert error.reason
+    if position:
+        assert (error.line, error.column) == position
+    # The lock was released: a second attempt gets the same answer, not "locked".
+    with pytest.raises(WorkbookDamaged):
+        WorkbookStore.open(data_dir)
+
+
+def test_damaged_workbook_offers_newest_valid_backup(data_dir: Path):
+    for n in range(2):
+        store = WorkbookStore.open(data_dir, autoflush=True)
+        store.table("doctors").insert({"name": f"Dr {n}"})
+        store.changed()
+        store.close()
+    (data_dir / "workbook.json").write_bytes(b'{"_meta": {"1": {"schema": 1}}')
+    with pytest.raises(WorkbookDamaged) as caught:
+        WorkbookStore.open(data_dir)
+    backup = caught.value.backup
+    assert backup is not None and backup.valid
+    restored, aside = restore_backup(data_dir, backup.path)
+    assert aside is not None and aside.exists()
+    store = WorkbookStore.open(data_dir)
+    assert len(store.table("doctors")) >= 1
+    store.close()
+
+
+def test_newer_schema_opens_read_only_and_is_never_downgraded(data_dir: Path):
+    data_dir.mkdir(mode=0o700)
+    content = json.dumps({"_meta": {"1": {"schema": schema.SCHEMA_VERSION + 1}},
+                          "future": {"1": {"x": 1}}}).encode()
+    (data_dir / "workbook.json").write_bytes(content)
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    assert store.read_only
+    assert any("newer version" in n for n in store.notices)
+    store.table("notes").insert({"text": "kept in memory only"})
+    store.changed()
+    store.close()
+    assert (data_dir / "workbook.json").read_bytes() == content
+
+
+def test_migration_runs_on_raw_data_after_a_backup(data_dir: Path, monkeypatch):
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    store.table("notes").insert({"body": "old field name"})
+    store.changed()
+    store.close()
+
+    def rename_body(raw):
+        for doc in raw.get("notes", {}).values():
+            doc["text"] = doc.pop("body")
+        return raw
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(schema.MIGRATIONS, 1, rename_body)
+    store = WorkbookStore.open(data_dir)
+    assert store.table("notes").all()[0]["text"] == "old field name"
+    assert store.meta["schema"] == 2
+    store.close()
+    assert codec.schema_of(codec.decode((data_dir / "workbook.json").read_bytes())) == 2
+    old = [b for b in backups.list_backups(data_dir) if "schema1" in b.path.name]
+    assert old and codec.schema_of(codec.decode(old[0].path.read_bytes())) == 1
+
+
+def test_failed_write_keeps_previous_file_and_memory(store: WorkbookStore, monkeypatch):
+    store.table("notes").insert({"text": "saved"})
+    assert store.flush().ok
+    before = store.path.read_bytes()
+
+    real_write = os.write
+
+    def full_disk(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full_disk)
+    store.table("notes").insert({"text": "typed while the disk was full"})
+    result = store.flush()
+    assert not result.ok and "disk is full" in result.message
+    assert store.path.read_bytes() == before
+    assert not list(store.paths.data_dir.glob(".*.tmp"))
+    assert store.dirty
+    assert len(store.table("notes")) == 2  # still in memory
+
+    monkeypatch.setattr(os, "write", real_write)
+    store.table("notes").insert({"text": "space came back"})
+    assert store.flush().ok
+    texts = [d["text"] for d in codec.decode(store.path.read_bytes())["notes"].values()]
+    assert texts == ["saved", "typed while the disk was full", "space came back"]
+
+
+def test_autoflush_raises_on_failed_write(data_dir: Path, monkeypatch):
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.EIO, "EIO")))
+    with pytest.raises(SaveFailed):
+        store.set_setting("x", 1)
+    monkeypatch.undo()
+    store.close()
+
+
+RLIMIT_CHILD = r"""
+import resource, signal, sys
+from pathlib import Path
+from secondop_tui.core.store import WorkbookStore
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+store = WorkbookStore.open(Path(sys.argv[1]))
+store.table("notes").insert({"text": "small"})
+assert store.flush().ok
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+store.table("notes").insert({"text": "x" * 100_000})
+result = store.flush()
+print("FAILED" if not result.ok else "WROTE", result.message)
+"""
+
+
+def test_file_size_limit_write_fails_cleanly(data_dir: Path):
+    out = subprocess.run([sys.executable, "-c", RLIMIT_CHILD, str(data_dir)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.startswith("FAILED"), out.stdout + out.stderr
+    raw = codec.decode((data_dir / "workbook.json").read_bytes())
+    assert [d["text"] for d in raw["notes"].values()] == ["small"]
+    assert not list(data_dir.glob(".*.tmp"))
+
+
+def test_external_edit_is_never_silently_overwritten(store: WorkbookStore):
+    store.table("notes").insert({"text": "app"})
+    assert store.flush().ok
+    raw = codec.decode(store.path.read_bytes())
+    raw["notes"]["1"]["text"] = "edited by hand"
+    store.path.write_bytes(codec.encode(raw))
+
+    store.table("notes").insert({"text": "more from the app"})
+    result = store.flush()
+    assert result.conflict and not result.ok
+    assert b"edited by hand" in store.path.read_bytes()
+
+    aside = store.keep_mine()
+    assert b"edited by hand" in aside.read_bytes()
+    assert b"more from the app" in store.path.read_bytes()
+
+
+def test_external_edit_can_be_reloaded(store: WorkbookStore):
+    store.table("notes").insert({"text": "app"})
+    assert store.flush().ok
+    raw = codec.decode(store.path.read_bytes())
+    raw["notes"]["1"]["text"] = "edited by hand"
+    store.path.write_bytes(codec.encode(raw))
+    store.table("notes").insert({"text": "unsaved in app"})
+    assert store.flush().conflict
+    aside = store.take_theirs()
+    assert b"unsaved in app" in aside.read_bytes()
+    assert [d["text"] for d in store.table("notes").all()] == ["edited by hand"]
+    store.table("notes").insert({"text": "after reload"})
+    assert store.flush().ok
+
+
+def test_touch_without_change_is_not_a_conflict(store: WorkbookStore):
+    store.table("notes").insert({"text": "a"})
+    assert store.flush().ok
+    os.utime(store.path, (1, 1))
+    store.table("notes").insert({"text": "b"})
+    assert store.flush().ok
+
+
+def test_symlinked_workbook_opens_read_only(data_dir: Path, tmp_path: Path):
+    WorkbookStore.open(data_dir).close()
+    real = tmp_path / "elsewhere.json"
+    (data_dir / "workbook.json").rename(real)
+    (data_dir / "workbook.json").symlink_to(real)
+    store = WorkbookStore.open(data_dir)
+    assert store.read_only and "symbolic link" in store.notices[0]
+    store.close()
+    assert (data_dir / "workbook.json").is_symlink()
+
+
+def test_stale_temp_files_are_removed_under_the_lock(data_dir: Path):
+    WorkbookStore.open(data_dir).close()
+    leftover = data_dir / ".workbook.json.123.abcd.tmp"
+    leftover.write_text("half a save")
+    WorkbookStore.open(data_dir).close()
+    assert not leftover.exists()
+
+
+def test_encode_escapes_lone_surrogates():
+    raw = schema.new_workbook()
+    raw["notes"] = {"1": {"text": "broken paste \ud800 here"}}
+    assert codec.decode(codec.encode(raw))["notes"]["1"]["text"] == "broken paste \ud800 here"
+
+
+def test_byte_order_mark_is_accepted(data_dir: Path):
+    data_dir.mkdir(mode=0o700)
+    (data_dir / "workbook.json").write_bytes(b"\xef\xbb\xbf" + codec.encode(schema.new_workbook()))
+    WorkbookStore.open(data_dir).close()

@@ -1,0 +1,414 @@
+"""The add/edit form for a doctor: every field, credential checks and records sent.
+
+It is a full-screen modal that scrolls; tab and shift+tab move between fields, ctrl+s
+(or F2, for terminals that take ctrl+s) saves, escape cancels and asks first when
+something was changed. Only the name is required.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+
+from secondop_tui.core import clock
+from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date, parse_datetime
+from secondop_tui.core.doctors import (
+    CREDENTIAL_STATUSES,
+    CREDENTIALS,
+    HOW_FOUND,
+    NCI_LEVELS,
+    RECORD_KINDS,
+    RECORD_STATES,
+    RECORD_SYMBOLS,
+    ROLES,
+    SELF_REPORTED,
+    STATUSES,
+    CredentialCheck,
+    Doctor,
+    RecordSent,
+    check_doctor,
+)
+from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+
+YES_NO = (("yes", "yes"), ("no", "no"))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One doctor field in the form: kind is text, choice, date, datetime or area."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    options: tuple[tuple[str, str], ...] = ()
+    blank: str | None = "not known"  # the Select's empty choice, or None for none
+    placeholder: str = ""
+
+
+def _opts(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((v, v) for v in values)
+
+
+# (section title, fields, credential key checked in that section or None)
+SECTIONS: list[tuple[str, list[Field], str | None]] = [
+    ("Identity", [
+        Field("name", "Name *", placeholder="required, e.g. Dr Ana Ruiz"),
+        Field("degree", "Degree", placeholder="MD, DO…"),
+        Field("role", "Role", "choice", _opts(ROLES)),
+        Field("disease_focus", "Disease focus", placeholder="e.g. HER2+ breast cancer"),
+    ], None),
+    ("Board certification", [
+        Field("board", "Board", placeholder="e.g. American Board of Internal Medicine"),
+        Field("specialty", "Specialty"),
+        Field("board_status", "Status", placeholder="e.g. certified, meets MOC"),
+    ], "board"),
+    ("Training", [
+        Field("medical_school", "Medical school"),
+        Field("residency", "Residency"),
+        Field("fellowship", "Fellowship"),
+    ], "training"),
+    ("License", [
+        Field("license_state", "State"),
+        Field("license_status", "Status", placeholder="e.g. active, no actions"),
+    ], "license"),
+    ("Experience", [
+        Field("years_in_practice", "Years in practice"),
+        Field("patients_per_year", "Patients a year", placeholder="with this cancer type"),
+    ], "experience"),
+    ("Affiliation and research", [
+        Field("affiliation", "Hospital or center"),
+        Field("academic_appointment", "Academic post"),
+        Field("nci_designation", "NCI designation", "choice", _opts(NCI_LEVELS)),
+        Field("nccn_member", "NCCN member", "choice", YES_NO),
+        Field("clinical_trials", "Clinical trials", placeholder="which trials, if any"),
+        Field("tumor_board", "Tumor board", "choice", YES_NO),
+    ], "affiliation"),
+    ("Insurance", [
+        Field("in_network", "In network", "choice", YES_NO),
+        Field("referral_needed", "Referral needed", "choice", YES_NO),
+        Field("insurance_call", "Confirmed by call", placeholder="who, when, reference no."),
+    ], None),
+    ("Logistics", [
+        Field("telehealth", "Telehealth", "choice", YES_NO),
+        Field("languages", "Languages"),
+        Field("location", "Location"),
+        Field("first_available", "First available", "date", placeholder=DATE_FORMS),
+        Field("phone", "Phone", placeholder="kept exactly as typed"),
+        Field("fax", "Fax"),
+        Field("portal", "Patient portal"),
+        Field("send_records_to", "Send records to", placeholder="address for records, slides"),
+    ], None),
+    ("How found and status", [
+        Field("how_found", "How found", "choice", _opts(HOW_FOUND)),
+        Field("status", "Status", "choice", _opts(STATUSES), blank=None),
+        Field("appointment", "Appointment", "datetime",
+              placeholder="3 Dec 2026 14:30, 12/3/2026 2:30 pm"),
+    ], None),
+]
+FIELDS = {f.name: f for _, fields, _ in SECTIONS for f in fields}
+
+
+def _date_text(iso: str) -> str:
+    """An ISO date as the user would type it (and as the parser reads it back)."""
+    if not iso:
+        return ""
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
+def _datetime_text(iso: str) -> str:
+    if not iso:
+        return ""
+    when = datetime.fromisoformat(iso)
+    text = _date_text(when.date().isoformat())
+    return text if when.time() == datetime.min.time() else f"{text} {when:%H:%M}"
+
+
+class FormRow(Horizontal):
+    """A label and its field on one line."""
+
+    DEFAULT_CSS = """
+    FormRow { height: auto; }
+    FormRow > Label { width: 20; padding-right: 1; }
+    FormRow > Input, FormRow > Select { width: 1fr; }
+    """
+
+
+class DoctorFormDialog(ModalScreen["Doctor | None"]):
+    """Add or edit a doctor. Dismisses with the edited Doctor, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    DoctorFormDialog {
+        align: center middle;
+    }
+    DoctorFormDialog > Vertical {
+        width: 100%;
+        max-width: 100;
+        height: 1fr;
+        border: thick $primary;
+        background: $surface;
+    }
+    DoctorFormDialog #doctor-form-title {
+        text-style: bold;
+        padding: 0 1;
+        background: $primary-muted;
+        color: $text;
+    }
+    DoctorFormDialog #doctor-form-error {
+        display: none;
+        padding: 0 1;
+        background: $error-muted;
+        color: $text;
+        text-style: bold;
+    }
+    DoctorFormDialog #doctor-form-error.-visible {
+        display: block;
+    }
+    DoctorFormDialog #doctor-form {
+        height: 1fr;
+        padding: 0 1;
+    }
+    DoctorFormDialog .form-section {
+        text-style: bold underline;
+        padding-top: 1;
+    }
+    DoctorFormDialog .form-hint {
+        color: $text-muted;
+    }
+    DoctorFormDialog .record-row > Label { width: 30; }
+    DoctorFormDialog .record-row > Select { width: 22; }
+    DoctorFormDialog .record-row > Input { width: 1fr; }
+    DoctorFormDialog #f-notes {
+        height: 8;
+    }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="doctor-form.save"),
+        Binding("f2", "save", "Save", show=False, priority=True, id="doctor-form.save.f2"),
+        Binding("alt+s", "save", "Save", show=False, priority=True, id="doctor-form.save.alt"),
+        Binding("escape", "cancel", "Cancel", id="doctor-form.cancel"),
+    ]
+
+    def __init__(self, doctor: Doctor) -> None:
+        super().__init__()
+        self.doctor = doctor
+        self._initial: dict[str, Any] = {}
+        self._record_states: dict[str, str] = {
+            key: doctor.record(key).state for key, _ in RECORD_KINDS}
+
+    # Building -----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        d = self.doctor
+        title = "Add a doctor" if d.doc_id is None else f"Edit {d.display_name}"
+        with Vertical():
+            yield Static(f"{title} · ctrl+s or F2 saves · escape cancels",
+                         id="doctor-form-title", markup=False)
+            yield Static("", id="doctor-form-error", markup=False)
+            with VerticalScroll(id="doctor-form"):
+                yield Static("Only the name is required. Tab and shift+tab move between "
+                             f"fields. Dates: {DATE_FORMS}.", classes="form-hint",
+                             markup=False)
+                for section, fields, check in SECTIONS:
+                    yield Label(section, classes="form-section")
+                    for f in fields:
+                        with FormRow():
+                            yield Label(f.label, markup=False)
+                            yield self._field_widget(f)
+                    if check:
+                        yield from self._check_rows(check)
+                yield Label("Records sent to this doctor", classes="form-section")
+                yield Static("State of each record, and the date it reached that state "
+                             "(filled with today when you pick a state).",
+                             classes="form-hint", markup=False)
+                for key, label in RECORD_KINDS:
+                    record = d.record(key)
+                    with FormRow(classes="record-row"):
+                        yield Label(label, markup=False)
+                        yield Select(
+                            [(f"{RECORD_SYMBOLS[s]} {s}", s) for s in RECORD_STATES],
+                            prompt=f"{RECORD_SYMBOLS['']} not tracked", compact=True,
+                            value=record.state or Select.NULL, id=f"r-{key}-state")
+                        yield Input(_date_text(record.dates.get(record.state, "")),
+                                    placeholder="date", compact=True, id=f"r-{key}-date")
+                yield Label("Notes", classes="form-section")
+                yield TextArea(d.notes, id="f-notes", compact=True)
+        yield Footer()
+
+    def _field_widget(self, f: Field) -> Widget:
+        value = getattr(self.doctor, f.name)
+        if f.kind == "choice":
+            return Select([(label, v) for v, label in f.options],
+                          prompt=f.blank or "", allow_blank=f.blank is not None,
+                          value=value if value else Select.NULL, compact=True,
+                          id=f"f-{f.name}")
+        if f.kind == "date":
+            value = _date_text(value)
+        elif f.kind == "datetime":
+            value = _datetime_text(value)
+        return Input(value, placeholder=f.placeholder, compact=True, id=f"f-{f.name}",
+                     select_on_focus=False)
+
+    def _check_rows(self, key: str) -> ComposeResult:
+        check = self.doctor.credential(key)
+        with FormRow():
+            yield Label("  Checked", markup=False)
+            yield Select([("✓ verified" if s != SELF_REPORTED else "self-reported", s)
+                          for s in CREDENTIAL_STATUSES], allow_blank=False,
+                         value=check.status, compact=True, id=f"c-{key}-status")
+        with FormRow():
+            yield Label("  Source", markup=False)
+            yield Input(check.source, placeholder="e.g. ABMS Certification Matters",
+                        compact=True, id=f"c-{key}-source", select_on_focus=False)
+        with FormRow():
+            yield Label("  Date checked", markup=False)
+            yield Input(_date_text(check.checked), placeholder=DATE_FORMS, compact=True,
+                        id=f"c-{key}-checked", select_on_focus=False)
+
+    def on_mount(self) -> None:
+        self._initial = self.values()
+        self.query_one("#f-name", Input).focus()
+
+    # Reading the form -----------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """Every widget's value by id (to tell whether anything changed)."""
+        out: dict[str, Any] = {}
+        for widget in self.query("Input, Select, TextArea"):
+            if widget.id is None:
+                continue
+            if isinstance(widget, TextArea):
+                out[widget.id] = widget.text
+            else:
+                out[widget.id] = widget.value  # type: ignore[attr-defined]
+        return out
+
+    @property
+    def unsaved(self) -> bool:
+        return self.values() != self._initial
+
+    def _input(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value
+
+    def _select(self, widget_id: str) -> str:
+        value = self.query_one(f"#{widget_id}", Select).value
+        return "" if value is Select.NULL or value is None else str(value)
+
+    def build_doctor(self) -> Doctor:
+        """The doctor as the form says; raises ValueError (with the field's id in args[1])."""
+        doctor = copy.deepcopy(self.doctor)
+        for f in FIELDS.values():
+            widget_id = f"f-{f.name}"
+            if f.kind == "choice":
+                value = self._select(widget_id)
+            else:
+                value = self._input(widget_id)
+            if f.kind == "date":
+                value = self._parse_date(value, widget_id, f.label)
+            elif f.kind == "datetime":
+                if value.strip():
+                    try:
+                        value = parse_datetime(value).isoformat(timespec="minutes")
+                    except DateError as error:
+                        raise ValueError(f"{f.label}: {error}", widget_id) from None
+                else:
+                    value = ""
+            elif f.name == "name":
+                value = value.strip()
+            setattr(doctor, f.name, value)
+        doctor.notes = self.query_one("#f-notes", TextArea).text
+        doctor.status = doctor.status or "candidate"
+        for key, label in CREDENTIALS:
+            doctor.credentials[key] = CredentialCheck(
+                status=self._select(f"c-{key}-status") or SELF_REPORTED,
+                source=self._input(f"c-{key}-source").strip(),
+                checked=self._parse_date(self._input(f"c-{key}-checked"),
+                                         f"c-{key}-checked", f"{label}, date checked"))
+        for key, label in RECORD_KINDS:
+            state = self._select(f"r-{key}-state")
+            record = copy.deepcopy(doctor.record(key))
+            record.state = state
+            if state:
+                when = self._parse_date(self._input(f"r-{key}-date"), f"r-{key}-date", label)
+                if when:
+                    record.dates[state] = when
+                else:
+                    record.dates.pop(state, None)
+                doctor.records[key] = record
+            else:
+                doctor.records.pop(key, None)
+        try:
+            check_doctor(doctor)
+        except ValueError as error:
+            raise ValueError(str(error), "f-name") from None
+        return doctor
+
+    @staticmethod
+    def _parse_date(text: str, widget_id: str, label: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            return parse_date(text).isoformat()
+        except DateError as error:
+            raise ValueError(f"{label}: {error}", widget_id) from None
+
+    # Reacting ---------------------------------------------------------------------------
+    @on(Select.Changed)
+    def record_state_changed(self, event: Select.Changed) -> None:
+        widget_id = event.select.id or ""
+        if not (widget_id.startswith("r-") and widget_id.endswith("-state")):
+            return
+        key = widget_id[2:-6]
+        state = "" if event.value is Select.NULL else str(event.value)
+        if state == self._record_states.get(key):
+            return
+        self._record_states[key] = state
+        stored = self.doctor.record(key).dates.get(state, "")
+        date_input = self.query_one(f"#r-{key}-date", Input)
+        date_input.value = _date_text(stored or (clock.today().isoformat() if state else ""))
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#doctor-form-error", Static)
+        error.update(f"⚠ {message}" if message else "")
+        error.set_class(bool(message), "-visible")
+
+    # Actions ----------------------------------------------------------------------------
+    def action_save(self) -> None:
+        try:
+            doctor = self.build_doctor()
+        except ValueError as error:
+            message = str(error.args[0])
+            self.show_error(message)
+            if len(error.args) > 1:
+                widget = self.query_one(f"#{error.args[1]}")
+                widget.focus()
+                widget.scroll_visible(animate=False)
+            return
+        self.show_error("")
+        self.dismiss(doctor)
+
+    def action_cancel(self) -> None:
+        if not self.unsaved:
+            self.dismiss(None)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.action_save()
+            elif answer == "discard":
+                self.dismiss(None)
+
+        self.app.push_screen(ChoiceDialog(
+            "Discard your changes?",
+            "You changed this doctor's details and have not saved them.",
+            [Choice("s", "Save", "save", "primary"), Choice("d", "Discard", "discard", "error"),
+             Choice("k", "Keep editing", "keep")], cancel="keep"), answered)

@@ -1,0 +1,440 @@
+"""The Doctors pane, driven with the keyboard through Pilot; assertions on the store."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Select, TextArea
+
+from secondop_tui.core.doctors import (
+    CredentialCheck,
+    Doctor,
+    RecordSent,
+    add_doctor,
+    get_doctor,
+    list_doctors,
+)
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
+from secondop_tui.ui.dialogs.doctor_detail_dialog import DoctorDetailDialog
+from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
+from secondop_tui.ui.panes.doctors import DoctorsPane
+
+
+async def open_pane(pilot) -> DoctorsPane:
+    await pilot.pause()
+    await pilot.press("3")
+    await pilot.pause()
+    return pilot.app.screen.query_one(DoctorsPane)
+
+
+def names_in_table(pane: DoctorsPane) -> list[str]:
+    table = pane.table
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+def seed(store, *doctors: Doctor) -> None:
+    for doctor in doctors:
+        add_doctor(store, doctor)
+
+
+async def test_add_doctor_with_keys(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        assert pane.has_class("-empty")
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        await pilot.press(*"Dr Ana Ruiz", "tab", *"MD")
+        # The phone, typed as people do, is kept exactly.
+        form.query_one("#f-phone", Input).value = "+1 (555) 010-0199 ext 7"
+        form.query_one("#f-role", Select).value = "medical oncologist"
+        form.query_one("#f-how_found", Select).value = "ABMS search"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, DoctorFormDialog)
+        [doctor] = list_doctors(store)
+        assert (doctor.name, doctor.degree, doctor.role, doctor.how_found) == (
+            "Dr Ana Ruiz", "MD", "medical oncologist", "ABMS search")
+        assert doctor.phone == "+1 (555) 010-0199 ext 7"
+        assert doctor.status == "candidate"
+        assert names_in_table(pane) == ["Dr Ana Ruiz"]
+        assert not pane.has_class("-empty")
+        assert app.focused is pane.table
+
+
+async def test_second_save_key_f2(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Dr Ben Okafor", "f2")
+        await pilot.pause()
+        assert [d.name for d in list_doctors(store)] == ["Dr Ben Okafor"]
+
+
+async def test_palette_finds_add_doctor(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Add doctor")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorFormDialog)
+
+
+async def test_edit_doctor(make_app, store):
+    seed(store, Doctor(name="Dr Ana Ruiz", status="candidate"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        assert form.query_one("#f-name", Input).value == "Dr Ana Ruiz"
+        form.query_one("#f-status", Select).value = "appointment booked"
+        form.query_one("#f-appointment", Input).value = "12/3/2026 2:30 pm"
+        form.query_one("#f-affiliation", Input).value = "Lakeside Cancer Center"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        [doctor] = list_doctors(store)
+        assert doctor.status == "appointment booked"
+        assert doctor.appointment == "2026-12-03T14:30"
+        assert doctor.affiliation == "Lakeside Cancer Center"
+        assert pane.table.get_row_at(0)[4].plain == "3 Dec 14:30"
+        assert "Next: Dr Ana Ruiz, 3 Dec 14:30" in app.sub_title
+
+
+async def test_cancel_with_unsaved_changes_asks_first(make_app, store):
+    seed(store, Doctor(name="Dr Ana Ruiz"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        # Nothing changed: escape leaves at once.
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, (DoctorFormDialog, ChoiceDialog))
+        # Changed: escape asks; "keep editing" returns to the form with the text intact.
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("end", *" Jr")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorFormDialog)
+        assert app.screen.query_one("#f-name", Input).value == "Dr Ana Ruiz Jr"
+        # Discard: nothing is written.
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(app.screen, (DoctorFormDialog, ChoiceDialog))
+        assert [d.name for d in list_doctors(store)] == ["Dr Ana Ruiz"]
+        # Save from the question.
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("end", *" MD", "escape")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert [d.name for d in list_doctors(store)] == ["Dr Ana Ruiz MD"]
+
+
+async def test_delete_asks_for_confirmation(make_app, store):
+    seed(store, Doctor(name="Dr Ana Ruiz"), Doctor(name="Dr Ben Okafor"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert len(list_doctors(store)) == 2
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert [d.name for d in list_doctors(store)] == ["Dr Ben Okafor"]
+        assert names_in_table(pane) == ["Dr Ben Okafor"]
+
+
+async def test_sort_by_columns(make_app, store):
+    seed(store,
+         Doctor(name="Dr Cole", status="seen", appointment="2026-11-25T10:00"),
+         Doctor(name="Dr Abel", status="contacted", appointment="2026-12-01T10:00"),
+         Doctor(name="Dr Baker", status="candidate",
+                credentials={"board": CredentialCheck("verified")}))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        assert names_in_table(pane) == ["Dr Abel", "Dr Baker", "Dr Cole"]
+        await pilot.press("r")
+        await pilot.pause()
+        assert names_in_table(pane) == ["Dr Cole", "Dr Baker", "Dr Abel"]
+        await pilot.press("s", "s", "s")  # role, affiliation, status
+        await pilot.pause()
+        assert "Status▲" in str(pane.table.ordered_columns[3].label)
+        assert names_in_table(pane) == ["Dr Baker", "Dr Abel", "Dr Cole"]
+        await pilot.press("s")  # appointment: soonest first, none last
+        await pilot.pause()
+        assert names_in_table(pane) == ["Dr Cole", "Dr Abel", "Dr Baker"]
+        await pilot.press("s", "s")  # verified: most first
+        await pilot.pause()
+        assert names_in_table(pane)[0] == "Dr Baker"
+
+
+async def test_filter_by_typing(make_app, store):
+    seed(store, Doctor(name="Dr Ana Ruiz", role="surgical oncologist"),
+         Doctor(name="Dr Ben Okafor", affiliation="Lakeside"),
+         Doctor(name="Dr Chen Ana", affiliation="Memorial"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("slash", *"ana")
+        await pilot.pause()
+        assert names_in_table(pane) == ["Dr Ana Ruiz", "Dr Chen Ana"]
+        await pilot.press(*" memorial")
+        await pilot.pause()
+        assert names_in_table(pane) == ["Dr Chen Ana"]
+        await pilot.press("escape")  # back to the table, filter kept
+        await pilot.pause()
+        assert app.focused is pane.table and names_in_table(pane) == ["Dr Chen Ana"]
+        await pilot.press("escape")  # clears the filter
+        await pilot.pause()
+        assert len(names_in_table(pane)) == 3
+        await pilot.press("f", *"surgical", "enter")
+        await pilot.pause()
+        assert names_in_table(pane) == ["Dr Ana Ruiz"]
+        assert app.focused is pane.table
+
+
+async def test_verification_marks(make_app, store):
+    seed(store, Doctor(name="Dr Ana Ruiz"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        assert pane.table.get_row_at(0)[6].plain == "0/5"
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#c-board-status", Select).value = "verified"
+        form.query_one("#c-board-source", Input).value = "ABMS Certification Matters"
+        form.query_one("#c-board-checked", Input).value = "2026-11-19"
+        form.query_one("#c-license-status", Select).value = "verified"
+        form.query_one("#c-license-source", Input).value = "State medical board"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        doctor = list_doctors(store)[0]
+        assert doctor.credential("board") == CredentialCheck(
+            "verified", "ABMS Certification Matters", "2026-11-19")
+        assert doctor.credential("license").verified
+        assert not doctor.credential("training").verified
+        assert pane.table.get_row_at(0)[6].plain == "2/5"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorDetailDialog)
+        body = str(app.screen.query_one("#doctor-detail-body").render())
+        assert "✓ verified (ABMS Certification Matters, checked Thu 19 Nov 2026)" in body
+        assert "self-reported" in body
+
+
+async def test_choose_a_select_with_keys_only(make_app, store):
+    seed(store, Doctor(name="Dr Ana Ruiz"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("tab", "tab")  # name -> degree -> role
+        await pilot.pause()
+        assert app.focused.id == "f-role"
+        await pilot.press("enter", "down", "down", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert list_doctors(store)[0].role == "surgical oncologist"
+
+
+async def test_record_states(make_app, store):
+    seed(store, Doctor(name="Dr Ana Ruiz", records={
+        "imaging": RecordSent("sent", {"requested": "2026-11-01", "sent": "2026-11-05"})}))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert form.query_one("#r-imaging-date", Input).value == "5 Nov 2026"
+        # Picking a state fills today's date, which can be changed.
+        form.query_one("#r-slides-state", Select).value = "sent"
+        await pilot.pause()
+        assert form.query_one("#r-slides-date", Input).value == "20 Nov 2026"
+        form.query_one("#r-imaging-state", Select).value = "receipt confirmed"
+        await pilot.pause()
+        form.query_one("#r-imaging-date", Input).value = "11/18/2026"
+        form.query_one("#r-timeline-state", Select).value = "requested"
+        await pilot.pause()
+        form.query_one("#r-timeline-state", Select).clear()
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        doctor = list_doctors(store)[0]
+        assert doctor.records["slides"] == RecordSent("sent", {"sent": "2026-11-20"})
+        assert doctor.records["imaging"] == RecordSent("receipt confirmed", {
+            "requested": "2026-11-01", "sent": "2026-11-05",
+            "receipt confirmed": "2026-11-18"})
+        assert "timeline" not in doctor.records
+        await pilot.press("enter")
+        await pilot.pause()
+        body = str(app.screen.query_one("#doctor-detail-body").render())
+        assert "Slides or blocks: → sent (sent Fri 20 Nov 2026)" in body
+        assert "Imaging files: ✓ receipt confirmed (requested Sun 1 Nov 2026;" in body
+        assert "Timeline: not tracked" in body
+
+
+async def test_bad_input_refused_with_messages(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        # Empty name (spaces only).
+        await pilot.press("space", "space", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorFormDialog)
+        error = str(form.query_one("#doctor-form-error").render())
+        assert "name" in error
+        assert app.focused.id == "f-name"
+        # An impossible date names the accepted forms and focuses the field.
+        await pilot.press(*"Dr Ana Ruiz")
+        form.query_one("#f-appointment", Input).value = "31 Feb 2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(form.query_one("#doctor-form-error").render())
+        assert "Appointment" in error and "2026-12-03, 12/3/2026 or 3 Dec 2026" in error
+        assert app.focused.id == "f-appointment"
+        form.query_one("#f-appointment", Input).value = "3 Dec 2026 14:30"
+        form.query_one("#c-training-checked", Input).value = "yesterday"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Training, date checked" in str(form.query_one("#doctor-form-error").render())
+        form.query_one("#c-training-checked", Input).value = ""
+        form.query_one("#r-slides-state", Select).value = "sent"
+        await pilot.pause()
+        form.query_one("#r-slides-date", Input).value = "13/45/2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Slides or blocks" in str(form.query_one("#doctor-form-error").render())
+        assert list_doctors(store) == []
+        form.query_one("#r-slides-date", Input).value = "2026-11-19"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert list_doctors(store)[0].appointment == "2026-12-03T14:30"
+
+
+async def test_huge_notes_and_control_characters(make_app, store):
+    app = make_app()
+    huge = ("A long note about the visit. " * 40 + "\n") * 500  # about 600 kB
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#f-name", Input).value = "Dr \x1b[31mRed\x07 Bell"
+        form.query_one("#f-notes", TextArea).text = huge
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        [doctor] = list_doctors(store)
+        assert doctor.notes == huge and doctor.name == "Dr \x1b[31mRed\x07 Bell"
+        cell = pane.table.get_row_at(0)[0].plain
+        assert "\x1b" not in cell and cell.startswith("Dr \\e[31mRed")
+        await pilot.press("enter")
+        await pilot.pause()
+        body = str(app.screen.query_one("#doctor-detail-body").render())
+        assert "\x1b" not in body and "\x07" not in body and "\\x07" in body
+
+
+async def test_read_only_offers_no_edits(data_dir):
+    writer = WorkbookStore.open(data_dir)
+    add_doctor(writer, Doctor(name="Dr Ana Ruiz"))
+    writer.close()
+    store = WorkbookStore.open(data_dir, read_only=True)
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_pane(pilot)
+            for key in ("a", "e", "d"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert app.screen.query(DoctorsPane), key
+            assert not any(t == "Add doctor" for t, _, _ in pane.palette_commands())
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DoctorDetailDialog)
+            await pilot.press("e")
+            await pilot.pause()
+            assert isinstance(app.screen, DoctorDetailDialog)
+    finally:
+        store.close()
+
+
+async def test_restart_shows_next_appointment_everywhere(data_dir):
+    first_store = WorkbookStore.open(data_dir)
+    app = SecondOpinionApp(store=first_store, watch_signals=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        for name in ("Dr Ana Ruiz", "Dr Ben Okafor", "Dr Chen Li"):
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press(*name)
+            if name == "Dr Ben Okafor":
+                app.screen.query_one("#f-appointment", Input).value = "12/3/2026 14:30"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    first_store.close()
+
+    store = WorkbookStore.open(data_dir)
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for key in ("1", "2", "3", "4"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert "Next: Dr Ben Oka…, 3 Dec 14:30" in app.sub_title
+            assert sorted(d.name for d in list_doctors(store)) == [
+                "Dr Ana Ruiz", "Dr Ben Okafor", "Dr Chen Li"]
+            # Deleting the only appointment clears the note.
+            pane = await open_pane(pilot)
+            pane.table.move_cursor(row=names_in_table(pane).index("Dr Ben Okafor"))
+            await pilot.press("d", "y")
+            await pilot.pause()
+            assert "Next:" not in app.sub_title
+    finally:
+        store.close()
+
+
+async def test_workbook_reload_rereads_doctors(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        add_doctor(store, Doctor(name="Dr From Disk"))
+        pane.on_workbook_reloaded()
+        await pilot.pause()
+        assert names_in_table(pane) == ["Dr From Disk"]
+        assert get_doctor(store, 1).name == "Dr From Disk"
+        assert isinstance(pane.table, DataTable)

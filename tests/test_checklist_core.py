@@ -1,0 +1,197 @@
+"""The checklist core: defaults merged with user state, changes, upgrades and export."""
+
+from __future__ import annotations
+
+import pytest
+
+from secondop_tui.core import checklist as checklist_module
+from secondop_tui.core.checklist import (
+    Checklist,
+    ChecklistError,
+    DefaultGroup,
+    DefaultItem,
+    DefaultSet,
+    load_defaults,
+    render,
+)
+from secondop_tui.core.dates import DateError
+from secondop_tui.core.export import export
+from secondop_tui.core.store import WorkbookStore
+
+PHASES = ["Before deciding", "Insurance", "Finding the doctor", "Records", "The visit",
+          "After the visit"]
+
+
+def test_defaults_have_phases_and_stable_unique_ids():
+    defaults = load_defaults()
+    assert [g.title for g in defaults.groups] == PHASES
+    ids = [item.id for g in defaults.groups for item in g.items]
+    assert len(ids) >= 30
+    assert len(ids) == len(set(ids))
+    assert all(item.title and len(item.title) < 80 for g in defaults.groups for item in g.items)
+    insurance = next(g for g in defaults.groups if g.id == "insurance")
+    assert any(item.insurance_log for item in insurance.items)
+
+
+def test_tick_note_due_and_progress(store):
+    checklist = Checklist(store)
+    done, total = checklist.progress()
+    assert done == 0 and total >= 30
+    assert checklist.toggle("before.reasons") is True
+    checklist.set_note("before.reasons", "because")
+    due = checklist.set_due("before.reasons", "3 Dec 2026")
+    item = checklist.item("before.reasons")
+    assert item.done and item.note == "because" and item.due == due
+    assert checklist.progress() == (1, total)
+    assert checklist.toggle("before.reasons") is False
+
+
+def test_overdue_only_when_not_done(store):
+    checklist = Checklist(store)
+    checklist.set_due("records.release", "2026-11-19")  # the frozen today is 20 Nov
+    assert checklist.item("records.release").overdue()
+    checklist.toggle("records.release")
+    assert not checklist.item("records.release").overdue()
+    checklist.set_due("records.imaging", "2026-11-20")
+    assert not checklist.item("records.imaging").overdue()
+
+
+def test_add_edit_move_delete_and_undo(store):
+    checklist = Checklist(store)
+    item_id = checklist.add_item("records", "  Ask for the  CD  ", "for the scans")
+    assert checklist.item(item_id).title == "Ask for the CD"
+    records = [g for g in checklist.groups() if g.id == "records"][0]
+    assert records.items[-1].id == item_id
+    assert checklist.move_item(item_id, -1)
+    records = [g for g in checklist.groups() if g.id == "records"][0]
+    assert records.items[-2].id == item_id
+    checklist.edit_item(item_id, title="Ask for the image CD")
+    assert checklist.item(item_id).title == "Ask for the image CD"
+    saved = checklist.delete_item(item_id)
+    assert checklist.item(item_id) is None
+    checklist.undo_delete(saved)
+    assert checklist.item(item_id).title == "Ask for the image CD"
+    records = [g for g in checklist.groups() if g.id == "records"][0]
+    assert records.items[-2].id == item_id
+
+
+def test_default_items_can_be_reordered_deleted_and_restored(store):
+    checklist = Checklist(store)
+    mine = checklist.add_item("visit", "Book a taxi")
+    checklist.toggle("visit.bring-id")
+    assert checklist.move_item("visit.bring-id", -1)
+    first = [g for g in checklist.groups() if g.id == "visit"][0].items[0]
+    assert first.id == "visit.bring-id"
+    assert not checklist.move_item("visit.bring-id", -1)
+    checklist.delete_item("visit.bring-id")
+    checklist.delete_item("visit.recording")
+    ids = [i.id for g in checklist.groups() for i in g.items]
+    assert "visit.bring-id" not in ids and mine in ids
+    assert checklist.restore_defaults() == 2
+    item = checklist.item("visit.bring-id")
+    assert not item.deleted and item.done  # its state came back with it
+    assert checklist.item(mine) is not None
+
+
+def test_empty_or_long_titles_are_refused(store):
+    checklist = Checklist(store)
+    with pytest.raises(ChecklistError, match="title"):
+        checklist.add_item("records", "   ")
+    with pytest.raises(ChecklistError, match="under"):
+        checklist.add_item("records", "x" * 500)
+    with pytest.raises(ChecklistError, match="wording"):
+        checklist.edit_item("records.meds", title="Something else")
+
+
+def test_bad_dates_name_the_accepted_forms(store):
+    checklist = Checklist(store)
+    with pytest.raises(DateError, match="2026-12-03"):
+        checklist.set_due("records.meds", "next tuesday")
+    with pytest.raises(DateError, match="real date"):
+        checklist.set_due("records.meds", "31/31/2026")
+    checklist.set_due("records.meds", "")
+    assert checklist.item("records.meds").due is None
+
+
+def test_call_log_only_on_insurance_items(store):
+    checklist = Checklist(store)
+    checklist.add_call("insurance.coverage", "20 Nov 2026", "Jane", "12345", "covered")
+    checklist.add_call("insurance.coverage", "", "", "", "no referral needed")
+    calls = checklist.item("insurance.coverage").calls
+    assert [c.reference for c in calls] == ["12345", ""]
+    assert calls[1].day.isoformat() == "2026-11-20"  # empty date means today
+    with pytest.raises(ChecklistError):
+        checklist.add_call("records.meds", "20 Nov 2026", "x", "y", "z")
+    with pytest.raises(ChecklistError):
+        checklist.add_call("insurance.coverage", "20 Nov 2026", " ", "", "")
+
+
+def test_upgrade_keeps_state_when_defaults_are_added_and_reworded(data_dir, monkeypatch):
+    old = DefaultSet(1, (
+        DefaultGroup("before", "Before deciding", (
+            DefaultItem("before.a", "Old wording A"),
+            DefaultItem("before.b", "B"),
+        )),
+    ))
+    store = WorkbookStore.open(data_dir)
+    checklist = Checklist(store, old)
+    checklist.toggle("before.b")
+    checklist.set_note("before.a", "my note")
+    mine = checklist.add_item("before", "My own step")
+    checklist.delete_item("before.b")
+    store.close()
+
+    new = DefaultSet(2, (
+        DefaultGroup("before", "Before deciding", (
+            DefaultItem("before.new", "A brand new first step"),
+            DefaultItem("before.a", "New wording A"),
+            DefaultItem("before.b", "B"),
+        )),
+    ))
+    monkeypatch.setattr(checklist_module, "load_defaults", lambda: new)
+    store = WorkbookStore.open(data_dir)
+    try:
+        checklist = Checklist(store)
+        items = {i.id: i for g in checklist.groups(include_deleted=True) for i in g.items}
+        assert items["before.new"].title == "A brand new first step"
+        assert not items["before.new"].done
+        assert items["before.a"].title == "New wording A"
+        assert items["before.a"].note == "my note"
+        assert items["before.b"].done and items["before.b"].deleted
+        assert items[mine].title == "My own step"
+        assert checklist.restore_defaults() == 1
+        assert checklist.item("before.b").done
+        assert checklist.item(mine) is not None
+    finally:
+        store.close()
+
+
+def test_long_note_and_control_characters_are_kept_and_exported_escaped(store):
+    checklist = Checklist(store)
+    note = ("called the insurer 20 Nov, ref 12345: covered. " * 250)[:10_000]
+    checklist.set_note("insurance.coverage", note)
+    assert checklist.item("insurance.coverage").note == note.rstrip()
+    hostile = "Ring \x1b[2J\x1b]0;pwned\x07 back\r\x9b31m"
+    item_id = checklist.add_item("insurance", hostile)
+    checklist.set_note(item_id, hostile)
+    text = render(store, "text")
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text and "\r" not in text
+    assert "\\e[2J" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_export_shows_groups_state_notes_and_calls(store):
+    checklist = Checklist(store)
+    checklist.toggle("before.reasons")
+    checklist.set_note("insurance.coverage", "covered, no referral needed")
+    checklist.set_due("records.release", "2026-11-01")
+    checklist.add_call("insurance.coverage", "2026-11-19", "Jane", "A123", "covered")
+    text = export(store, "checklist", "text")
+    assert "Before deciding (1/6 done)" in text
+    assert "[x] Write down why you want a second opinion" in text
+    assert "covered, no referral needed" in text
+    assert "Due: Sun 1 Nov 2026 (OVERDUE)" in text
+    assert "Thu 19 Nov 2026, spoke to Jane, ref A123: covered" in text
+    markdown = export(store, "checklist", "markdown")
+    assert markdown.startswith("## Checklist")
+    assert "- [x] Write down why you want a second opinion" in markdown

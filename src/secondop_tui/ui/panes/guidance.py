@@ -1,22 +1,417 @@
-"""The Guidance pane."""
+"""The Guidance pane: plain-language reading with contents, search and checklist links."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import re
+from collections.abc import Callable, Iterable
 
-from secondop_tui.ui.panes.base import EmptyState, Pane
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static, Tabs
+from textual.widgets.option_list import Option
+
+from secondop_tui.core.checklist import Checklist
+from secondop_tui.core.guidance import Block, Section, find_matches, load_guidance
+from secondop_tui.core.text import one_line
+from secondop_tui.ui.panes.base import Pane
+
+POSITION_SETTING = "guidance.position"
+# One line at 80 columns; the full wording (NOT_ADVICE) is in F1 help and the palette.
+NOTICE = "ⓘ Information, not medical advice: ask your care team about your situation."
+_INLINE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*")
+
+
+def inline_text(text: str) -> Text:
+    """Markdown emphasis as Rich styles; the plain result matches ``strip_inline``."""
+    result = Text()
+    last = 0
+    for m in _INLINE.finditer(text):
+        result.append(text[last:m.start()])
+        result.append(m[1] or m[2], style="bold" if m[1] else "italic")
+        last = m.end()
+    result.append(text[last:])
+    return result
+
+
+class GuidanceBlock(Static):
+    """One heading, paragraph or list item of the guidance."""
+
+    def __init__(self, block: Block, section: int, index: int, **kwargs) -> None:
+        super().__init__(classes=f"guidance-{block.kind}", **kwargs)
+        self.block = block
+        self.section = section
+        self.index = index
+        self.prefix = "• " if block.kind == "bullet" else ""
+
+    def on_mount(self) -> None:
+        self.show_match(None)
+
+    def show_match(self, span: tuple[int, int] | None) -> None:
+        text = Text(self.prefix) + inline_text(self.block.text)
+        if span is not None:
+            # Reverse video plus a marker: visible in every theme, not by colour alone.
+            text.stylize("reverse bold", span[0] + len(self.prefix), span[1] + len(self.prefix))
+            text = Text("▶ ") + text
+        self.update(text)
+
+
+class ChecklistLink(Static, can_focus=True):
+    """A line under a paragraph: the checklist step it recommends. Enter or c jumps."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Go to checklist item", show=False, id="guidance.link.open"),
+    ]
+
+    def __init__(self, item_id: str, section: int, **kwargs) -> None:
+        super().__init__(classes="guidance-checklist", markup=False, **kwargs)
+        self.item_id = item_id
+        self.section = section
+
+    def show_state(self, title: str, done: bool, deleted: bool, exists: bool) -> None:
+        if not exists:
+            self.update(f"(checklist item {self.item_id} is not in this version)")
+        elif deleted:
+            self.update(f"+ Deleted from your checklist: {one_line(title)} (c adds it back)")
+        elif done:
+            self.update(f"[x] Done on your checklist: {one_line(title)}")
+        else:
+            self.update(f"[ ] On your checklist: {one_line(title)} (c to go there)")
+
+    def action_open(self) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, GuidancePane)), None)
+        if pane is not None:
+            pane.open_checklist_item(self.item_id)
+
+
+class GuidanceContentsScreen(ModalScreen[int]):
+    """The table of contents: pick a section with the arrows and enter."""
+
+    DEFAULT_CSS = """
+    GuidanceContentsScreen { align: center middle; }
+    GuidanceContentsScreen > Vertical {
+        width: 64; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    GuidanceContentsScreen OptionList { height: auto; max-height: 18; }
+    GuidanceContentsScreen .contents-hint { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss_none", "Close contents", id="guidance.contents.close"),
+    ]
+
+    def __init__(self, sections: tuple[Section, ...], current: int) -> None:
+        super().__init__()
+        self.sections = sections
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Guidance: contents", classes="dialog-title", markup=False)
+            yield OptionList(*[Option(f"{s.number:2d}. {s.title}", id=str(i))
+                               for i, s in enumerate(self.sections)], id="contents-list")
+            yield Static("Up/down to choose, enter to read, escape to close.",
+                         classes="contents-hint", markup=False)
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = self.current
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(-1)
 
 
 class GuidancePane(Pane):
-    """The Guidance pane (empty state until its content arrives)."""
+    """Plain-language guidance with contents, search, and links to checklist items."""
 
     pane_id = "guidance"
     title = "Guidance"
 
+    BINDINGS = [
+        Binding("t", "contents", "Contents", id="guidance.contents"),
+        Binding("g", "contents", "Contents", show=False, id="guidance.contents.alt"),
+        Binding("slash", "search", "Search", id="guidance.search"),
+        Binding("ctrl+f", "search", "Search", show=False, id="guidance.search.alt"),
+        Binding("n", "next_match", "Next match", show=False, id="guidance.next"),
+        Binding("N", "previous_match", "Previous match", show=False, id="guidance.previous"),
+        Binding("p", "previous_match", "Previous match", show=False,
+                id="guidance.previous.alt"),
+        Binding("c", "checklist_item", "Go to checklist item", show=False,
+                id="guidance.to_checklist"),
+        Binding("right_square_bracket", "next_section", "Next section", show=False,
+                id="guidance.section.next"),
+        Binding("left_square_bracket", "previous_section", "Previous section", show=False,
+                id="guidance.section.previous"),
+        Binding("space", "page_down_text", "Page down", show=False, id="guidance.page_down"),
+        Binding("b", "page_up_text", "Page up", show=False, id="guidance.page_up"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.sections = load_guidance()
+        self.matches: list[tuple[int, int, int, int]] = []
+        self.match_index = -1
+        self.query_text = ""
+        self._saved_position: int | None = None
+        self._restored = False
+
+    # Layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield EmptyState(
-            "[b]Guidance[/b]\n\n"
-            "Calm, plain-language guidance on getting a second opinion will be here: what it is and when it helps, how soon treatment must start, paying for it, finding and checking a doctor, gathering records, the visit itself, and deciding when opinions differ.\n\n"
-            "Press [b]1[/b] from anywhere to come back here, and [b]F1[/b] to see every key.",
-            id="guidance-empty",
-        )
+        yield Static(NOTICE, id="guidance-notice", markup=False)
+        with VerticalScroll(id="guidance-text"):
+            for s_index, section in enumerate(self.sections):
+                for b_index, block in enumerate(section.blocks):
+                    if block.kind == "checklist":
+                        yield ChecklistLink(block.item_id, s_index,
+                                            id=f"link-{s_index}-{b_index}")
+                    else:
+                        yield GuidanceBlock(block, s_index, b_index,
+                                            id=f"block-{s_index}-{b_index}")
+        yield Input(placeholder="Search the guidance, then enter (escape to close)", compact=True,
+                    id="guidance-search")
+        yield Static("", id="guidance-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.refresh_links()
+        self.call_after_refresh(self.restore_position)
+        self.set_interval(0.5, self.remember_position)
+        self.call_after_refresh(self._focus_if_shown)
+
+    def _focus_if_shown(self) -> None:
+        # At start-up the tab strip has focus; move it to the text so the reading keys
+        # work at once. Only while this pane is the one shown.
+        focused = self.app.focused
+        if self.region.area and (focused is None or isinstance(focused, Tabs)):
+            self.reader.focus()
+
+    @property
+    def reader(self) -> VerticalScroll:
+        return self.query_one("#guidance-text", VerticalScroll)
+
+    def focus_default(self) -> None:
+        self.refresh_links()
+        self.reader.focus()
+
+    def on_show(self) -> None:
+        self.refresh_links()
+
+    def on_workbook_reloaded(self) -> None:
+        self.refresh_links()
+        self._restored = False
+        self.restore_position()
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
+        yield ("Guidance: contents", "Jump to a section of the guidance (t)",
+               self.action_contents)
+        yield ("Guidance: search", "Search inside the guidance (/)", self.action_search)
+        yield ("Guidance: go to the checklist item for this paragraph",
+               "Open the checklist step recommended here (c)", self.action_checklist_item)
+
+    # Where the reader is ------------------------------------------------------------------
+    def _blocks(self) -> list[Static]:
+        return list(self.reader.query("GuidanceBlock, ChecklistLink").results(Static))
+
+    def top_block_index(self) -> int:
+        """The index of the first block at or below the top of the view."""
+        reader = self.reader
+        top = reader.scroll_offset.y
+        for index, widget in enumerate(self._blocks()):
+            if widget.virtual_region.bottom > top:
+                return index
+        return 0
+
+    def current_section(self) -> int:
+        blocks = self._blocks()
+        if not blocks:
+            return 0
+        return getattr(blocks[self.top_block_index()], "section", 0)
+
+    def restore_position(self) -> None:
+        store = self.workbook_app.store
+        position = store.get_setting(POSITION_SETTING) if store is not None else None
+        blocks = self._blocks()
+        index = position.get("block", 0) if isinstance(position, dict) else 0
+        if isinstance(index, int) and 0 < index < len(blocks):
+            self.reader.scroll_to_widget(blocks[index], top=True, animate=False)
+        self._saved_position = index if isinstance(index, int) else 0
+        self._restored = True
+        self.update_status()
+
+    def remember_position(self) -> None:
+        store = self.workbook_app.store
+        if not self._restored or store is None or store.read_only or not self.is_mounted:
+            return
+        index = self.top_block_index()
+        if index != self._saved_position:
+            self._saved_position = index
+            store.set_setting(POSITION_SETTING, {
+                "block": index, "section": self.sections[self.current_section()].id})
+            self.workbook_app.changed()
+        self.update_status()
+
+    def update_status(self) -> None:
+        status = self.query_one("#guidance-status", Static)
+        if self.matches and self.match_index >= 0:
+            status.update(f'Match {self.match_index + 1} of {len(self.matches)} for '
+                          f'"{one_line(self.query_text)}": n next, p previous, / new search')
+            return
+        section = self.sections[self.current_section()] if self.sections else None
+        where = f"{section.number}/{len(self.sections)} {section.title}" if section else ""
+        status.update(f"{where} · t contents · / search · c checklist step")
+
+    # Scrolling and sections -------------------------------------------------------------
+    def action_page_down_text(self) -> None:
+        self.reader.scroll_page_down(animate=False)
+
+    def action_page_up_text(self) -> None:
+        self.reader.scroll_page_up(animate=False)
+
+    def go_to_section(self, index: int) -> None:
+        if 0 <= index < len(self.sections):
+            self.reader.scroll_to_widget(self.query_one(f"#block-{index}-0"), top=True,
+                                         animate=False)
+            self.reader.focus()
+            self.call_after_refresh(self.update_status)
+
+    def action_next_section(self) -> None:
+        self.go_to_section(min(self.current_section() + 1, len(self.sections) - 1))
+
+    def action_previous_section(self) -> None:
+        self.go_to_section(max(self.current_section() - 1, 0))
+
+    def action_contents(self) -> None:
+        def chosen(index: int | None) -> None:
+            if index is not None and index >= 0:
+                self.go_to_section(index)
+            else:
+                self.reader.focus()
+
+        self.app.push_screen(GuidanceContentsScreen(self.sections, self.current_section()),
+                             chosen)
+
+    # Search ---------------------------------------------------------------------------
+    def action_search(self) -> None:
+        search = self.query_one("#guidance-search", Input)
+        search.add_class("-open")
+        search.value = self.query_text
+        search.focus()
+
+    @on(Input.Submitted, "#guidance-search")
+    def run_search(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.close_search()
+        self.search(event.value)
+
+    def on_key(self, event) -> None:
+        search = self.query_one("#guidance-search", Input)
+        if event.key == "escape" and search.has_focus:
+            event.stop()
+            self.close_search()
+
+    def close_search(self) -> None:
+        self.query_one("#guidance-search", Input).remove_class("-open")
+        self.reader.focus()
+
+    def search(self, text: str) -> int:
+        """Find ``text``, show the first match at or after the view; returns the count."""
+        self._clear_match()
+        self.query_text = text.strip()
+        self.matches = find_matches(self.sections, self.query_text)
+        self.match_index = -1
+        if not self.query_text:
+            self.update_status()
+            return 0
+        if not self.matches:
+            self.notify(f'"{one_line(self.query_text)}" is not in the guidance.', timeout=4)
+            self.update_status()
+            return 0
+        self.show_match(0)
+        return len(self.matches)
+
+    def _clear_match(self) -> None:
+        if 0 <= self.match_index < len(self.matches):
+            s, b, _, _ = self.matches[self.match_index]
+            self.query_one(f"#block-{s}-{b}", GuidanceBlock).show_match(None)
+
+    def show_match(self, index: int) -> None:
+        self._clear_match()
+        self.match_index = index % len(self.matches)
+        s, b, start, end = self.matches[self.match_index]
+        block = self.query_one(f"#block-{s}-{b}", GuidanceBlock)
+        block.show_match((start, end))
+        self.reader.scroll_to_widget(block, animate=False, center=True)
+        self.update_status()
+
+    def action_next_match(self) -> None:
+        if not self.matches:
+            self.notify("Press / to search first.", timeout=3)
+            return
+        self.show_match(self.match_index + 1)
+
+    def action_previous_match(self) -> None:
+        if not self.matches:
+            self.notify("Press / to search first.", timeout=3)
+            return
+        self.show_match(self.match_index - 1)
+
+    # Checklist links ------------------------------------------------------------------
+    def refresh_links(self) -> None:
+        store = self.workbook_app.store
+        if store is None:
+            return
+        checklist = Checklist(store)
+        items = {}
+        for group in checklist.groups(include_deleted=True):
+            for item in group.items:
+                items[item.id] = item
+        for link in self.query(ChecklistLink):
+            item = items.get(link.item_id)
+            link.show_state(item.title if item else "", bool(item and item.done),
+                            bool(item and item.deleted), item is not None)
+
+    def link_in_view(self) -> ChecklistLink | None:
+        """The focused link, or the first link in view (or the one after the match)."""
+        focused = self.app.focused
+        if isinstance(focused, ChecklistLink):
+            return focused
+        links = list(self.query(ChecklistLink))
+        if 0 <= self.match_index < len(self.matches):
+            s, b, _, _ = self.matches[self.match_index]
+            after = [link for link in links
+                     if (link.section, int((link.id or "0-0-0").split("-")[2])) > (s, b)]
+            if after and after[0].section == s:
+                return after[0]
+        view = self.reader.scroll_offset.y
+        bottom = view + self.reader.scrollable_content_region.height
+        for link in links:
+            region = link.virtual_region
+            if region.bottom > view and region.y < bottom:
+                return link
+        return None
+
+    def action_checklist_item(self) -> None:
+        link = self.link_in_view()
+        if link is None:
+            self.notify("No checklist step in view. Scroll to a line marked [ ] "
+                        "On your checklist, then press c.", timeout=5)
+            return
+        self.open_checklist_item(link.item_id)
+
+    def open_checklist_item(self, item_id: str) -> None:
+        from secondop_tui.ui.panes.checklist import ChecklistPane
+
+        screen = self.screen
+        pane = screen.query_one(ChecklistPane)
+        show = getattr(screen, "action_show_pane", None)
+        if show is not None:
+            show(pane.pane_id)
+        pane.show_item(item_id, restore=True)

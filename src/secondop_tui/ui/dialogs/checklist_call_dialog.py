@@ -1,0 +1,111 @@
+"""Log one call to the insurer: date, who, reference number and what was said."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from secondop_tui.core import clock
+from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
+
+
+@dataclass(frozen=True)
+class CallForm:
+    day: date
+    who: str
+    reference: str
+    said: str
+
+
+class ChecklistCallDialog(ModalScreen[CallForm | None]):
+    """A short form; the date starts as today."""
+
+    DEFAULT_CSS = """
+    ChecklistCallDialog { align: center middle; }
+    ChecklistCallDialog > VerticalScroll {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ChecklistCallDialog .dialog-title { text-style: bold; }
+    ChecklistCallDialog Label { color: $text-muted; }
+    ChecklistCallDialog #call-error { color: $text-error; text-style: bold; height: auto; }
+    ChecklistCallDialog Horizontal { height: auto; margin-top: 1; }
+    ChecklistCallDialog Button { margin-right: 1; min-width: 10; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save the call", show=False, priority=True,
+                id="checklist.call.save"),
+        Binding("escape", "cancel", "Cancel", show=False, id="checklist.call.cancel"),
+    ]
+
+    def __init__(self, item_title: str) -> None:
+        super().__init__()
+        self.item_title = item_title
+
+    def compose(self) -> ComposeResult:
+        today = clock.today()
+        with VerticalScroll():
+            yield Static(f"Log an insurance call: {self.item_title}", classes="dialog-title",
+                         markup=False)
+            yield Label(f"Date of the call, e.g. {DATE_FORMS}")
+            yield Input(f"{today.day} {today:%b %Y}", compact=True, id="call-date")
+            yield Label("Who you spoke to")
+            yield Input(placeholder="name, department", compact=True, id="call-who")
+            yield Label("Reference number")
+            yield Input(placeholder="the call's reference number", compact=True,
+                        id="call-reference")
+            yield Label("What was said")
+            yield Input(placeholder="e.g. covered, no referral needed", compact=True,
+                        id="call-said")
+            yield Static("", id="call-error", markup=False)
+            with Horizontal():
+                yield Button("Save (ctrl+s)", variant="primary", id="call-save")
+                yield Button("Cancel (escape)", id="call-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#call-who").focus()
+
+    def action_save(self) -> None:
+        error = self.query_one("#call-error", Static)
+        try:
+            day = parse_date(self.query_one("#call-date", Input).value)
+        except DateError as problem:
+            error.update(str(problem))
+            self.query_one("#call-date").focus()
+            return
+        who, reference, said = (self.query_one(f"#call-{name}", Input).value.strip()
+                                for name in ("who", "reference", "said"))
+        if not (who or reference or said):
+            error.update("Please fill in at least who you spoke to, the reference number "
+                         "or what was said.")
+            self.query_one("#call-who").focus()
+            return
+        self.dismiss(CallForm(day, who, reference, said))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        # Enter moves on to the next field; on the last one it saves.
+        if event.input.id == "call-said":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#call-save")
+    def pressed_save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#call-cancel")
+    def pressed_cancel(self) -> None:
+        self.dismiss(None)

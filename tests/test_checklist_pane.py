@@ -1,0 +1,353 @@
+"""The Checklist pane, driven by keys: tick, add, edit, delete, reorder, notes, dates, restarts."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Select, TextArea
+
+from secondop_tui.core.checklist import Checklist
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.ui.dialogs.checklist_call_dialog import ChecklistCallDialog
+from secondop_tui.ui.dialogs.checklist_item_dialog import ChecklistItemDialog
+from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
+from secondop_tui.ui.panes.checklist import ChecklistPane
+
+PANE_CSS = ["panes/guidance.tcss", "panes/checklist.tcss"]
+
+
+@pytest.fixture(autouse=True)
+def _pane_css(monkeypatch):
+    """Load the panes' stylesheets whether or not the app lists them yet."""
+    paths = SecondOpinionApp.CSS_PATH
+    paths = [paths] if isinstance(paths, str) else list(paths or [])
+    monkeypatch.setattr(SecondOpinionApp, "CSS_PATH",
+                        paths + [p for p in PANE_CSS if p not in paths])
+
+
+async def open_checklist(app, pilot) -> ChecklistPane:
+    await pilot.pause()
+    await pilot.press("2")
+    await pilot.pause()
+    pane = app.screen.query_one(ChecklistPane)
+    assert app.focused is pane.options
+    return pane
+
+
+async def go_to(pane: ChecklistPane, pilot, item_id: str) -> None:
+    pane.options.highlighted = pane.options.get_option_index(f"item:{item_id}")
+    await pilot.pause()
+
+
+async def test_tick_with_space_and_enter_and_progress(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await pilot.press("down")  # from the group line to the first item
+        assert pane.current() == ("item", "before.start-by")
+        await pilot.press("space")
+        await pilot.pause()
+        assert Checklist(store).item("before.start-by").done
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert Checklist(store).item("before.reasons").done
+        progress = str(pane.query_one("#checklist-progress").render())
+        assert "Overall 2/46 done" in progress and "[#" in progress
+        label = str(pane.options.get_option("group:before").prompt)
+        assert "2/6 done" in label
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not Checklist(store).item("before.reasons").done
+        await pilot.pause(0.2)
+    assert not store.dirty  # saved at once
+
+
+async def test_add_item_refuses_empty_title_then_adds(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "records.meds")
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ChecklistItemDialog)
+        assert dialog.query_one(Select).value == "records"
+        await pilot.press("enter")  # empty title
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "cannot be empty" in str(dialog.query_one("#item-error").render())
+        await pilot.press(*"Ask for the CD")
+        dialog.query_one("#item-due", Input).value = "12/3/2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistItemDialog)
+        records = [g for g in Checklist(store).groups() if g.id == "records"][0]
+        ids = [i.id for i in records.items]
+        added = ids[ids.index("records.meds") + 1]  # placed after the highlighted item
+        item = Checklist(store).item(added)
+        assert item.title == "Ask for the CD" and item.due.isoformat() == "2026-12-03"
+        assert pane.current() == ("item", added)
+
+
+async def test_edit_delete_undo_and_reorder(make_app, store):
+    mine = Checklist(store).add_item("visit", "Book a taxi")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, mine)
+        await pilot.press("e")
+        await pilot.pause()
+        title = app.screen.query_one("#item-title", Input)
+        title.value = "Book a taxi both ways"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert Checklist(store).item(mine).title == "Book a taxi both ways"
+
+        await pilot.press("shift+up")
+        await pilot.pause()
+        visit = [g for g in Checklist(store).groups() if g.id == "visit"][0]
+        assert [i.id for i in visit.items][-2] == mine
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        visit = [g for g in Checklist(store).groups() if g.id == "visit"][0]
+        assert [i.id for i in visit.items][-3] == mine
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        visit = [g for g in Checklist(store).groups() if g.id == "visit"][0]
+        assert [i.id for i in visit.items][-2] == mine
+        assert pane.current() == ("item", mine)
+
+        await pilot.press("delete")
+        await pilot.pause()
+        assert Checklist(store).item(mine) is None
+        await pilot.press("u")
+        await pilot.pause()
+        assert Checklist(store).item(mine).title == "Book a taxi both ways"
+
+        # A default item: deleted, then brought back by "restore defaults".
+        await go_to(pane, pilot, "visit.recording")
+        await pilot.press("x")
+        await pilot.pause()
+        assert Checklist(store).item("visit.recording").deleted
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("y")
+        await pilot.pause()
+        assert not Checklist(store).item("visit.recording").deleted
+        assert Checklist(store).item(mine) is not None
+
+
+async def test_default_wording_cannot_be_edited_but_gets_a_note(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "insurance.coverage")
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert not dialog.query("#item-title")
+        assert app.focused is dialog.query_one("#item-due")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistItemDialog)
+
+
+async def test_note_of_ten_thousand_characters_and_control_characters(make_app, store):
+    note = ("called the insurer 20 Nov, ref 12345: covered, no referral needed. " * 200)
+    note = note[:10_000]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "insurance.coverage")
+        await pilot.press("n")
+        await pilot.pause()
+        area = app.screen.query_one(TextArea)
+        assert app.focused is area
+        area.text = note + "\n\x1b[2Jcleared?\x07"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        item = Checklist(store).item("insurance.coverage")
+        assert item.note.startswith(note)
+        shown = str(pane.query_one("#checklist-detail").render())
+        assert "\x1b" not in shown and "\\e[2J" in shown
+        assert "✎ note" in str(pane.options.get_option("item:insurance.coverage").prompt)
+
+
+async def test_due_date_bad_input_then_overdue_marker(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "records.release")
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen
+        assert app.focused is dialog.query_one("#item-due")
+        await pilot.press(*"next friday", "enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        error = str(dialog.query_one("#item-error").render())
+        assert "2026-12-03" in error and "3 Dec 2026" in error
+        dialog.query_one("#item-due", Input).value = "18 Nov 2026"
+        await pilot.press("enter")
+        await pilot.pause()
+        label = str(pane.options.get_option("item:records.release").prompt)
+        assert "OVERDUE" in label
+        assert "OVERDUE" in str(pane.query_one("#checklist-detail").render())
+        await pilot.press("space")  # done: no longer overdue
+        await pilot.pause()
+        label = str(pane.options.get_option("item:records.release").prompt)
+        assert "OVERDUE" not in label and "due 18 Nov" in label
+
+
+async def test_insurance_call_log(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "records.meds")
+        await pilot.press("l")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistCallDialog)  # not an insurance item
+        await go_to(pane, pilot, "insurance.referral")
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ChecklistCallDialog)
+        await pilot.press(*"Jane at member services", "enter", *"12345", "enter",
+                          *"no referral needed", "enter")
+        await pilot.pause()
+        calls = Checklist(store).item("insurance.referral").calls
+        assert len(calls) == 1 and calls[0].reference == "12345"
+        assert calls[0].day.isoformat() == "2026-11-20"
+        detail = str(pane.query_one("#checklist-detail").render())
+        assert "Fri 20 Nov 2026, spoke to Jane at member services, ref 12345" in detail
+        assert "☎ 1 call" in str(pane.options.get_option("item:insurance.referral").prompt)
+
+
+async def test_hide_done_and_fold_groups_are_remembered(make_app, store, data_dir):
+    Checklist(store).toggle("before.reasons")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await pilot.press("h")
+        await pilot.pause()
+        ids = [o.id for o in pane.options.options]
+        assert "item:before.reasons" not in ids and "item:before.start-by" in ids
+        assert "(1 done hidden)" in str(pane.options.get_option("group:before").prompt)
+        pane.options.highlighted = pane.options.get_option_index("group:insurance")
+        await pilot.press("enter")  # folds the group
+        await pilot.pause()
+        ids = [o.id for o in pane.options.options]
+        assert "item:insurance.coverage" not in ids
+        assert "(folded)" in str(pane.options.get_option("group:insurance").prompt)
+        await pilot.press("ctrl+q")
+    store.close()
+    reopened = WorkbookStore.open(data_dir)
+    try:
+        app = SecondOpinionApp(store=reopened, watch_signals=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_checklist(app, pilot)
+            ids = [o.id for o in pane.options.options]
+            assert "item:before.reasons" not in ids and "item:insurance.coverage" not in ids
+            await pilot.press("h")
+            pane.options.highlighted = pane.options.get_option_index("group:insurance")
+            await pilot.press("right")
+            await pilot.pause()
+            ids = [o.id for o in pane.options.options]
+            assert "item:before.reasons" in ids and "item:insurance.coverage" in ids
+    finally:
+        reopened.close()
+
+
+async def test_everything_survives_a_restart(make_app, store, data_dir):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "records.pathology")
+        await pilot.press("space", "n")
+        await pilot.pause()
+        await pilot.press(*"slides at St Mary's")
+        await pilot.press("tab")  # leave the note; ctrl+s from anywhere in the form
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Call the lab", "enter")
+        await pilot.pause()
+        await pilot.press("shift+up")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+    store.close()
+    reopened = WorkbookStore.open(data_dir)
+    try:
+        checklist = Checklist(reopened)
+        item = checklist.item("records.pathology")
+        assert item.done and item.note == "slides at St Mary's"
+        records = [g for g in checklist.groups() if g.id == "records"][0]
+        titles = [i.title for i in records.items]
+        assert titles.index("Call the lab") == titles.index(item.title) - 1  # moved above it
+        app = SecondOpinionApp(store=reopened, watch_signals=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_checklist(app, pilot)
+            label = str(pane.options.get_option("item:records.pathology").prompt)
+            assert label.lstrip().startswith("[x]") and "✎ note" in label
+    finally:
+        reopened.close()
+
+
+async def test_read_only_workbook_offers_no_edits(data_dir):
+    WorkbookStore.open(data_dir).close()
+    store = WorkbookStore.open(data_dir, read_only=True)
+    try:
+        app = SecondOpinionApp(store=store, watch_signals=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_checklist(app, pilot)
+            await pilot.press("down", "space", "a", "n")
+            await pilot.pause()
+            assert not isinstance(app.screen, ChecklistItemDialog)
+            assert not Checklist(store).item("before.start-by").done
+            assert "READ-ONLY" in str(pane.query_one("#checklist-progress").render())
+    finally:
+        store.close()
+
+
+async def test_palette_finds_add_checklist_item(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Add checklist item")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistItemDialog)
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Checklist")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#panes").active == "checklist"
+
+
+def test_checklist_pane_snapshot(snap_compare, store):
+    checklist = Checklist(store)
+    checklist.toggle("before.start-by")
+    checklist.toggle("before.reasons")
+    checklist.set_due("before.tell-doctor", "2026-11-18")
+    checklist.set_due("before.ask-whom", "2026-12-03")
+    checklist.set_note("before.reasons", "Plan B \x1b[31mred?")
+    checklist.add_item("before", "Talk it over with my sister")
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("down", "down")
+        await pilot.pause()
+
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

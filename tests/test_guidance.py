@@ -1,0 +1,237 @@
+"""The guidance: every fact-sheet topic covered, contents, search, position, checklist links."""
+
+from __future__ import annotations
+
+import pytest
+
+from secondop_tui.core.checklist import Checklist, load_defaults
+from secondop_tui.core.guidance import find_matches, load_guidance, parse_section
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.ui.panes.checklist import ChecklistPane
+from secondop_tui.ui.panes.guidance import GuidanceBlock, GuidanceContentsScreen, GuidancePane
+
+PANE_CSS = ["panes/guidance.tcss", "panes/checklist.tcss"]
+
+# Section 1 of the fact sheet: topic -> (guidance section id, words the section must use).
+TOPICS = {
+    "what a second opinion is": ("what-it-is", ["second opinion", "ordinary", "changes"]),
+    "when it helps": ("when-it-helps", ["rare", "several options", "clinical trial",
+                                        "insurance"]),
+    "after diagnosis": ("after-diagnosis", ["confirm", "type", "stage", "other treatments"]),
+    "before treatment": ("before-treatment", ["rare", "clinical trial"]),
+    "timing": ("timing", ["how soon", "leukemia", "lymphoma"]),
+    "paying": ("paying", ["Medicare Part B", "third opinion", "20%", "Medicare Advantage",
+                          "network", "self-pay"]),
+    "telling your doctor": ("telling-your-doctor", ["most doctors", "practice"]),
+    "finding a doctor": ("finding-a-doctor", [
+        "current doctor", "insurer's directory", "hospitals", "NCI-designated", "NCCN",
+        "Cooperative groups", "American Board of Medical Specialties",
+        "American Medical Association", "American College of Surgeons",
+        "Find an Oncologist", "Friends and family", "advocates", "Remote"]),
+    "kinds of oncologist": ("kinds-of-oncologist", [
+        "Medical oncologist", "Surgical oncologist", "Radiation oncologist", "ematologist",
+        "ynecologic oncologist", "ediatric oncologist", "athologist", "adiologist"]),
+    "checking credentials": ("checking-credentials", [
+        "board", "residency", "fellowship", "hospital", "trial"]),
+    "records": ("records", ["slides", "image files", "blood", "pathology"]),
+    "during the consultation": ("during-the-consultation", ["notes", "recording", "ask"]),
+    "deciding": ("deciding", ["first doctor", "talk", "third opinion"]),
+    "more information": ("more-information", [
+        "https://www.cancer.net", "https://www.cancer.org", "Seeking a Second Opinion",
+        "Newly Diagnosed", "Choosing a Doctor", "Questions to Ask the Doctor",
+        "Making Decisions About Cancer Treatment", "https://www.cancer.gov",
+        "Finding Health Care Services", "https://www.certificationmatters.org",
+        "Find an Oncologist", "1-800-4-CANCER"]),
+}
+
+
+@pytest.fixture(autouse=True)
+def _pane_css(monkeypatch):
+    """Load the panes' stylesheets whether or not the app lists them yet."""
+    paths = SecondOpinionApp.CSS_PATH
+    paths = [paths] if isinstance(paths, str) else list(paths or [])
+    monkeypatch.setattr(SecondOpinionApp, "CSS_PATH",
+                        paths + [p for p in PANE_CSS if p not in paths])
+
+
+def test_every_fact_sheet_topic_has_a_guidance_section():
+    sections = {s.id: s for s in load_guidance()}
+    assert len(TOPICS) == 14
+    assert len(sections) == 14
+    for topic, (section_id, words) in TOPICS.items():
+        assert section_id in sections, topic
+        text = sections[section_id].plain_text().lower()
+        for word in words:
+            assert word.lower() in text, f"{topic}: {word!r} missing from {section_id}"
+
+
+def test_checklist_markers_point_at_default_items_and_are_never_shown():
+    ids = {item.id for g in load_defaults().groups for item in g.items}
+    linked = set()
+    for section in load_guidance():
+        assert "<!--" not in section.plain_text()
+        linked.update(section.checklist_ids)
+    assert linked and linked <= ids
+
+
+def test_not_medical_advice_is_said_in_the_guidance_itself():
+    text = " ".join(s.plain_text() for s in load_guidance()).lower()
+    assert "not medical advice" in text
+
+
+def test_parse_section_blocks():
+    section = parse_section("# Title\n\nOne *two*\nthree.\n<!-- checklist: a.b -->\n\n"
+                            "## Sub\n- item **bold**\n", 3, "x")
+    assert section.title == "Title"
+    assert [b.kind for b in section.blocks] == ["title", "paragraph", "checklist", "heading",
+                                                "bullet"]
+    assert section.blocks[1].text == "One *two* three."
+    assert find_matches([section], "TWO THREE") == [(0, 1, 4, 13)]
+
+
+async def _open(app, pilot):
+    await pilot.pause()
+    await pilot.pause()
+    return app.screen.query_one(GuidancePane)
+
+
+async def test_reading_keys_contents_and_sections(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        assert app.focused is pane.reader
+        await pilot.press("space")
+        await pilot.pause()
+        assert pane.reader.scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert pane.current_section() == 13
+        await pilot.press("home")
+        await pilot.pause()
+        assert pane.reader.scroll_y == 0
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, GuidanceContentsScreen)
+        await pilot.press(*["down"] * 5, "enter")
+        await pilot.pause()
+        assert pane.current_section() == 5
+        assert "6/14 Covering the cost" in str(pane.query_one("#guidance-status").render())
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert pane.current_section() == 6
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert pane.current_section() == 5
+
+
+async def test_search_next_and_previous(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"medicare", "enter")
+        await pilot.pause()
+        count = len(pane.matches)
+        assert count >= 3 and pane.match_index == 0
+        assert app.focused is pane.reader
+        section, block, _, _ = pane.matches[0]
+        shown = pane.query_one(f"#block-{section}-{block}", GuidanceBlock)
+        assert str(shown.render()).startswith("▶")
+        await pilot.press("n")
+        assert pane.match_index == 1
+        await pilot.press("p", "p")
+        assert pane.match_index == count - 1
+        assert f"Match {count} of {count}" in str(pane.query_one("#guidance-status").render())
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press("ctrl+a", *"zzqqxx", "enter")  # not in the text: a message, no crash
+        await pilot.pause()
+        assert pane.matches == []
+
+
+async def test_reading_position_survives_a_restart(make_app, store, data_dir):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        pane.go_to_section(9)
+        await pilot.pause(0.8)  # the position is noted twice a second
+        assert store.get_setting("guidance.position")["section"] == "checking-credentials"
+        await pilot.press("ctrl+q")
+    store.close()
+    reopened = WorkbookStore.open(data_dir)
+    try:
+        app = SecondOpinionApp(store=reopened, watch_signals=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await _open(app, pilot)
+            await pilot.pause()
+            assert pane.current_section() == 9
+    finally:
+        reopened.close()
+
+
+async def test_c_jumps_to_the_checklist_item_and_brings_back_a_deleted_one(make_app, store):
+    Checklist(store).delete_item("insurance.self-pay")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"written estimate", "enter")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        checklist_pane = app.screen.query_one(ChecklistPane)
+        assert app.screen.query_one("#panes").active == "checklist"
+        assert checklist_pane.current() == ("item", "insurance.self-pay")
+        assert not Checklist(store).item("insurance.self-pay").deleted
+        assert app.focused is checklist_pane.options
+        # Back in the guidance, the link now says the step is on the checklist.
+        await pilot.press("1")
+        await pilot.pause()
+        link = pane.link_in_view()
+        assert link is not None and link.item_id == "insurance.self-pay"
+        assert "On your checklist" in str(link.render())
+
+
+async def test_links_are_focusable_with_tab_and_enter_opens_them(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        pane.go_to_section(4)  # timing: "ask how soon treatment must start"
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.pause()
+        focused = app.focused
+        assert focused is not None and focused.has_class("guidance-checklist")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(ChecklistPane).current() == ("item", focused.item_id)
+
+
+async def test_palette_finds_the_guidance_pane_by_name(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Guidance: contents")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GuidanceContentsScreen)
+
+
+def test_guidance_pane_snapshot(snap_compare, store):
+    Checklist(store).toggle("before.reasons")
+
+    async def run_before(pilot):
+        await pilot.pause()
+        pane = pilot.app.screen.query_one(GuidancePane)
+        pane.go_to_section(1)
+        await pilot.pause()
+
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,298 @@
+"""Consultations: the note typed during a visit, its question agenda, and their export.
+
+A consultation is kept in the ``consultations`` table as a plain dict (see
+:meth:`Consultation.to_dict`). Answers are typed into the note itself, under a marker
+line ``Q2 (answered): the question`` that the app inserts; :func:`answers_in_note` reads
+them back so the export can show each question with its answer. Never imports Textual.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from secondop_tui.core import clock
+from secondop_tui.core.dates import format_date
+from secondop_tui.core.export import SECTIONS
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.text import escape_controls, one_line
+
+TABLE = "consultations"
+
+OPEN, ASKED, ANSWERED, DEFERRED = "open", "asked", "answered", "deferred"
+STATES = (OPEN, ASKED, ANSWERED, DEFERRED)
+# Never state by colour alone: each state has a symbol as well as its word.
+STATE_SYMBOLS = {OPEN: "·", ASKED: "?", ANSWERED: "✓", DEFERRED: "→"}
+
+READ_ONLY = "This workbook is open read-only: notes cannot be changed."
+
+_MARKER = re.compile(r"^Q(\d+) \((open|asked|answered|deferred)\):(?: |$)", re.MULTILINE)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+@dataclass
+class AgendaItem:
+    """One question on a consultation's agenda, with what became of it."""
+
+    text: str
+    question_id: str = ""  # the bank's id, or "" for one typed for this visit only
+    state: str = OPEN
+    answer: str = ""
+    top: bool = False  # one of the three that matter most
+    follow_up: bool = False  # kept for a follow-up visit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "question_id": self.question_id, "state": self.state,
+                "answer": self.answer, "top": self.top, "follow_up": self.follow_up}
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> "AgendaItem":
+        raw = raw if isinstance(raw, dict) else {"text": _text(raw)}
+        state = _text(raw.get("state"))
+        return cls(text=_text(raw.get("text")), question_id=_text(raw.get("question_id")),
+                   state=state if state in STATES else OPEN, answer=_text(raw.get("answer")),
+                   top=bool(raw.get("top")), follow_up=bool(raw.get("follow_up")))
+
+    @property
+    def symbol(self) -> str:
+        return STATE_SYMBOLS[self.state]
+
+
+@dataclass
+class Consultation:
+    """A visit (or call) with a doctor, or with nobody in particular (``doctor_id`` None)."""
+
+    date: str = ""  # ISO date
+    title: str = ""
+    doctor_id: int | None = None
+    note: str = ""
+    questions: list[AgendaItem] = field(default_factory=list)
+    created: str = ""  # ISO date and time: orders consultations of the same day
+    doc_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form (without ``doc_id``, which TinyDB keeps)."""
+        return {"date": self.date, "title": self.title, "doctor_id": self.doctor_id,
+                "note": self.note, "questions": [q.to_dict() for q in self.questions],
+                "created": self.created}
+
+    @classmethod
+    def from_dict(cls, raw: Any, doc_id: int | None = None) -> "Consultation":
+        """Read a stored (maybe hand-edited) dict; bad or missing values get defaults."""
+        raw = raw if isinstance(raw, dict) else {}
+        try:
+            day = date.fromisoformat(_text(raw.get("date"))).isoformat()
+        except ValueError:
+            day = ""
+        doctor = raw.get("doctor_id")
+        questions = raw.get("questions") if isinstance(raw.get("questions"), list) else []
+        return cls(date=day, title=_text(raw.get("title")),
+                   doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
+                   else None,
+                   note=_text(raw.get("note")),
+                   questions=[AgendaItem.from_dict(q) for q in questions],
+                   created=_text(raw.get("created")), doc_id=doc_id)
+
+    @property
+    def day(self) -> date | None:
+        return date.fromisoformat(self.date) if self.date else None
+
+    @property
+    def display_title(self) -> str:
+        return one_line(self.title).strip() or "(untitled)"
+
+    def unanswered(self) -> list[int]:
+        """Indexes of the questions not answered yet (open, asked or deferred)."""
+        return [i for i, q in enumerate(self.questions) if q.state != ANSWERED]
+
+    def sort_key(self) -> tuple[str, str, int]:
+        return (self.date, self.created, self.doc_id or 0)
+
+
+# Store functions -------------------------------------------------------------------------
+def _writable(store: WorkbookStore) -> None:
+    if store.read_only:
+        raise PermissionError(READ_ONLY)
+
+
+def list_consultations(store: WorkbookStore) -> list[Consultation]:
+    """Every consultation, newest first (by date, then by when it was created)."""
+    found = [Consultation.from_dict(doc, doc.doc_id) for doc in store.table(TABLE).all()]
+    return sorted(found, key=Consultation.sort_key, reverse=True)
+
+
+def get_consultation(store: WorkbookStore, doc_id: int) -> Consultation | None:
+    doc = store.table(TABLE).get(doc_id=doc_id)
+    return None if doc is None else Consultation.from_dict(doc, doc_id)
+
+
+def new_consultation(store: WorkbookStore, *, title: str = "", doctor_id: int | None = None,
+                     day: date | None = None) -> Consultation:
+    """Create and store a consultation dated today (the clock's today) unless told."""
+    _writable(store)
+    consultation = Consultation(
+        date=(day or clock.today()).isoformat(), title=one_line(title).strip(),
+        doctor_id=doctor_id, created=clock.now().isoformat(timespec="seconds"))
+    consultation.doc_id = store.table(TABLE).insert(consultation.to_dict())
+    store.changed()
+    return consultation
+
+
+def update_consultation(store: WorkbookStore, consultation: Consultation) -> None:
+    """Write an edited consultation back (a fresh dict; stored documents are never mutated)."""
+    _writable(store)
+    if consultation.doc_id is None:
+        raise ValueError("This consultation was never saved.")
+    store.table(TABLE).update(consultation.to_dict(), doc_ids=[consultation.doc_id])
+    store.changed()
+
+
+def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
+    """Store the note's text (and the answers typed in it). False when nothing changed."""
+    _writable(store)
+    doc = store.table(TABLE).get(doc_id=doc_id)
+    if doc is None:
+        return False
+    if doc.get("note") == note:
+        return False
+    consultation = Consultation.from_dict(doc, doc_id)
+    answers = answers_in_note(note)
+    questions = [q.to_dict() | ({"answer": answers[i]} if i in answers else {})
+                 for i, q in enumerate(consultation.questions)]
+    store.table(TABLE).update({"note": note, "questions": questions}, doc_ids=[doc_id])
+    store.changed()
+    return True
+
+
+def delete_consultation(store: WorkbookStore, doc_id: int) -> None:
+    _writable(store)
+    store.table(TABLE).remove(doc_ids=[doc_id])
+    store.changed()
+
+
+def set_questions(store: WorkbookStore, doc_id: int, questions: list[AgendaItem]) -> None:
+    """Replace a consultation's agenda."""
+    _writable(store)
+    store.table(TABLE).update({"questions": [q.to_dict() for q in questions]},
+                              doc_ids=[doc_id])
+    store.changed()
+
+
+# Timestamps and answers in the note -----------------------------------------------------
+def timestamp_line(now: datetime | None = None) -> str:
+    """The line inserted by the timestamp key: ``[09:30]``."""
+    now = clock.now() if now is None else now
+    return f"[{now:%H:%M}] "
+
+
+def marker_line(index: int, item: AgendaItem) -> str:
+    """The line under which a question's answer is typed: ``Q2 (asked): text``."""
+    return f"Q{index + 1} ({item.state}): {one_line(item.text)}"
+
+
+def find_marker(note: str, index: int) -> re.Match[str] | None:
+    for match in _MARKER.finditer(note):
+        if int(match.group(1)) == index + 1:
+            return match
+    return None
+
+
+def answers_in_note(note: str) -> dict[int, str]:
+    """The answers typed under marker lines: question index -> text.
+
+    An answer is every line after the marker up to a blank line, the next marker or a
+    timestamp line. A leading ``A:`` is dropped.
+    """
+    answers: dict[int, str] = {}
+    lines = note.split("\n")
+    current: int | None = None
+    collected: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            text = "\n".join(collected).strip()
+            if text.startswith("A:"):
+                text = text[2:].strip()
+            if text:
+                answers[current] = text
+
+    for line in lines:
+        match = _MARKER.match(line)
+        if match:
+            close()
+            current, collected = int(match.group(1)) - 1, []
+        elif current is not None and (not line.strip() or re.match(r"^\[\d\d:\d\d\]", line)):
+            close()
+            current, collected = None, []
+        elif current is not None:
+            collected.append(line)
+    close()
+    return answers
+
+
+# Export ------------------------------------------------------------------------------------
+def _wrap(text: str, prefix: str, indent: str) -> list[str]:
+    """Wrap user text at 80 columns, keeping its own line breaks and blank lines."""
+    out: list[str] = []
+    for i, paragraph in enumerate(text.split("\n")):
+        first = prefix if i == 0 else indent
+        out += textwrap.wrap(paragraph, width=80, initial_indent=first,
+                             subsequent_indent=indent, break_long_words=True,
+                             break_on_hyphens=False, drop_whitespace=True) or [first.rstrip()]
+    return out
+
+
+def render_consultation(store: WorkbookStore, consultation: Consultation,
+                        fmt: str = "text") -> list[str]:
+    """The lines of one consultation (safe: the user's text is escaped)."""
+    from secondop_tui.core.doctors import get_doctor
+
+    md = fmt == "markdown"
+    doctor = (get_doctor(store, consultation.doctor_id)
+              if consultation.doctor_id is not None else None)
+    who = escape_controls(doctor.display_name) if doctor else "no doctor named"
+    when = format_date(consultation.day) if consultation.day else "no date"
+    title = escape_controls(consultation.display_title)
+    lines = [f"## {when}: {title}" if md else f"{when}: {title}"]
+    lines += [""] if md else ["-" * min(80, len(lines[0])), ""]
+    lines += _wrap(f"Doctor: {who}", "- " if md else "", "  ")
+    lines.append("")
+    if consultation.questions:
+        lines += ["### Questions", ""] if md else ["Questions:"]
+        for i, q in enumerate(consultation.questions):
+            flags = (" ★ top three" if q.top else "") + (" (follow-up)" if q.follow_up else "")
+            head = f"{i + 1}. [{q.symbol} {q.state}]{flags} {escape_controls(one_line(q.text))}"
+            lines += _wrap(head, "" if md else "  ", "    ")
+            if q.answer:
+                lines += _wrap(escape_controls(q.answer), "    Answer: ", "    ")
+        lines.append("")
+    lines += ["### Notes", ""] if md else ["Notes:"]
+    note = escape_controls(consultation.note).strip("\n")
+    lines += _wrap(note, "" if md else "  ", "" if md else "  ") if note.strip() \
+        else ["(no notes)" if md else "  (no notes)"]
+    lines.append("")
+    return lines
+
+
+def render(store: WorkbookStore, fmt: str = "text",
+           only: list[int] | None = None) -> str:
+    """Every consultation (or those in ``only``), oldest first so it reads as a record."""
+    md = fmt == "markdown"
+    consultations = list(reversed(list_consultations(store)))
+    if only is not None:
+        consultations = [c for c in consultations if c.doc_id in only]
+    lines = ["# Consultation notes" if md else "CONSULTATION NOTES", ""]
+    if not consultations:
+        lines.append("No consultations yet.")
+    for consultation in consultations:
+        lines += render_consultation(store, consultation, fmt)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+SECTIONS["notes"] = render

@@ -158,6 +158,9 @@ async def test_reading_position_survives_a_restart(make_app, store, data_dir):
         pane.go_to_section(9)
         await pilot.pause(0.8)  # the position is noted twice a second
         assert store.get_setting("guidance.position")["section"] == "checking-credentials"
+        await pilot.press("2")  # another pane shown: the position is left alone
+        await pilot.pause(0.8)
+        assert store.get_setting("guidance.position")["section"] == "checking-credentials"
         await pilot.press("ctrl+q")
     store.close()
     reopened = WorkbookStore.open(data_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -45,18 +46,25 @@ class GuidanceBlock(Static):
         self.block = block
         self.section = section
         self.index = index
-        self.prefix = "• " if block.kind == "bullet" else ""
 
     def on_mount(self) -> None:
         self.show_match(None)
 
     def show_match(self, span: tuple[int, int] | None) -> None:
-        text = Text(self.prefix) + inline_text(self.block.text)
+        text = inline_text(self.block.text)
         if span is not None:
             # Reverse video plus a marker: visible in every theme, not by colour alone.
-            text.stylize("reverse bold", span[0] + len(self.prefix), span[1] + len(self.prefix))
-            text = Text("▶ ") + text
-        self.update(text)
+            text.stylize("reverse bold", span[0], span[1])
+        marker = "▶" if span is not None else ""
+        if self.block.kind == "bullet":
+            # A grid keeps wrapped lines of a list item clear of its bullet.
+            grid = Table.grid(padding=(0, 1, 0, 0))
+            grid.add_column(width=2 if marker else 1, no_wrap=True)
+            grid.add_column(ratio=1)
+            grid.add_row(marker + "•", text)
+            self.update(grid)
+        else:
+            self.update(Text(marker + " ") + text if marker else text)
 
 
 class ChecklistLink(Static, can_focus=True):
@@ -250,6 +258,8 @@ class GuidancePane(Pane):
         store = self.workbook_app.store
         if not self._restored or store is None or store.read_only or not self.is_mounted:
             return
+        if not self.reader.region.area:
+            return  # another pane is shown: the layout here is not current
         index = self.top_block_index()
         if index != self._saved_position:
             self._saved_position = index
@@ -316,6 +326,23 @@ class GuidancePane(Pane):
         if event.key == "escape" and search.has_focus:
             event.stop()
             self.close_search()
+        elif event.key == "slash" and not search.has_focus:
+            # Opened here rather than by the binding (which only runs once the key has
+            # bubbled up to the app), so the keys typed straight after "/" find the
+            # search open and go into it, not to the reading keys.
+            event.stop()
+            event.prevent_default()
+            self.action_search()
+        elif search.has_class("-open") and not search.has_focus:
+            if event.key == "enter":
+                event.stop()
+                event.prevent_default()
+                self.close_search()
+                self.search(search.value)
+            elif event.is_printable and event.character:
+                event.stop()
+                event.prevent_default()
+                search.insert_text_at_cursor(event.character)
 
     def close_search(self) -> None:
         self.query_one("#guidance-search", Input).remove_class("-open")

@@ -83,7 +83,7 @@ def test_next_appointment_skips_past_and_declined(store):
     add_doctor(store, Doctor(name="No date"))
     soon = next_appointment(store, now)
     assert soon is not None and soon.name == "Soon"
-    assert appointment_note(soon) == "Next: Soon, Thu 3 Dec 14:30"
+    assert appointment_note(soon) == "Next: 3 Dec 14:30, Soon"
     assert appointment_note(None) == ""
 
 
@@ -91,7 +91,7 @@ def test_appointment_note_is_short():
     doctor = Doctor(name="Dr Bartholomew Featherstonehaugh-Smythe",
                     appointment="2026-12-03T14:30")
     note = appointment_note(doctor)
-    assert len(note) <= 30 and note.endswith("3 Dec 14:30") and "…" in note
+    assert len(note) <= 40 and note.startswith("Next: 3 Dec 14:30, Dr B") and "…" in note
 
 
 def test_export_prints_every_field_escaped_and_wrapped(store):
@@ -104,8 +104,8 @@ def test_export_prints_every_field_escaped_and_wrapped(store):
     text = export(store, only="doctors")
     assert "\x1b" not in text and "Dr Evil\\e[31m Red" in text
     assert all(len(line) <= 80 for line in text.splitlines())
-    for label in ("Degree:", "Disease focus:", "Medical school:", "Patients a year",
-                  "NCI designation:", "Confirmed by call:", "Send records and slides to:",
+    for label in ("Degree:", "Disease focus:", "Medical school:", "Patients/yr, this cancer:",
+                  "NCI designation:", "Confirmed by call:", "Send records/slides to:",
                   "How found:", "Fax:", "Patient portal:", "Timeline: not tracked"):
         assert label in text
     assert "Checked: ✓ verified (State board, checked Thu 19 Nov 2026)" in text

@@ -290,11 +290,11 @@ def next_appointment(store: WorkbookStore, now: datetime | None = None) -> Docto
     return min(upcoming, key=lambda d: d.appointment_at, default=None)
 
 
-def appointment_note(doctor: Doctor | None, width: int = 30) -> str:
-    """A short line for the Header: ``Next: Dr Name, Thu 3 Dec 14:30``.
+def appointment_note(doctor: Doctor | None, width: int = 40) -> str:
+    """A short line for the Header: ``Next: 3 Dec 14:30, Dr Name``.
 
-    The Header has little room at 80 columns: the weekday goes first, then the name is
-    shortened, so the date and time always show in full.
+    The date comes first: at 80 columns the Header has little room, and if it has to
+    cut the line it cuts the end, so the name is shortened rather than the time.
     """
     if doctor is None or doctor.appointment_at is None:
         return ""
@@ -305,12 +305,10 @@ def appointment_note(doctor: Doctor | None, width: int = 30) -> str:
     if when.time() != datetime.min.time():
         stamp += f" {when:%H:%M}"
     name = one_line(doctor.name).strip() or "(no name)"
-    if len(f"Next: {name}, {when:%a} {stamp}") <= width:
-        return f"Next: {name}, {when:%a} {stamp}"
-    room = max(8, width - len(f"Next: , {stamp}"))
+    room = max(8, width - len(f"Next: {stamp}, "))
     if len(name) > room:
         name = name[: room - 1] + "…"
-    return f"Next: {name}, {stamp}"
+    return f"Next: {stamp}, {name}"
 
 
 # Export ------------------------------------------------------------------------------------
@@ -357,7 +355,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
         ("License", [("State", doctor.license_state), ("Status", doctor.license_status),
                      check_line("license")]),
         ("Experience", [("Years in practice", doctor.years_in_practice),
-                        ("Patients a year with this cancer", doctor.patients_per_year),
+                        ("Patients/yr, this cancer", doctor.patients_per_year),
                         check_line("experience")]),
         ("Affiliation", [("Hospital or center", doctor.affiliation),
                          ("Academic appointment", doctor.academic_appointment),
@@ -367,14 +365,14 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
                          ("Tumor board", _answer(doctor.tumor_board)),
                          check_line("affiliation")]),
         ("Insurance", [("In network", _answer(doctor.in_network)),
-                       ("Referral or pre-approval needed", _answer(doctor.referral_needed)),
+                       ("Referral/pre-approval", _answer(doctor.referral_needed)),
                        ("Confirmed by call", doctor.insurance_call)]),
         ("Logistics", [("Telehealth", _answer(doctor.telehealth)),
                        ("Languages", doctor.languages), ("Location", doctor.location),
                        ("First available", _show_date(doctor.first_available)),
                        ("Phone", doctor.phone), ("Fax", doctor.fax),
                        ("Patient portal", doctor.portal),
-                       ("Send records and slides to", doctor.send_records_to)]),
+                       ("Send records/slides to", doctor.send_records_to)]),
         ("Workflow", [("How found", doctor.how_found), ("Status", doctor.status),
                       ("Appointment", format_datetime(appointment) if appointment else ""),
                       ("Credentials verified", f"{verified} of {total}")]),

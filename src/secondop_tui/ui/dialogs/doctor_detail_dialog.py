@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,21 +14,19 @@ from secondop_tui.core.doctors import Doctor, doctor_fields
 from secondop_tui.core.text import escape_controls
 
 
-def doctor_text(doctor: Doctor) -> Text:
-    """The doctor as Rich text: bold section titles, ``label: value`` lines, no colours."""
-    text = Text()
+def doctor_text(doctor: Doctor) -> Table:
+    """The doctor as a two-column grid: values wrap beside their labels; no colours."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
     for i, (section, rows) in enumerate(doctor_fields(doctor)):
         if i:
-            text.append("\n")
-        text.append(section, style="bold underline")
-        text.append("\n")
+            grid.add_row("", "")
+        grid.add_row(Text(section, style="bold underline"), "")
         for label, value in rows:
-            text.append(f"  {label}: ", style="bold")
-            value = escape_controls(value) if value else "—"
-            text.append(value.replace("\n", "\n    "))
-            text.append("\n")
-    text.rstrip()
-    return text
+            grid.add_row(Text(f"  {label}", style="bold"),
+                         Text(escape_controls(value) if value else "—"))
+    return grid
 
 
 class DoctorDetailDialog(ModalScreen[str]):

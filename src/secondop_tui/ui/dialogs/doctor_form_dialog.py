@@ -10,15 +10,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import date, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date, parse_datetime
@@ -35,10 +37,10 @@ from secondop_tui.core.doctors import (
     STATUSES,
     CredentialCheck,
     Doctor,
-    RecordSent,
     check_doctor,
 )
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
 YES_NO = (("yes", "yes"), ("no", "no"))
 
@@ -51,7 +53,7 @@ class Field:
     label: str
     kind: str = "text"
     options: tuple[tuple[str, str], ...] = ()
-    blank: str | None = "not known"  # the Select's empty choice, or None for none
+    blank: str | None = "not known"  # the blank choice, or None for none
     placeholder: str = ""
 
 
@@ -116,6 +118,7 @@ SECTIONS: list[tuple[str, list[Field], str | None]] = [
     ], None),
 ]
 FIELDS = {f.name: f for _, fields, _ in SECTIONS for f in fields}
+EAGER_SECTIONS = 2  # about a screenful at 80x24: mounted before the first frame
 
 
 def _date_text(iso: str) -> str:
@@ -132,16 +135,6 @@ def _datetime_text(iso: str) -> str:
     when = datetime.fromisoformat(iso)
     text = _date_text(when.date().isoformat())
     return text if when.time() == datetime.min.time() else f"{text} {when:%H:%M}"
-
-
-class FormRow(Horizontal):
-    """A label and its field on one line."""
-
-    DEFAULT_CSS = """
-    FormRow { height: auto; }
-    FormRow > Label { width: 20; padding-right: 1; }
-    FormRow > Input, FormRow > Select { width: 1fr; }
-    """
 
 
 class DoctorFormDialog(ModalScreen["Doctor | None"]):
@@ -178,16 +171,31 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
         height: 1fr;
         padding: 0 1;
     }
+    DoctorFormDialog .form-grid {
+        grid-size: 2;
+        grid-columns: 20 1fr;
+        grid-rows: auto;
+        height: auto;
+    }
+    DoctorFormDialog .records-grid {
+        grid-size: 3;
+        grid-columns: 30 23 1fr;
+        grid-gutter: 0 1;
+        grid-rows: auto;
+        height: auto;
+    }
     DoctorFormDialog .form-section {
+        column-span: 2;
         text-style: bold underline;
         padding-top: 1;
     }
     DoctorFormDialog .form-hint {
         color: $text-muted;
     }
-    DoctorFormDialog .record-row > Label { width: 30; }
-    DoctorFormDialog .record-row > Select { width: 22; }
     DoctorFormDialog .record-row > Input { width: 1fr; }
+    DoctorFormDialog #doctor-form-rest {
+        height: auto;
+    }
     DoctorFormDialog #f-notes {
         height: 8;
     }
@@ -217,41 +225,55 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
             yield Static("", id="doctor-form-error", markup=False)
             with VerticalScroll(id="doctor-form"):
                 yield Static("Only the name is required. Tab and shift+tab move between "
-                             f"fields. Dates: {DATE_FORMS}.", classes="form-hint",
-                             markup=False)
-                for section, fields, check in SECTIONS:
-                    yield Label(section, classes="form-section")
-                    for f in fields:
-                        with FormRow():
-                            yield Label(f.label, markup=False)
-                            yield self._field_widget(f)
-                    if check:
-                        yield from self._check_rows(check)
-                yield Label("Records sent to this doctor", classes="form-section")
-                yield Static("State of each record, and the date it reached that state "
-                             "(filled with today when you pick a state).",
+                             f"fields; left and right change a choice. Dates: {DATE_FORMS}.",
                              classes="form-hint", markup=False)
-                for key, label in RECORD_KINDS:
-                    record = d.record(key)
-                    with FormRow(classes="record-row"):
-                        yield Label(label, markup=False)
-                        yield Select(
-                            [(f"{RECORD_SYMBOLS[s]} {s}", s) for s in RECORD_STATES],
-                            prompt=f"{RECORD_SYMBOLS['']} not tracked", compact=True,
-                            value=record.state or Select.NULL, id=f"r-{key}-state")
-                        yield Input(_date_text(record.dates.get(record.state, "")),
-                                    placeholder="date", compact=True, id=f"r-{key}-date")
-                yield Label("Notes", classes="form-section")
-                yield TextArea(d.notes, id="f-notes", compact=True)
+                # Labels and fields sit straight in a grid (a row container per field
+                # would double the widget count), and everything below the first screenful
+                # is mounted just after the first frame, so the form opens quickly.
+                yield Grid(*self._section_widgets(SECTIONS[:EAGER_SECTIONS]),
+                           classes="form-grid")
+                yield Lazy(Vertical(
+                    Grid(*self._section_widgets(SECTIONS[EAGER_SECTIONS:]),
+                         classes="form-grid"),
+                    Label("Records sent to this doctor", classes="form-section"),
+                    Static("State of each record, and the date it reached that state "
+                           "(today is filled in when you pick a state).",
+                           classes="form-hint", markup=False),
+                    Grid(*self._record_widgets(), classes="records-grid"),
+                    Label("Notes", classes="form-section"),
+                    TextArea(d.notes, id="f-notes", compact=True),
+                    id="doctor-form-rest"))
         yield Footer()
+
+    def _section_widgets(self, sections) -> list[Widget]:
+        widgets: list[Widget] = []
+        for section, fields, check in sections:
+            widgets.append(Label(section, classes="form-section"))
+            for f in fields:
+                widgets += [Label(f.label, markup=False), self._field_widget(f)]
+            if check:
+                widgets += list(self._check_rows(check))
+        return widgets
+
+    def _record_widgets(self) -> list[Widget]:
+        widgets: list[Widget] = []
+        for key, label in RECORD_KINDS:
+            record = self.doctor.record(key)
+            widgets += [
+                Label(label, markup=False),
+                DoctorChoice([(f"{RECORD_SYMBOLS[s]} {s}", s) for s in RECORD_STATES],
+                             record.state, blank=f"{RECORD_SYMBOLS['']} not tracked",
+                             id=f"r-{key}-state"),
+                Input(_date_text(record.dates.get(record.state, "")), placeholder="date",
+                      compact=True, id=f"r-{key}-date", select_on_focus=False),
+            ]
+        return widgets
 
     def _field_widget(self, f: Field) -> Widget:
         value = getattr(self.doctor, f.name)
         if f.kind == "choice":
-            return Select([(label, v) for v, label in f.options],
-                          prompt=f.blank or "", allow_blank=f.blank is not None,
-                          value=value if value else Select.NULL, compact=True,
-                          id=f"f-{f.name}")
+            return DoctorChoice([(label, v) for v, label in f.options], value,
+                                blank=f.blank, id=f"f-{f.name}")
         if f.kind == "date":
             value = _date_text(value)
         elif f.kind == "datetime":
@@ -259,31 +281,44 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
         return Input(value, placeholder=f.placeholder, compact=True, id=f"f-{f.name}",
                      select_on_focus=False)
 
-    def _check_rows(self, key: str) -> ComposeResult:
+    def _check_rows(self, key: str) -> Iterable[Widget]:
         check = self.doctor.credential(key)
-        with FormRow():
-            yield Label("  Checked", markup=False)
-            yield Select([("✓ verified" if s != SELF_REPORTED else "self-reported", s)
-                          for s in CREDENTIAL_STATUSES], allow_blank=False,
-                         value=check.status, compact=True, id=f"c-{key}-status")
-        with FormRow():
-            yield Label("  Source", markup=False)
-            yield Input(check.source, placeholder="e.g. ABMS Certification Matters",
-                        compact=True, id=f"c-{key}-source", select_on_focus=False)
-        with FormRow():
-            yield Label("  Date checked", markup=False)
-            yield Input(_date_text(check.checked), placeholder=DATE_FORMS, compact=True,
-                        id=f"c-{key}-checked", select_on_focus=False)
+        yield Label("  Checked", markup=False)
+        yield DoctorChoice([("✓ verified" if s != SELF_REPORTED else "self-reported", s)
+                            for s in CREDENTIAL_STATUSES], check.status,
+                           id=f"c-{key}-status")
+        yield Label("  Source", markup=False)
+        yield Input(check.source, placeholder="e.g. ABMS Certification Matters",
+                    compact=True, id=f"c-{key}-source", select_on_focus=False)
+        yield Label("  Date checked", markup=False)
+        yield Input(_date_text(check.checked), placeholder=DATE_FORMS, compact=True,
+                    id=f"c-{key}-checked", select_on_focus=False)
 
     def on_mount(self) -> None:
         self._initial = self.values()
         self.query_one("#f-name", Input).focus()
+        self.call_after_refresh(self._when_complete, self._note_initial_rest)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the lazily mounted part of the form is there yet."""
+        return bool(self.query("#f-notes"))
+
+    def _when_complete(self, callback) -> None:
+        if self.complete:
+            callback()
+        else:
+            self.set_timer(0.02, lambda: self._when_complete(callback))
+
+    def _note_initial_rest(self) -> None:
+        for key, value in self.values().items():
+            self._initial.setdefault(key, value)
 
     # Reading the form -----------------------------------------------------------------
     def values(self) -> dict[str, Any]:
         """Every widget's value by id (to tell whether anything changed)."""
         out: dict[str, Any] = {}
-        for widget in self.query("Input, Select, TextArea"):
+        for widget in self.query("Input, DoctorChoice, TextArea"):
             if widget.id is None:
                 continue
             if isinstance(widget, TextArea):
@@ -300,8 +335,7 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
         return self.query_one(f"#{widget_id}", Input).value
 
     def _select(self, widget_id: str) -> str:
-        value = self.query_one(f"#{widget_id}", Select).value
-        return "" if value is Select.NULL or value is None else str(value)
+        return self.query_one(f"#{widget_id}", DoctorChoice).value
 
     def build_doctor(self) -> Doctor:
         """The doctor as the form says; raises ValueError (with the field's id in args[1])."""
@@ -362,13 +396,13 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
             raise ValueError(f"{label}: {error}", widget_id) from None
 
     # Reacting ---------------------------------------------------------------------------
-    @on(Select.Changed)
-    def record_state_changed(self, event: Select.Changed) -> None:
-        widget_id = event.select.id or ""
+    @on(DoctorChoice.Changed)
+    def record_state_changed(self, event: DoctorChoice.Changed) -> None:
+        widget_id = event.choice.id or ""
         if not (widget_id.startswith("r-") and widget_id.endswith("-state")):
             return
         key = widget_id[2:-6]
-        state = "" if event.value is Select.NULL else str(event.value)
+        state = event.value
         if state == self._record_states.get(key):
             return
         self._record_states[key] = state
@@ -383,6 +417,9 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
 
     # Actions ----------------------------------------------------------------------------
     def action_save(self) -> None:
+        if not self.complete:
+            self._when_complete(self.action_save)
+            return
         try:
             doctor = self.build_doctor()
         except ValueError as error:

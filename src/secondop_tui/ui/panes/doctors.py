@@ -117,7 +117,7 @@ class DoctorsPane(Pane):
     # Building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="doctors-bar"):
-            yield Input(placeholder="Filter: type a name, role, place… (/)", compact=True,
+            yield Input(placeholder="Filter (/): name, role, place…", compact=True,
                         id="doctors-filter", select_on_focus=False)
             yield Static("", id="doctors-summary", markup=False)
         yield EmptyState(

@@ -29,6 +29,7 @@ STATE_SYMBOLS = {OPEN: "·", ASKED: "?", ANSWERED: "✓", DEFERRED: "→"}
 
 READ_ONLY = "This workbook is open read-only: notes cannot be changed."
 
+_STAMP = re.compile(r"^\[\d\d:\d\d\]")
 _MARKER = re.compile(r"^Q(\d+) \((open|asked|answered|deferred)\):(?: |$)", re.MULTILINE)
 
 
@@ -203,6 +204,11 @@ def find_marker(note: str, index: int) -> re.Match[str] | None:
     return None
 
 
+def ends_answer(line: str) -> bool:
+    """A blank line, a marker or a timestamp line ends the answer above it."""
+    return not line.strip() or bool(_MARKER.match(line) or _STAMP.match(line))
+
+
 def answers_in_note(note: str) -> dict[int, str]:
     """The answers typed under marker lines: question index -> text.
 
@@ -227,7 +233,7 @@ def answers_in_note(note: str) -> dict[int, str]:
         if match:
             close()
             current, collected = int(match.group(1)) - 1, []
-        elif current is not None and (not line.strip() or re.match(r"^\[\d\d:\d\d\]", line)):
+        elif current is not None and ends_answer(line):
             close()
             current, collected = None, []
         elif current is not None:

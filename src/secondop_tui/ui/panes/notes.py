@@ -1,22 +1,399 @@
-"""The Notes pane."""
+"""The Notes pane: consultations, newest first, with the note editor beside them."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
+from textual import on
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Blur, Key
+from textual.timer import Timer
+from textual.widgets import OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from secondop_tui.core import notes as core
+from secondop_tui.core.dates import format_date
+from secondop_tui.core.doctors import get_doctor, list_doctors
+from secondop_tui.core.text import one_line
+from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
+
+SAVE_DELAY = 0.5  # seconds after the last keystroke
+
+
+class NoteEditor(TextArea):
+    """The note of one consultation. It saves itself shortly after the last keystroke.
+
+    The store is updated on this thread (cheap: the data is in memory) and the app
+    writes it to disk on a worker thread, so typing never waits for the disk.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                         id=id)
+        self.consultation_id: int | None = None
+        self.saved_text = ""
+        self._timer: Timer | None = None
+
+    @property
+    def store(self):
+        return self.app.store  # type: ignore[attr-defined]
+
+    def load(self, consultation: core.Consultation | None) -> None:
+        """Show a consultation's note (after saving the one shown before)."""
+        self.flush()
+        self.consultation_id = consultation.doc_id if consultation else None
+        self.saved_text = consultation.note if consultation else ""
+        self.load_text(self.saved_text)
+        self.read_only = consultation is None or self.store is None or self.store.read_only
+
+    async def _on_key(self, event: Key) -> None:
+        # A terminal sends alt+letter as ESC and the letter; the letter must not be typed
+        # into the note when no binding wanted the key.
+        if event.key.startswith("alt+"):
+            return
+        await super()._on_key(event)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.text == self.saved_text or self.consultation_id is None:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SAVE_DELAY, self.flush)
+
+    def on_blur(self, event: Blur) -> None:
+        self.flush()
+
+    def flush(self) -> bool:
+        """Put the text into the store now and ask the app to save. True if it changed."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        store = self.store
+        if (self.consultation_id is None or store is None or store.read_only
+                or self.text == self.saved_text):
+            return False
+        text = self.text
+        try:
+            core.save_note(store, self.consultation_id, text)
+        except PermissionError:
+            return False
+        self.saved_text = text
+        self.app.changed()  # type: ignore[attr-defined]
+        return True
+
+    def insert_timestamp(self) -> None:
+        """Start a new line with the current time, ``[09:30] ``."""
+        row, column = self.cursor_location
+        prefix = "\n" if column > 0 else ""
+        self.insert(prefix + core.timestamp_line())
+
+
+def consultation_label(consultation: core.Consultation, doctors: dict[int, str]) -> str:
+    when = format_date(consultation.day) if consultation.day else "no date"
+    who = doctors.get(consultation.doctor_id or -1, "")
+    title = consultation.display_title
+    if len(title) > 22:
+        title = title[:21] + "…"
+    return f"{when}\n{title}" + (f"\n{who[:22]}" if who else "")
 
 
 class NotesPane(Pane):
-    """The Notes pane (empty state until its content arrives)."""
+    """Consultation notes: pick a consultation on the left, type beside it."""
+
+    DEFAULT_CSS = Path(__file__).with_name("notes.tcss").read_text(encoding="utf-8")
 
     pane_id = "notes"
     title = "Notes"
 
+    BINDINGS = [
+        Binding("n", "new_consultation", "New", id="notes.new"),
+        Binding("alt+n", "new_consultation", "New consultation", show=False,
+                id="notes.new.alt", priority=True),
+        Binding("enter", "edit_note", "Write", show=False, id="notes.edit"),
+        Binding("f5", "consultation_mode", "Consult", id="notes.consult", priority=True),
+        Binding("alt+c", "consultation_mode", "Consultation mode", show=False,
+                id="notes.consult.alt", priority=True),
+        Binding("alt+q", "pick_questions", "Questions", id="notes.questions", priority=True),
+        Binding("f4", "pick_questions", "Questions", show=False, id="notes.questions.alt", priority=True),
+        Binding("ctrl+t", "timestamp", "Timestamp", show=False, id="notes.timestamp", priority=True),
+        Binding("alt+t", "timestamp", "Timestamp", show=False, id="notes.timestamp.alt", priority=True),
+        Binding("alt+e", "external_editor", "$EDITOR", show=False, id="notes.editor", priority=True),
+        Binding("f3", "external_editor", "$EDITOR", show=False, id="notes.editor.alt", priority=True),
+        Binding("alt+y", "copy_note", "Copy", show=False, id="notes.copy", priority=True),
+        Binding("f9", "copy_note", "Copy", show=False, id="notes.copy.alt", priority=True),
+        Binding("alt+x", "export_notes", "Export", id="notes.export", priority=True),
+        Binding("f8", "export_notes", "Export", show=False, id="notes.export.alt", priority=True),
+        Binding("escape", "back_to_list", "List", show=False, id="notes.list"),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.consultations: list[core.Consultation] = []
+
+    # Building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield EmptyState(
-            "[b]Notes[/b]\n\n"
-            "Your notes from each consultation will be kept here, with the questions you prepared beside them, ready to export as plain text to print or email.\n\n"
-            "Press [b]4[/b] from anywhere to come back here, and [b]F1[/b] to see every key.",
-            id="notes-empty",
-        )
+            "[b]No consultations yet.[/b] Press [b]n[/b] to start one: tie it to a doctor "
+            "(or to none), pick the questions you want to ask with [b]alt+q[/b], and at "
+            "the visit press [b]F5[/b] for consultation mode.",
+            id="notes-empty")
+        with Horizontal(id="notes-body"):
+            yield OptionList(id="notes-list")
+            with Vertical(id="notes-main"):
+                yield Static("", id="notes-heading", markup=False)
+                yield NoteEditor(id="notes-editor")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def on_workbook_reloaded(self) -> None:
+        self.editor.saved_text = self.editor.text  # the reloaded file wins
+        self.reload()
+
+    @property
+    def store(self):
+        return self.workbook_app.store
+
+    @property
+    def editor(self) -> NoteEditor:
+        return self.query_one("#notes-editor", NoteEditor)
+
+    @property
+    def option_list(self) -> OptionList:
+        return self.query_one("#notes-list", OptionList)
+
+    @property
+    def current(self) -> core.Consultation | None:
+        index = self.option_list.highlighted
+        if index is None or not 0 <= index < len(self.consultations):
+            return None
+        return self.consultations[index]
+
+    def save_pending_edits(self) -> None:
+        """Put the editor's text into the store now (before the app saves on pane
+        switch, quit or hangup)."""
+        self.editor.flush()
+
+    def focus_default(self) -> None:
+        if self.consultations:
+            self.option_list.focus()
+        else:
+            self.focus()
+
+    def reload(self, select: int | None = None) -> None:
+        """Re-read the consultations; keep (or move to) the selected one."""
+        store = self.store
+        keep = select if select is not None else (self.current.doc_id if self.current else None)
+        self.consultations = core.list_consultations(store) if store is not None else []
+        doctors = {d.doc_id: one_line(d.name) for d in list_doctors(store)} if store else {}
+        options = self.option_list
+        options.clear_options()
+        options.add_options([Option(consultation_label(c, doctors), id=str(c.doc_id))
+                             for c in self.consultations])
+        self.set_class(not self.consultations, "-empty")
+        index = next((i for i, c in enumerate(self.consultations) if c.doc_id == keep), 0)
+        if self.consultations:
+            options.highlighted = index
+        self.show_current()
+
+    def show_current(self) -> None:
+        consultation = self.current
+        editor = self.editor
+        if consultation is None or consultation.doc_id != editor.consultation_id:
+            editor.load(consultation)
+        self.query_one("#notes-heading", Static).update(self.heading(consultation))
+
+    def heading(self, consultation: core.Consultation | None) -> str:
+        if consultation is None:
+            return ""
+        parts = [format_date(consultation.day) if consultation.day else "no date"]
+        if consultation.doctor_id is not None:
+            doctor = get_doctor(self.store, consultation.doctor_id)
+            parts.append(doctor.display_name if doctor else "(doctor removed)")
+        count = len(consultation.questions)
+        if count:
+            answered = count - len(consultation.unanswered())
+            parts.append(f"{answered}/{count} answered")
+        else:
+            parts.append("no questions picked (alt+q)")
+        return f"{consultation.display_title}\n" + " · ".join(parts)
+
+    @on(OptionList.OptionHighlighted, "#notes-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.show_current()
+
+    @on(OptionList.OptionSelected, "#notes-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_edit_note()
+
+    # Helpers ------------------------------------------------------------------------
+    def editable(self) -> bool:
+        store = self.store
+        if store is None or store.read_only:
+            self.app.notify(core.READ_ONLY, severity="warning")
+            return False
+        return True
+
+    def need_current(self) -> core.Consultation | None:
+        consultation = self.current
+        if consultation is None:
+            self.app.notify("No consultation yet: press n to start one.")
+        return consultation
+
+    # Actions ------------------------------------------------------------------------
+    def action_new_consultation(self) -> None:
+        if not self.editable():
+            return
+        from secondop_tui.ui.dialogs.notes_new_dialog import NotesNewDialog
+
+        def created(result: tuple[str, int | None] | None) -> None:
+            if result is None:
+                return
+            title, doctor_id = result
+            consultation = core.new_consultation(self.store, title=title, doctor_id=doctor_id)
+            self.workbook_app.changed()
+            self.reload(select=consultation.doc_id)
+            self.editor.focus()
+
+        self.editor.flush()
+        self.app.push_screen(NotesNewDialog(list_doctors(self.store)), created)
+
+    def action_edit_note(self) -> None:
+        if self.need_current() is not None:
+            self.editor.focus()
+
+    def action_back_to_list(self) -> None:
+        self.editor.flush()
+        if self.consultations:
+            self.option_list.focus()
+
+    def action_timestamp(self) -> None:
+        if self.need_current() is None or not self.editable():
+            return
+        self.editor.focus()
+        self.editor.insert_timestamp()
+
+    def action_consultation_mode(self) -> None:
+        consultation = self.need_current()
+        if consultation is None:
+            return
+        from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
+
+        self.editor.flush()
+        fresh = core.get_consultation(self.store, consultation.doc_id) or consultation
+
+        def back(_: object) -> None:
+            self.editor.consultation_id = None  # re-read what was typed there
+            self.reload(select=consultation.doc_id)
+            self.editor.focus()
+
+        self.app.push_screen(ConsultationScreen(fresh), back)
+
+    def action_pick_questions(self) -> None:
+        consultation = self.need_current()
+        if consultation is None or not self.editable():
+            return
+        from secondop_tui.ui.dialogs.notes_questions_dialog import NotesQuestionsDialog
+
+        self.editor.flush()
+
+        def picked(agenda: list[core.AgendaItem] | None) -> None:
+            if agenda is None:
+                return
+            core.set_questions(self.store, consultation.doc_id, agenda)
+            self.workbook_app.changed()
+            self.reload(select=consultation.doc_id)
+            self.app.notify(f"{len(agenda)} questions on the agenda for this consultation.",
+                            timeout=4)
+
+        fresh = core.get_consultation(self.store, consultation.doc_id) or consultation
+        self.app.push_screen(NotesQuestionsDialog(self.store, fresh.questions), picked)
+
+    def action_copy_note(self) -> None:
+        if self.need_current() is None:
+            return
+        text = self.editor.text
+        self.app.copy_to_clipboard(text)
+        self.app.notify(
+            f"Sent the note ({len(text)} characters) to your clipboard through the terminal "
+            "(OSC 52). If nothing arrives, your terminal does not allow it: use the export "
+            "(alt+x) instead.", title="Copied", timeout=8)
+
+    def action_external_editor(self) -> None:
+        consultation = self.need_current()
+        if consultation is None or not self.editable():
+            return
+        self.editor.flush()
+        edited = edit_in_external_editor(self.app, self.store.paths.data_dir,
+                                         self.editor.text)
+        if edited is None:
+            return
+        self.editor.load_text(edited)  # its Changed message schedules the save
+        self.editor.flush()
+        self.reload(select=consultation.doc_id)
+        self.app.notify("The note was reloaded from your editor.", timeout=4)
+
+    def action_export_notes(self) -> None:
+        from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
+
+        self.editor.flush()
+        current = self.current
+        self.app.push_screen(NotesExportDialog(self.store, current.doc_id if current else None))
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
+        yield ("Notes: New consultation", "Start the notes of a consultation (n)",
+               self.action_new_consultation)
+        yield ("Notes: Export notes", "Write the notes to a text or Markdown file (alt+x)",
+               self.action_export_notes)
+        yield ("Notes: Consultation mode", "The note full screen with its questions (F5)",
+               self.action_consultation_mode)
+        yield ("Notes: Pick questions", "Choose the questions to ask, mark the top three "
+               "(alt+q)", self.action_pick_questions)
+        yield ("Notes: Open in $EDITOR", "Edit the note in your own editor (alt+e)",
+               self.action_external_editor)
+        yield ("Notes: Copy note", "Copy the note to the clipboard through the terminal "
+               "(alt+y)", self.action_copy_note)
+
+
+def edit_in_external_editor(app, data_dir: Path, text: str) -> str | None:
+    """Hand ``text`` to $VISUAL or $EDITOR and return what it saved (None if it failed).
+
+    The temporary file lives inside the private data folder (never /tmp) with mode 0600,
+    and is removed afterwards.
+    """
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    fd, name = tempfile.mkstemp(prefix=".note-edit-", suffix=".txt", dir=data_dir)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        argv = [*shlex.split(command), str(path)]
+        try:
+            with app.suspend():
+                result = subprocess.run(argv, check=False)
+        except SuspendNotSupported:
+            if not app.is_headless:
+                app.notify("This terminal cannot hand over to another program.",
+                           severity="warning")
+                return None
+            result = subprocess.run(argv, check=False, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as error:
+            app.notify(f"Could not start {command!r}: {error.strerror or error}. Set EDITOR "
+                       "to the editor you use.", severity="error", timeout=10)
+            return None
+        if result.returncode != 0:
+            app.notify(f"The editor ended with an error ({result.returncode}); the note was "
+                       "left as it was.", severity="warning", timeout=8)
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        path.unlink(missing_ok=True)

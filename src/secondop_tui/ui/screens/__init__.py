@@ -1,0 +1,1 @@
+"""Full screens shown over the workbook."""

@@ -1,0 +1,281 @@
+"""Consultation mode: the note full screen, the consultation's questions beside it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from secondop_tui.core import notes as core
+from secondop_tui.core.text import one_line
+from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+from secondop_tui.ui.panes.notes import NoteEditor
+
+# Below this width the questions fold away (a key brings them back).
+FOLD_BELOW = 100
+
+
+class OnceChoiceDialog(ChoiceDialog):
+    """A ChoiceDialog that answers once: keys typed fast after the answer are ignored
+    instead of dismissing the screens below it."""
+
+    answered = False
+
+    def dismiss(self, result=None):  # type: ignore[override]
+        if self.answered:
+            return None
+        self.answered = True
+        return super().dismiss(result)
+
+
+class ConsultationScreen(Screen[None]):
+    """Type fast, stamp the time, mark each question; leaving lists what is unanswered."""
+
+    DEFAULT_CSS = """
+    ConsultationScreen #consult-heading {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text;
+    }
+    ConsultationScreen #consult-body {
+        height: 1fr;
+    }
+    ConsultationScreen #consult-editor {
+        width: 1fr;
+        height: 1fr;
+        border: none;
+    }
+    ConsultationScreen #consult-questions {
+        width: 38;
+        height: 1fr;
+        border: none;
+        border-left: solid $primary;
+    }
+    ConsultationScreen.-folded #consult-questions {
+        display: none;
+    }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+t", "timestamp", "Time", id="consult.timestamp", priority=True),
+        Binding("alt+t", "timestamp", "Time", show=False, id="consult.timestamp.alt", priority=True),
+        Binding("alt+m", "mark_question", "Mark", id="consult.mark", priority=True),
+        Binding("f8", "mark_question", "Mark", show=False, id="consult.mark.alt", priority=True),
+        # One key per state, without a dialog, so nothing typed right after is lost.
+        Binding("alt+a", "mark('asked')", "Mark asked", show=False, id="consult.asked",
+                priority=True),
+        Binding("f2", "mark('asked')", "Mark asked", show=False, id="consult.asked.alt",
+                priority=True),
+        Binding("alt+w", "mark('answered')", "Mark answered", show=False,
+                id="consult.answered", priority=True),
+        Binding("f3", "mark('answered')", "Mark answered", show=False,
+                id="consult.answered.alt", priority=True),
+        Binding("alt+d", "mark('deferred')", "Mark deferred", show=False,
+                id="consult.deferred", priority=True),
+        Binding("f9", "mark('deferred')", "Mark deferred", show=False,
+                id="consult.deferred.alt", priority=True),
+        Binding("alt+down", "next_question", "Next Q", id="consult.next", priority=True),
+        Binding("alt+j", "next_question", "Next question", show=False,
+                id="consult.next.alt", priority=True),
+        Binding("alt+up", "previous_question", "Previous question", show=False,
+                id="consult.previous", priority=True),
+        Binding("alt+k", "previous_question", "Previous question", show=False,
+                id="consult.previous.alt", priority=True),
+        Binding("f4", "toggle_questions", "Questions", id="consult.fold", priority=True),
+        Binding("alt+f", "toggle_questions", "Show or hide questions", show=False,
+                id="consult.fold.alt", priority=True),
+        Binding("f5", "leave", "Leave", id="consult.leave", priority=True),
+        Binding("alt+c", "leave", "Leave consultation mode", show=False,
+                id="consult.leave.alt", priority=True),
+        Binding("escape", "leave", "Leave consultation mode", show=False,
+                id="consult.leave.escape"),
+    ]
+
+    def __init__(self, consultation: core.Consultation) -> None:
+        super().__init__()
+        self.consultation = consultation
+        self.current_question = 0
+        self.folded_by_user: bool | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="consult-heading", markup=False)
+        with Horizontal(id="consult-body"):
+            yield NoteEditor(id="consult-editor")
+            yield OptionList(id="consult-questions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        editor = self.editor
+        editor.load(self.consultation)
+        editor.move_cursor(editor.document.end)
+        self.refresh_questions()
+        self.fold_for(self.app.size.width)
+        editor.focus()
+
+    @property
+    def editor(self) -> NoteEditor:
+        return self.query_one("#consult-editor", NoteEditor)
+
+    @property
+    def store(self):
+        return self.app.store  # type: ignore[attr-defined]
+
+    def on_resize(self, event: Resize) -> None:
+        self.fold_for(event.size.width)
+
+    def fold_for(self, width: int) -> None:
+        folded = width < FOLD_BELOW if self.folded_by_user is None else self.folded_by_user
+        self.set_class(folded, "-folded")
+        self.refresh_heading()
+
+    def refresh_heading(self) -> None:
+        questions = self.consultation.questions
+        text = f"Consultation: {self.consultation.display_title}"
+        if questions:
+            q = questions[self.current_question]
+            text += (f" · Q{self.current_question + 1}/{len(questions)} "
+                     f"[{q.symbol} {q.state}]")
+            if self.has_class("-folded"):
+                text += f" {one_line(q.text)}"
+        self.query_one("#consult-heading", Static).update(text)
+
+    def refresh_questions(self) -> None:
+        options = self.query_one("#consult-questions", OptionList)
+        options.clear_options()
+        if not self.consultation.questions:
+            options.add_option(Option("No questions picked for this consultation "
+                                      "(alt+q in the Notes pane).", disabled=True))
+        for i, q in enumerate(self.consultation.questions):
+            star = "★ " if q.top else ""
+            options.add_option(Option(f"{i + 1}. {q.symbol} {q.state}\n{star}"
+                                      f"{one_line(q.text)}"))
+        if self.consultation.questions:
+            options.highlighted = self.current_question
+        self.refresh_heading()
+
+    # Actions ------------------------------------------------------------------------
+    def action_timestamp(self) -> None:
+        if not self.store.read_only:
+            self.editor.insert_timestamp()
+
+    def action_next_question(self) -> None:
+        self.move_question(1)
+
+    def action_previous_question(self) -> None:
+        self.move_question(-1)
+
+    def move_question(self, step: int) -> None:
+        count = len(self.consultation.questions)
+        if count:
+            self.current_question = (self.current_question + step) % count
+            self.query_one("#consult-questions", OptionList).highlighted = self.current_question
+            self.refresh_heading()
+
+    def action_toggle_questions(self) -> None:
+        self.folded_by_user = not self.has_class("-folded")
+        self.fold_for(self.app.size.width)
+
+    def action_mark_question(self) -> None:
+        questions = self.consultation.questions
+        if not questions:
+            self.app.notify("No questions picked for this consultation.")
+            return
+        if self.store.read_only:
+            self.app.notify(core.READ_ONLY, severity="warning")
+            return
+        index = self.current_question
+        choices = [Choice("a", "Asked", core.ASKED), Choice("w", "Answered", core.ANSWERED),
+                   Choice("d", "Deferred", core.DEFERRED), Choice("o", "Open", core.OPEN)]
+        self.app.push_screen(
+            OnceChoiceDialog(f"Question {index + 1}", one_line(questions[index].text), choices,
+                             cancel="cancel"),
+            lambda state: self.mark(index, state))
+
+    def action_mark(self, state: str) -> None:
+        if not self.consultation.questions:
+            self.app.notify("No questions picked for this consultation.")
+        elif self.store.read_only:
+            self.app.notify(core.READ_ONLY, severity="warning")
+        else:
+            self.mark(self.current_question, state)
+
+    def mark(self, index: int, state: str | None) -> None:
+        """Set a question's state and put the cursor where its answer goes."""
+        if state not in core.STATES:
+            self.editor.focus()
+            return
+        editor = self.editor
+        editor.flush()
+        fresh = core.get_consultation(self.store, self.consultation.doc_id)
+        if fresh is None:
+            return
+        self.consultation = fresh
+        item = fresh.questions[index]
+        item.state = state
+        core.set_questions(self.store, fresh.doc_id, fresh.questions)
+        self.app.changed()  # type: ignore[attr-defined]
+        marker = core.marker_line(index, item)
+        text = editor.text
+        found = core.find_marker(text, index)
+        if found is not None:
+            row = text.count("\n", 0, found.start())
+            line = editor.document.get_line(row)
+            editor.replace(marker, (row, 0), (row, len(line)))
+            # The answer goes at the end of the lines under the marker.
+            lines = editor.text.split("\n")
+            end = row
+            while end + 1 < len(lines) and not core.ends_answer(lines[end + 1]):
+                end += 1
+            editor.move_cursor((end, len(lines[end])))
+        else:
+            lead = "" if not text.strip() else ("\n" if text.endswith("\n") else "\n\n")
+            editor.move_cursor(editor.document.end)
+            editor.insert(f"{lead}{marker}\nA: ")
+        editor.focus()
+        self.refresh_questions()
+
+    def action_leave(self) -> None:
+        self.editor.flush()
+        fresh = core.get_consultation(self.store, self.consultation.doc_id)
+        if fresh is None:
+            self.dismiss(None)
+            return
+        self.consultation = fresh
+        open_ones = fresh.unanswered()
+        if not open_ones or self.store.read_only:
+            self.dismiss(None)
+            return
+        count = len(open_ones)
+        listing = "\n".join(f"{i + 1}. [{fresh.questions[i].symbol} {fresh.questions[i].state}]"
+                            f" {one_line(fresh.questions[i].text)}" for i in open_ones)
+        noun = "question" if count == 1 else "questions"
+        self.app.push_screen(
+            OnceChoiceDialog(f"{count} {noun} not answered yet", listing + "\n\nKeep them for a "
+                         "follow-up visit?",
+                         [Choice("k", "Keep for follow-up", "keep", "primary"),
+                          Choice("n", "No, leave", "leave"),
+                          Choice("escape", "Stay", "stay")], cancel="stay"),
+            self.after_unanswered)
+
+    def after_unanswered(self, answer: str | None) -> None:
+        if answer == "stay" or answer is None:
+            self.editor.focus()
+            return
+        if answer == "keep":
+            fresh = self.consultation
+            for i in fresh.unanswered():
+                fresh.questions[i].follow_up = True
+            core.set_questions(self.store, fresh.doc_id, fresh.questions)
+            self.app.changed()  # type: ignore[attr-defined]
+            self.app.notify(f"{len(fresh.unanswered())} questions kept for a follow-up.",
+                            timeout=4)
+        self.dismiss(None)
+
+    def save_pending_edits(self) -> None:
+        """Put the editor's text into the store now (before the app saves)."""
+        self.editor.flush()

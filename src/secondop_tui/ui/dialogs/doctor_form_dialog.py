@@ -87,7 +87,7 @@ SECTIONS: list[tuple[str, list[Field], str | None]] = [
         Field("years_in_practice", "Years in practice"),
         Field("patients_per_year", "Patients a year", placeholder="with this cancer type"),
     ], "experience"),
-    ("Affiliation and research", [
+    ("Affiliation", [
         Field("affiliation", "Hospital or center"),
         Field("academic_appointment", "Academic post"),
         Field("nci_designation", "NCI designation", "choice", _opts(NCI_LEVELS)),
@@ -110,7 +110,7 @@ SECTIONS: list[tuple[str, list[Field], str | None]] = [
         Field("portal", "Patient portal"),
         Field("send_records_to", "Send records to", placeholder="address for records, slides"),
     ], None),
-    ("How found and status", [
+    ("Status and visit", [
         Field("how_found", "How found", "choice", _opts(HOW_FOUND)),
         Field("status", "Status", "choice", _opts(STATUSES), blank=None),
         Field("appointment", "Appointment", "datetime",
@@ -446,6 +446,7 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
 
         self.app.push_screen(ChoiceDialog(
             "Discard your changes?",
-            "You changed this doctor's details and have not saved them.",
+            "You changed this doctor's details and have not saved them.\n\n"
+            "s saves them, d discards them, escape goes back to the form.",
             [Choice("s", "Save", "save", "primary"), Choice("d", "Discard", "discard", "error"),
              Choice("k", "Keep editing", "keep")], cancel="keep"), answered)

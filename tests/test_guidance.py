@@ -91,9 +91,15 @@ def test_parse_section_blocks():
 
 
 async def _open(app, pilot):
+    """Wait until the guidance is fully mounted and the reading position restored."""
     await pilot.pause()
-    await pilot.pause()
-    return app.screen.query_one(GuidancePane)
+    pane = app.screen.query_one(GuidancePane)
+    for _ in range(50):
+        if pane.ready:
+            break
+        await pilot.pause(0.05)
+    assert pane.ready
+    return pane
 
 
 async def test_reading_keys_contents_and_sections(make_app):
@@ -231,9 +237,10 @@ def test_guidance_pane_snapshot(snap_compare, store):
     Checklist(store).toggle("before.reasons")
 
     async def run_before(pilot):
-        await pilot.pause()
-        pane = pilot.app.screen.query_one(GuidancePane)
+        pane = await _open(pilot.app, pilot)
         pane.go_to_section(1)
+        await pilot.pause(0.7)  # the reading position is noted...
+        pilot.app.save_now()  # ...and saved, so the header settles on "all changes saved"
         await pilot.pause()
 
     app = SecondOpinionApp(store=store, watch_signals=False)

@@ -49,8 +49,8 @@ class ChecklistPane(Pane):
     title = "Checklist"
 
     BINDINGS = [
-        Binding("space", "toggle_item", "Tick", id="checklist.tick"),
-        Binding("a", "add_item", "Add", id="checklist.add"),
+        Binding("space", "toggle_item", "Tick", show=False, id="checklist.tick"),
+        Binding("a", "add_item", "Add", show=False, id="checklist.add"),
         Binding("insert", "add_item", "Add", show=False, id="checklist.add.alt"),
         Binding("e", "edit_item", "Edit item", show=False, id="checklist.edit"),
         Binding("n", "edit_note", "Note", show=False, id="checklist.note"),

@@ -145,9 +145,9 @@ class GuidancePane(Pane):
     title = "Guidance"
 
     BINDINGS = [
-        Binding("t", "contents", "Contents", id="guidance.contents"),
+        Binding("t", "contents", "Contents", show=False, id="guidance.contents"),
         Binding("g", "contents", "Contents", show=False, id="guidance.contents.alt"),
-        Binding("slash", "search", "Search", id="guidance.search"),
+        Binding("slash", "search", "Search", show=False, id="guidance.search"),
         Binding("ctrl+f", "search", "Search", show=False, id="guidance.search.alt"),
         Binding("n", "next_match", "Next match", show=False, id="guidance.next"),
         Binding("N", "previous_match", "Previous match", show=False, id="guidance.previous"),
@@ -171,28 +171,37 @@ class GuidancePane(Pane):
         self.query_text = ""
         self._saved_position: int | None = None
         self._restored = False
+        self._layout_waits = 0
 
     # Layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(NOTICE, id="guidance-notice", markup=False)
         with VerticalScroll(id="guidance-text"):
-            for s_index, section in enumerate(self.sections):
-                for b_index, block in enumerate(section.blocks):
-                    if block.kind == "checklist":
-                        yield ChecklistLink(block.item_id, s_index,
-                                            id=f"link-{s_index}-{b_index}")
-                    else:
-                        yield GuidanceBlock(block, s_index, b_index,
-                                            id=f"block-{s_index}-{b_index}")
-        yield Input(placeholder="Search the guidance, then enter (escape to close)", compact=True,
-                    id="guidance-search")
+            yield from self.section_widgets(0)
+        yield Input(placeholder="Search the guidance, then enter (escape to close)",
+                    compact=True, id="guidance-search")
         yield Static("", id="guidance-status", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#guidance-search", Input).display = False
+        self.call_after_refresh(self._focus_if_shown)
+        # The first section is in the first frame; the rest (some 250 widgets, a third
+        # of the start-up time) is mounted just after it.
+        self.call_after_refresh(self.mount_remaining_sections)
+
+    def section_widgets(self, s_index: int) -> Iterable[Static]:
+        for b_index, block in enumerate(self.sections[s_index].blocks):
+            if block.kind == "checklist":
+                yield ChecklistLink(block.item_id, s_index, id=f"link-{s_index}-{b_index}")
+            else:
+                yield GuidanceBlock(block, s_index, b_index, id=f"block-{s_index}-{b_index}")
+
+    async def mount_remaining_sections(self) -> None:
+        widgets = [w for i in range(1, len(self.sections)) for w in self.section_widgets(i)]
+        await self.reader.mount_all(widgets)
         self.refresh_links()
         self.call_after_refresh(self.restore_position)
         self.set_interval(0.5, self.remember_position)
-        self.call_after_refresh(self._focus_if_shown)
 
     def _focus_if_shown(self) -> None:
         # At start-up the tab strip has focus; move it to the text so the reading keys
@@ -200,6 +209,11 @@ class GuidancePane(Pane):
         focused = self.app.focused
         if self.region.area and (focused is None or isinstance(focused, Tabs)):
             self.reader.focus()
+
+    @property
+    def ready(self) -> bool:
+        """Every section is mounted and the reading position is restored."""
+        return self._restored
 
     @property
     def reader(self) -> VerticalScroll:
@@ -249,6 +263,10 @@ class GuidancePane(Pane):
         blocks = self._blocks()
         index = position.get("block", 0) if isinstance(position, dict) else 0
         if isinstance(index, int) and 0 < index < len(blocks):
+            if not blocks[index].virtual_region.y and self._layout_waits < 20:
+                self._layout_waits += 1  # not laid out yet: try again after the next frame
+                self.call_after_refresh(self.restore_position)
+                return
             self.reader.scroll_to_widget(blocks[index], top=True, animate=False)
         self._saved_position = index if isinstance(index, int) else 0
         self._restored = True
@@ -312,6 +330,7 @@ class GuidancePane(Pane):
     def action_search(self) -> None:
         search = self.query_one("#guidance-search", Input)
         search.add_class("-open")
+        search.display = True
         search.value = self.query_text
         search.focus()
 
@@ -345,7 +364,9 @@ class GuidancePane(Pane):
                 search.insert_text_at_cursor(event.character)
 
     def close_search(self) -> None:
-        self.query_one("#guidance-search", Input).remove_class("-open")
+        search = self.query_one("#guidance-search", Input)
+        search.remove_class("-open")
+        search.display = False
         self.reader.focus()
 
     def search(self, text: str) -> int:

@@ -6,6 +6,7 @@ It makes a fresh workbook with benchmarks/make_workbook.py (through the project'
 store) in a temporary folder, runs the app headless at 80x24 with Pilot, and times:
 
 - load: reading every doctor from the store (no widgets);
+- start: the app with the pane built and filled (against the app with no doctors);
 - open: pressing 3 until the Doctors pane is drawn (the pane is built at start-up, so
   this is the switch) and a full reload of the table from the store;
 - sort: the next sort column (key s), and reversing (key r);
@@ -64,6 +65,16 @@ async def bench_app(data_dir: Path, runs: int, results: Timings) -> int:
             count = len(list_doctors(store))
             results.setdefault("load from store", []).append(
                 (time.perf_counter() - start) * 1000)
+
+        empty_dir = data_dir.parent / "empty"
+        make_workbook(empty_dir, doctors=0)
+        empty = WorkbookStore.open(empty_dir, read_only=True)
+        start = time.perf_counter()
+        async with SecondOpinionApp(store=empty, watch_signals=False).run_test(
+                size=(80, 24)) as pilot:
+            await pilot.pause()
+            results["baseline: app start, no doctors"] = [(time.perf_counter() - start) * 1000]
+        empty.close()
 
         start = time.perf_counter()
         app = SecondOpinionApp(store=store, watch_signals=False)

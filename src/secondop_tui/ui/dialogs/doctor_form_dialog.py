@@ -204,7 +204,6 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="doctor-form.save"),
         Binding("f2", "save", "Save", show=False, priority=True, id="doctor-form.save.f2"),
-        Binding("alt+s", "save", "Save", show=False, priority=True, id="doctor-form.save.alt"),
         Binding("escape", "cancel", "Cancel", id="doctor-form.cancel"),
     ]
 

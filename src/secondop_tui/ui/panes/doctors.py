@@ -129,7 +129,10 @@ class DoctorsPane(Pane):
         yield table
 
     def on_mount(self) -> None:
-        self.reload()
+        # The Header note is wanted at once; the table (hidden behind the first tab at
+        # start-up) is filled just after the first frame, so it never delays it.
+        self.update_header_note()
+        self.call_after_refresh(self.reload)
 
     def on_workbook_reloaded(self) -> None:
         self.reload()

@@ -344,3 +344,18 @@ async def test_one_key_per_state_in_consultation_mode(make_app, store):
         assert [q.state for q in visit.questions] == ["asked", "deferred"]
         assert visit.note.startswith("Q1 (asked): One?\nA: yes\n\nQ2 (deferred): Two?\nA: ")
         assert "x" not in visit.note.replace("Next", "")  # alt+x is not typed as text
+
+
+async def test_brackets_in_user_text_are_not_markup(make_app, store):
+    new_consultation(store, title="[b]not bold[/b] [x]")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        prompt = pane.option_list.get_option_at_index(0).prompt
+        assert "[b]not bold[/b] [x]" in str(prompt)
+        await pilot.press("alt+q")
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        assert str(options.get_option_at_index(1).prompt).startswith("[x] ")

@@ -63,6 +63,7 @@ class NotesExportDialog(ModalScreen[Path | None]):
     BINDINGS = [
         Binding("ctrl+s", "export", "Export", priority=True, id="notes-export.go"),
         Binding("f2", "export", "Export", show=False, id="notes-export.go.alt"),
+        Binding("enter", "export", "Export", show=False, id="notes-export.go.enter"),
         Binding("escape", "cancel", "Cancel", id="notes-export.cancel"),
         Binding("down", "app.focus_next", "Next field", show=False, id="notes-export.next"),
         Binding("up", "app.focus_previous", "Previous field", show=False,
@@ -144,7 +145,7 @@ class NotesExportDialog(ModalScreen[Path | None]):
             self.problem(f"Could not write {target}: {error.strerror or error}.")
             return
         self.app.notify(f"Exported to {written} (only you can read it).", title="Exported",
-                        timeout=10)
+                        timeout=10, markup=False)
         self.dismiss(written)
 
     def problem(self, message: str) -> None:

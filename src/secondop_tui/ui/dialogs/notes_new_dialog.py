@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -60,7 +61,7 @@ class NotesNewDialog(ModalScreen[tuple[str, int | None] | None]):
                         id="notes-new-title", max_length=200)
             yield Static("With (tab to the list, up/down to choose):", classes="hint")
             options = [Option("No doctor named", id=NO_DOCTOR)]
-            options += [Option(d.display_name, id=str(d.doc_id)) for d in self.doctors]
+            options += [Option(Text(d.display_name), id=str(d.doc_id)) for d in self.doctors]
             yield OptionList(*options, id="notes-new-doctor")
             yield Static("enter or ctrl+s: create · escape: cancel", classes="hint")
 

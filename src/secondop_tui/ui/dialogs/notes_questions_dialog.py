@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -97,14 +98,14 @@ class NotesQuestionsDialog(ModalScreen[list[AgendaItem] | None]):
             self.rows.append(("", ""))
             for q in group.questions:
                 known.add(q.id)
-                items.append(Option(self.prompt(q.id, q.text)))
+                items.append(Option(Text(self.prompt(q.id, q.text))))
                 self.rows.append((q.id, q.text))
         extra = [i for i in self.agenda if i.question_id not in known]
         if extra:
             items.append(Option("— Typed for this visit —", disabled=True))
             self.rows.append(("", ""))
             for item in extra:
-                items.append(Option(self.prompt(item.question_id, item.text)))
+                items.append(Option(Text(self.prompt(item.question_id, item.text))))
                 self.rows.append((item.question_id, item.text))
         options.clear_options()
         options.add_options(items)
@@ -124,7 +125,7 @@ class NotesQuestionsDialog(ModalScreen[list[AgendaItem] | None]):
 
     def refresh_row(self, index: int) -> None:
         qid, text = self.rows[index]
-        self.query_one(OptionList).replace_option_prompt_at_index(index, self.prompt(qid, text))
+        self.query_one(OptionList).replace_option_prompt_at_index(index, Text(self.prompt(qid, text)))
         self.update_summary()
 
     def action_toggle_pick(self) -> None:

@@ -9,12 +9,15 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Blur, Key
+from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -40,6 +43,8 @@ class NoteEditor(TextArea):
                          id=id)
         self.consultation_id: int | None = None
         self.saved_text = ""
+        self.key_owner: Widget | Screen | None = None
+        self.key_actions: dict[str, str] = {}
         self._timer: Timer | None = None
 
     @property
@@ -54,7 +59,27 @@ class NoteEditor(TextArea):
         self.load_text(self.saved_text)
         self.read_only = consultation is None or self.store is None or self.store.read_only
 
+    def route_keys(self, owner: Widget | Screen, keep: tuple[str, ...] = ()) -> None:
+        """Run ``owner``'s bindings (except the ``keep`` keys) from this editor.
+
+        A binding normally runs only after its key has bubbled back to the app (or,
+        with priority, before the keys typed just ahead of it reach the editor); either
+        way a timestamp typed in a burst of text lands in the wrong place. Run here,
+        the action happens in order with the typing.
+        """
+        self.key_owner = owner
+        self.key_actions = {key.strip(): binding.action
+                            for binding in owner.BINDINGS  # type: ignore[union-attr]
+                            if isinstance(binding, Binding)
+                            for key in binding.key.split(",") if key.strip() not in keep}
+
     async def _on_key(self, event: Key) -> None:
+        action = self.key_actions.get(event.key)
+        if action is not None and self.key_owner is not None:
+            event.stop()
+            event.prevent_default()
+            await self.key_owner.run_action(action)
+            return
         # A terminal sends alt+letter as ESC and the letter; the letter must not be typed
         # into the note when no binding wanted the key.
         if event.key.startswith("alt+"):
@@ -116,21 +141,27 @@ class NotesPane(Pane):
     BINDINGS = [
         Binding("n", "new_consultation", "New", id="notes.new"),
         Binding("alt+n", "new_consultation", "New consultation", show=False,
-                id="notes.new.alt", priority=True),
+                id="notes.new.alt"),
         Binding("enter", "edit_note", "Write", show=False, id="notes.edit"),
-        Binding("f5", "consultation_mode", "Consult", id="notes.consult", priority=True),
+        Binding("f5", "consultation_mode", "Consult", id="notes.consult"),
         Binding("alt+c", "consultation_mode", "Consultation mode", show=False,
-                id="notes.consult.alt", priority=True),
-        Binding("alt+q", "pick_questions", "Questions", id="notes.questions", priority=True),
-        Binding("f4", "pick_questions", "Questions", show=False, id="notes.questions.alt", priority=True),
-        Binding("ctrl+t", "timestamp", "Timestamp", show=False, id="notes.timestamp", priority=True),
-        Binding("alt+t", "timestamp", "Timestamp", show=False, id="notes.timestamp.alt", priority=True),
-        Binding("alt+e", "external_editor", "$EDITOR", show=False, id="notes.editor", priority=True),
-        Binding("f3", "external_editor", "$EDITOR", show=False, id="notes.editor.alt", priority=True),
-        Binding("alt+y", "copy_note", "Copy", show=False, id="notes.copy", priority=True),
-        Binding("f9", "copy_note", "Copy", show=False, id="notes.copy.alt", priority=True),
-        Binding("alt+x", "export_notes", "Export", id="notes.export", priority=True),
-        Binding("f8", "export_notes", "Export", show=False, id="notes.export.alt", priority=True),
+                id="notes.consult.alt"),
+        Binding("alt+q", "pick_questions", "Questions", id="notes.questions"),
+        Binding("f4", "pick_questions", "Questions", show=False,
+                id="notes.questions.alt"),
+        Binding("ctrl+t", "timestamp", "Timestamp", show=False,
+                id="notes.timestamp"),
+        Binding("alt+t", "timestamp", "Timestamp", show=False,
+                id="notes.timestamp.alt"),
+        Binding("alt+e", "external_editor", "$EDITOR", show=False,
+                id="notes.editor"),
+        Binding("f3", "external_editor", "$EDITOR", show=False,
+                id="notes.editor.alt"),
+        Binding("alt+y", "copy_note", "Copy", show=False, id="notes.copy"),
+        Binding("f9", "copy_note", "Copy", show=False, id="notes.copy.alt"),
+        Binding("alt+x", "export_notes", "Export", id="notes.export"),
+        Binding("f8", "export_notes", "Export", show=False,
+                id="notes.export.alt"),
         Binding("escape", "back_to_list", "List", show=False, id="notes.list"),
     ]
 
@@ -152,6 +183,7 @@ class NotesPane(Pane):
                 yield NoteEditor(id="notes-editor")
 
     def on_mount(self) -> None:
+        self.editor.route_keys(self, keep=("n", "enter", "escape"))
         self.reload()
 
     def on_workbook_reloaded(self) -> None:
@@ -196,7 +228,7 @@ class NotesPane(Pane):
         doctors = {d.doc_id: one_line(d.name) for d in list_doctors(store)} if store else {}
         options = self.option_list
         options.clear_options()
-        options.add_options([Option(consultation_label(c, doctors), id=str(c.doc_id))
+        options.add_options([Option(Text(consultation_label(c, doctors)), id=str(c.doc_id))
                              for c in self.consultations])
         self.set_class(not self.consultations, "-empty")
         index = next((i for i, c in enumerate(self.consultations) if c.doc_id == keep), 0)
@@ -388,7 +420,8 @@ def edit_in_external_editor(app, data_dir: Path, text: str) -> str | None:
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError as error:
             app.notify(f"Could not start {command!r}: {error.strerror or error}. Set EDITOR "
-                       "to the editor you use.", severity="error", timeout=10)
+                       "to the editor you use.", severity="error", timeout=10,
+                       markup=False)
             return None
         if result.returncode != 0:
             app.notify(f"The editor ended with an error ({result.returncode}); the note was "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -62,36 +63,36 @@ class ConsultationScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("ctrl+t", "timestamp", "Time", id="consult.timestamp", priority=True),
-        Binding("alt+t", "timestamp", "Time", show=False, id="consult.timestamp.alt", priority=True),
-        Binding("alt+m", "mark_question", "Mark", id="consult.mark", priority=True),
-        Binding("f8", "mark_question", "Mark", show=False, id="consult.mark.alt", priority=True),
+        Binding("ctrl+t", "timestamp", "Time", id="consult.timestamp"),
+        Binding("alt+t", "timestamp", "Time", show=False,
+                id="consult.timestamp.alt"),
+        Binding("alt+m", "mark_question", "Mark", id="consult.mark"),
+        Binding("f8", "mark_question", "Mark", show=False,
+                id="consult.mark.alt"),
         # One key per state, without a dialog, so nothing typed right after is lost.
-        Binding("alt+a", "mark('asked')", "Mark asked", show=False, id="consult.asked",
-                priority=True),
-        Binding("f2", "mark('asked')", "Mark asked", show=False, id="consult.asked.alt",
-                priority=True),
+        Binding("alt+a", "mark('asked')", "Mark asked", show=False, id="consult.asked"),
+        Binding("f2", "mark('asked')", "Mark asked", show=False, id="consult.asked.alt"),
         Binding("alt+w", "mark('answered')", "Mark answered", show=False,
-                id="consult.answered", priority=True),
+                id="consult.answered"),
         Binding("f3", "mark('answered')", "Mark answered", show=False,
-                id="consult.answered.alt", priority=True),
+                id="consult.answered.alt"),
         Binding("alt+d", "mark('deferred')", "Mark deferred", show=False,
-                id="consult.deferred", priority=True),
+                id="consult.deferred"),
         Binding("f9", "mark('deferred')", "Mark deferred", show=False,
-                id="consult.deferred.alt", priority=True),
-        Binding("alt+down", "next_question", "Next Q", id="consult.next", priority=True),
+                id="consult.deferred.alt"),
+        Binding("alt+down", "next_question", "Next Q", id="consult.next"),
         Binding("alt+j", "next_question", "Next question", show=False,
-                id="consult.next.alt", priority=True),
+                id="consult.next.alt"),
         Binding("alt+up", "previous_question", "Previous question", show=False,
-                id="consult.previous", priority=True),
+                id="consult.previous"),
         Binding("alt+k", "previous_question", "Previous question", show=False,
-                id="consult.previous.alt", priority=True),
-        Binding("f4", "toggle_questions", "Questions", id="consult.fold", priority=True),
+                id="consult.previous.alt"),
+        Binding("f4", "toggle_questions", "Questions", id="consult.fold"),
         Binding("alt+f", "toggle_questions", "Show or hide questions", show=False,
-                id="consult.fold.alt", priority=True),
-        Binding("f5", "leave", "Leave", id="consult.leave", priority=True),
+                id="consult.fold.alt"),
+        Binding("f5", "leave", "Leave", id="consult.leave"),
         Binding("alt+c", "leave", "Leave consultation mode", show=False,
-                id="consult.leave.alt", priority=True),
+                id="consult.leave.alt"),
         Binding("escape", "leave", "Leave consultation mode", show=False,
                 id="consult.leave.escape"),
     ]
@@ -111,6 +112,7 @@ class ConsultationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         editor = self.editor
+        editor.route_keys(self, keep=("escape",))
         editor.load(self.consultation)
         editor.move_cursor(editor.document.end)
         self.refresh_questions()
@@ -152,8 +154,8 @@ class ConsultationScreen(Screen[None]):
                                       "(alt+q in the Notes pane).", disabled=True))
         for i, q in enumerate(self.consultation.questions):
             star = "★ " if q.top else ""
-            options.add_option(Option(f"{i + 1}. {q.symbol} {q.state}\n{star}"
-                                      f"{one_line(q.text)}"))
+            options.add_option(Option(Text(f"{i + 1}. {q.symbol} {q.state}\n{star}"
+                                           f"{one_line(q.text)}")))
         if self.consultation.questions:
             options.highlighted = self.current_question
         self.refresh_heading()

@@ -455,3 +455,20 @@ async def test_workbook_reload_rereads_doctors(make_app, store):
         assert names_in_table(pane) == ["Dr From Disk"]
         assert get_doctor(store, 1).name == "Dr From Disk"
         assert isinstance(pane.table, DataTable)
+
+
+async def test_help_lists_the_doctors_keys(make_app, store):
+    from secondop_tui.ui.help_screen import HelpScreen
+
+    seed(store, Doctor(name="Dr Ana Ruiz"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        described = {d: k for k, d in app.screen.rows}
+        for what in ("Add", "Details", "Edit", "Delete", "Sort", "Reverse sort", "Filter"):
+            assert what in described, what
+        details = {k for k, d in app.screen.rows if d == "Details"}
+        assert details == {"⏎", "v"}

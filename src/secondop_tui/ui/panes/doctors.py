@@ -86,6 +86,14 @@ def haystack(doctor: Doctor) -> str:
                      doctor.specialty, doctor.languages)).casefold()
 
 
+class DoctorTable(DataTable):
+    """The doctors table; enter (which opens a doctor) is named for the Footer and help."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Details", id="doctors.view"),
+    ]
+
+
 class DoctorsPane(Pane):
     """The candidate doctors: add, edit, check credentials and track records."""
 
@@ -96,8 +104,8 @@ class DoctorsPane(Pane):
 
     BINDINGS = [
         Binding("a", "add_doctor", "Add", id="doctors.add"),
-        Binding("enter", "view_doctor", "Details", id="doctors.view"),
-        Binding("e", "edit_doctor", "Edit", id="doctors.edit"),
+        Binding("v", "view_doctor", "Details", show=False, id="doctors.view.alt"),
+        Binding("e", "edit_doctor", "Edit", show=False, id="doctors.edit"),
         Binding("d", "delete_doctor", "Delete", show=False, id="doctors.delete"),
         Binding("delete", "delete_doctor", "Delete", show=False, id="doctors.delete.alt"),
         Binding("s", "sort_next", "Sort", show=False, id="doctors.sort"),
@@ -125,8 +133,7 @@ class DoctorsPane(Pane):
             "[b]No doctors yet.[/b] Press [b]a[/b] to add the first doctor you are "
             "considering: only the name is needed, the rest can follow as you find out.",
             id="doctors-empty")
-        table: DataTable = DataTable(id="doctors-table", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield DoctorTable(id="doctors-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         # The Header note is wanted at once; the table (hidden behind the first tab at

@@ -1,0 +1,1 @@
+"""Widgets shared by a pane's screens and dialogs."""

@@ -359,3 +359,32 @@ async def test_brackets_in_user_text_are_not_markup(make_app, store):
         await pilot.pause()
         options = app.screen.query_one(OptionList)
         assert str(options.get_option_at_index(1).prompt).startswith("[x] ")
+
+
+async def test_quit_right_after_typing_keeps_the_words(data_dir):
+    store = WorkbookStore.open(data_dir)
+    new_consultation(store, title="Visit")
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("enter", *"last words")
+        await pilot.press("ctrl+q")
+    store.close()  # as the command does after the app returns
+    again = WorkbookStore.open(data_dir)
+    try:
+        assert only(again).note == "last words"
+    finally:
+        again.close()
+
+
+async def test_reload_from_disk_shows_the_file(make_app, store):
+    visit = new_consultation(store, title="Visit")
+    core.save_note(store, visit.doc_id, "mine")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        core.save_note(store, visit.doc_id, "theirs")
+        pane.on_workbook_reloaded()
+        await pilot.pause()
+        assert pane.editor.text == "theirs"
+        assert not pane.editor.flush()

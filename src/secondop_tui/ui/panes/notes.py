@@ -96,8 +96,15 @@ class NoteEditor(TextArea):
     def on_blur(self, event: Blur) -> None:
         self.flush()
 
-    def flush(self) -> bool:
-        """Put the text into the store now and ask the app to save. True if it changed."""
+    def on_unmount(self) -> None:
+        # Leaving (quit, or the consultation screen closing): whoever closes the store
+        # afterwards writes it; the app may be too far gone to start a save itself.
+        self.flush(save=False)
+
+    def flush(self, *, save: bool = True) -> bool:
+        """Put the text into the store now and (unless told not to) ask the app to save.
+
+        True if the text had changed."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -111,7 +118,8 @@ class NoteEditor(TextArea):
         except PermissionError:
             return False
         self.saved_text = text
-        self.app.changed()  # type: ignore[attr-defined]
+        if save:
+            self.app.changed()  # type: ignore[attr-defined]
         return True
 
     def insert_timestamp(self) -> None:
@@ -187,7 +195,10 @@ class NotesPane(Pane):
         self.reload()
 
     def on_workbook_reloaded(self) -> None:
-        self.editor.saved_text = self.editor.text  # the reloaded file wins
+        editor = self.editor
+        if editor._timer is not None:
+            editor._timer.stop()
+        editor.consultation_id = None  # the reloaded file wins: show it, save nothing over it
         self.reload()
 
     @property

@@ -373,7 +373,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
                        ("Phone", doctor.phone), ("Fax", doctor.fax),
                        ("Patient portal", doctor.portal),
                        ("Send records/slides to", doctor.send_records_to)]),
-        ("Workflow", [("How found", doctor.how_found), ("Status", doctor.status),
+        ("Status and visit", [("How found", doctor.how_found), ("Status", doctor.status),
                       ("Appointment", format_datetime(appointment) if appointment else ""),
                       ("Credentials verified", f"{verified} of {total}")]),
         ("Records sent", records),

@@ -62,3 +62,20 @@ def make_app(store: WorkbookStore):
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+def settled(*keys: str, then=None):
+    """A snapshot ``run_before``: press keys, run ``then``, and wait until every save is
+    done, so the Header shows its resting state ("saved"), never "saving…"."""
+
+    async def run_before(pilot) -> None:
+        if keys:
+            await pilot.press(*keys)
+        if then is not None:
+            await then(pilot)
+        await pilot.pause()
+        pilot.app.save_now()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before

@@ -17,6 +17,7 @@ from secondop_tui.core.errors import WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
+from tests.conftest import settled
 from tests.test_store_processes import HOLDER
 
 
@@ -173,4 +174,4 @@ async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):
 def test_each_pane_snapshot(snap_compare, store, pane):
     app = SecondOpinionApp(store=store, watch_signals=False)
     keys = {"guidance": "1", "checklist": "2", "doctors": "3", "notes": "4"}
-    assert snap_compare(app, press=[keys[pane]], terminal_size=(80, 24))
+    assert snap_compare(app, run_before=settled(keys[pane]), terminal_size=(80, 24))

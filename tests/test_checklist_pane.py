@@ -13,18 +13,6 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import ChecklistItemDialog
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.panes.checklist import ChecklistPane
 
-PANE_CSS = ["panes/guidance.tcss", "panes/checklist.tcss"]
-
-
-@pytest.fixture(autouse=True)
-def _pane_css(monkeypatch):
-    """Load the panes' stylesheets whether or not the app lists them yet."""
-    paths = SecondOpinionApp.CSS_PATH
-    paths = [paths] if isinstance(paths, str) else list(paths or [])
-    monkeypatch.setattr(SecondOpinionApp, "CSS_PATH",
-                        paths + [p for p in PANE_CSS if p not in paths])
-
-
 async def open_checklist(app, pilot) -> ChecklistPane:
     await pilot.pause()
     await pilot.press("2")

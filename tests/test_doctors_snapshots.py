@@ -6,6 +6,7 @@ import pytest
 
 from secondop_tui.core.doctors import CredentialCheck, Doctor, RecordSent, add_doctor
 from secondop_tui.ui.app import SecondOpinionApp
+from tests.conftest import settled
 
 
 @pytest.fixture
@@ -33,11 +34,11 @@ def doctors_app(store):
 
 
 def test_doctors_table_snapshot(snap_compare, doctors_app):
-    assert snap_compare(doctors_app, press=["3"], terminal_size=(80, 24))
+    assert snap_compare(doctors_app, run_before=settled("3"), terminal_size=(80, 24))
 
 
 def test_doctor_detail_snapshot(snap_compare, doctors_app):
-    assert snap_compare(doctors_app, press=["3", "enter"], terminal_size=(80, 24))
+    assert snap_compare(doctors_app, run_before=settled("3", "enter"), terminal_size=(80, 24))
 
 
 def test_doctor_form_snapshot(snap_compare, doctors_app):
@@ -46,4 +47,5 @@ def test_doctor_form_snapshot(snap_compare, doctors_app):
         await pilot.pause()
         await pilot.pause(0.2)
 
-    assert snap_compare(doctors_app, run_before=open_form, terminal_size=(80, 24))
+    assert snap_compare(doctors_app, run_before=settled(then=open_form),
+                        terminal_size=(80, 24))

@@ -28,7 +28,7 @@ def app_terminal(tmp_path: Path):
 def test_start_switch_panes_and_quit(app_terminal: Terminal):
     term = app_terminal
     term.wait_for(*PANES)
-    term.wait_for("all changes saved")
+    term.wait_for("saved")
     for key, title in (("2", "Checklist"), ("3", "Doctors"), ("4", "Notes"), ("1", "Guidance")):
         term.send(key)
         term.send("f1")  # help names the pane that is showing

@@ -240,7 +240,7 @@ def test_guidance_pane_snapshot(snap_compare, store):
         pane = await _open(pilot.app, pilot)
         pane.go_to_section(1)
         await pilot.pause(0.7)  # the reading position is noted...
-        pilot.app.save_now()  # ...and saved, so the header settles on "all changes saved"
+        pilot.app.save_now()  # ...and saved, so the header settles on "saved"
         await pilot.pause()
 
     app = SecondOpinionApp(store=store, watch_signals=False)

@@ -19,6 +19,7 @@ from secondop_tui.ui.dialogs.notes_new_dialog import NotesNewDialog
 from secondop_tui.ui.dialogs.notes_questions_dialog import NotesQuestionsDialog
 from secondop_tui.ui.panes.notes import NoteEditor, NotesPane
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
+from tests.conftest import settled
 
 
 async def open_pane(pilot) -> NotesPane:
@@ -326,7 +327,7 @@ def test_notes_pane_snapshot(snap_compare, store):
 
     new_consultation(store, title="Call with my oncologist", day=date(2026, 11, 2))
     app = SecondOpinionApp(store=store, watch_signals=False)
-    assert snap_compare(app, press=["4"], terminal_size=(80, 24))
+    assert snap_compare(app, run_before=settled("4"), terminal_size=(80, 24))
 
 
 async def test_one_key_per_state_in_consultation_mode(make_app, store):

@@ -50,7 +50,9 @@ class WorkbookScreen(Screen):
     """Header, the save warning, the four panes as tabs, and the Footer."""
 
     BINDINGS = [
-        Binding(key, f"show_pane('{pane_id}')", title, id=f"pane.{pane_id}")
+        # Not in the Footer: each tab's label already shows its key, and the Footer's
+        # room at 80 columns goes to the pane's own keys, Quit and Help.
+        Binding(key, f"show_pane('{pane_id}')", title, show=False, id=f"pane.{pane_id}")
         for pane_id, title, key in PANES
     ] + [
         # A second key per pane that also works while a text field has focus.
@@ -87,7 +89,13 @@ class SecondOpinionApp(App[None]):
 
     TITLE = "secondop-tui"
     SUB_TITLE = "second-opinion workbook"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = [
+        "app.tcss",
+        "panes/guidance.tcss",
+        "panes/checklist.tcss",
+        "panes/doctors.tcss",
+        "panes/notes.tcss",
+    ]
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
@@ -217,7 +225,7 @@ class SecondOpinionApp(App[None]):
         elif self.save_failure:
             self.sub_title = "NOT SAVED"
         else:
-            self.sub_title = "all changes saved" if not store.dirty else "saving…"
+            self.sub_title = "saved" if not store.dirty else "saving…"
         notes = [note for note in self.header_notes.values() if note]
         if notes:
             self.sub_title = " · ".join([self.sub_title, *notes])
@@ -244,10 +252,20 @@ class SecondOpinionApp(App[None]):
         if self.store is not None:
             self.post_message(self.Saved(self.store.flush()))
 
+    def collect_pending_edits(self) -> None:
+        """Ask every pane and screen to put edits still held in widgets into the store."""
+        for screen in self.screen_stack:
+            hook = getattr(screen, "save_pending_edits", None)
+            if hook is not None:
+                hook()
+            for pane in screen.query(Pane):
+                pane.save_pending_edits()
+
     def save_now(self) -> SaveResult:
         """Save synchronously on this thread (pane switch, quit, hangup)."""
         if self.store is None or self.store.read_only:
             return SaveResult(ok=True)
+        self.collect_pending_edits()
         result = self.store.flush()
         self.on_save_result(result)
         return result
@@ -279,8 +297,12 @@ class SecondOpinionApp(App[None]):
         try:
             if answer == "reload":
                 aside = self.store.take_theirs()
-                for pane in self.query(Pane):
-                    pane.on_workbook_reloaded()
+                for screen in self.screen_stack:
+                    for pane in screen.query(Pane):
+                        pane.on_workbook_reloaded()
+                    hook = getattr(screen, "on_workbook_reloaded", None)
+                    if hook is not None:
+                        hook()
                 self.notify(f"Reloaded the workbook from disk. The app's version was kept as "
                             f"{aside.name}.", title="Workbook", timeout=10)
             else:
@@ -318,6 +340,10 @@ class SecondOpinionApp(App[None]):
     def on_terminate_signal(self, sig: int) -> None:
         """SIGHUP (connection dropped) or SIGTERM: save, release the lock, leave."""
         if self.store is not None:
+            try:
+                self.collect_pending_edits()
+            except Exception as error:  # the save below must happen whatever went wrong
+                self.log.error(f"collecting edits on {sig}: {error!r}")
             self.store.close()
         # With the terminal gone, restoring it may block forever; never outstay that.
         timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))

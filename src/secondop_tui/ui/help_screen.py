@@ -18,7 +18,7 @@ from secondop_tui.core.content import NOT_ADVICE
 def describe_bindings(screen) -> list[tuple[str, str]]:
     """(keys, description) pairs for every enabled binding of ``screen``, merged by action."""
     app = screen.app
-    rows: dict[tuple[str, str], list[tuple[bool, str]]] = {}
+    rows: dict[tuple[str, str], list[tuple[tuple[bool, bool], str]]] = {}
     # The app's and the screen's own keys first, then those of the focused widget.
     for key, active in reversed(list(screen.active_bindings.items())):
         binding = active.binding
@@ -30,7 +30,8 @@ def describe_bindings(screen) -> list[tuple[str, str]]:
         keys = rows.setdefault((binding.action, description), [])
         display = app.get_key_display(binding)
         if all(display != shown for _, shown in keys):
-            keys.append((not binding.show, display))  # the Footer's key first
+            # The Footer's key first, then plain keys before chords.
+            keys.append(((not binding.show, "+" in key), display))
     return [(" / ".join(d for _, d in sorted(keys, key=lambda k: k[0])), description)
             for (_, description), keys in rows.items()]
 

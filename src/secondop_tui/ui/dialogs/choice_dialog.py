@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -77,11 +78,18 @@ class ChoiceDialog(ModalScreen[str]):
                 yield Static(self.body, classes="dialog-body", markup=False)
             with Horizontal():
                 for choice in self.choices:
-                    yield Button(f"{choice.label} [{choice.key}]", id=f"choice-{choice.value}",
+                    yield Button(Text(f"{choice.label} [{choice.key}]"), id=f"choice-{choice.value}",
                                  variant=choice.variant)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
+
+    def dismiss(self, result: str | None = None):  # type: ignore[override]
+        # Answer once: a key typed fast after the answer must not dismiss the screen
+        # below this one.
+        if self.is_current:
+            return super().dismiss(result)
+        return None
 
     @on(Button.Pressed)
     def choose(self, event: Button.Pressed) -> None:

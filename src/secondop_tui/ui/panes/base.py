@@ -26,6 +26,9 @@ class Pane(VerticalScroll):
     def on_workbook_reloaded(self) -> None:
         """Called after the workbook was reloaded from disk; panes re-read the store."""
 
+    def save_pending_edits(self) -> None:
+        """Put edits not yet in the store (a note being typed) into it now."""
+
     def focus_default(self) -> None:
         """Give focus to the pane's main widget when the pane is shown."""
         self.focus()

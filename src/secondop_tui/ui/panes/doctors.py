@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -97,7 +96,6 @@ class DoctorTable(DataTable):
 class DoctorsPane(Pane):
     """The candidate doctors: add, edit, check credentials and track records."""
 
-    DEFAULT_CSS = Path(__file__).with_name("doctors.tcss").read_text(encoding="utf-8")
 
     pane_id = "doctors"
     title = "Doctors"

@@ -141,7 +141,6 @@ def consultation_label(consultation: core.Consultation, doctors: dict[int, str])
 class NotesPane(Pane):
     """Consultation notes: pick a consultation on the left, type beside it."""
 
-    DEFAULT_CSS = Path(__file__).with_name("notes.tcss").read_text(encoding="utf-8")
 
     pane_id = "notes"
     title = "Notes"

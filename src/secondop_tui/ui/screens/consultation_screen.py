@@ -20,19 +20,6 @@ from secondop_tui.ui.panes.notes import NoteEditor
 FOLD_BELOW = 100
 
 
-class OnceChoiceDialog(ChoiceDialog):
-    """A ChoiceDialog that answers once: keys typed fast after the answer are ignored
-    instead of dismissing the screens below it."""
-
-    answered = False
-
-    def dismiss(self, result=None):  # type: ignore[override]
-        if self.answered:
-            return None
-        self.answered = True
-        return super().dismiss(result)
-
-
 class ConsultationScreen(Screen[None]):
     """Type fast, stamp the time, mark each question; leaving lists what is unanswered."""
 
@@ -194,7 +181,7 @@ class ConsultationScreen(Screen[None]):
         choices = [Choice("a", "Asked", core.ASKED), Choice("w", "Answered", core.ANSWERED),
                    Choice("d", "Deferred", core.DEFERRED), Choice("o", "Open", core.OPEN)]
         self.app.push_screen(
-            OnceChoiceDialog(f"Question {index + 1}", one_line(questions[index].text), choices,
+            ChoiceDialog(f"Question {index + 1}", one_line(questions[index].text), choices,
                              cancel="cancel"),
             lambda state: self.mark(index, state))
 
@@ -257,7 +244,7 @@ class ConsultationScreen(Screen[None]):
                             f" {one_line(fresh.questions[i].text)}" for i in open_ones)
         noun = "question" if count == 1 else "questions"
         self.app.push_screen(
-            OnceChoiceDialog(f"{count} {noun} not answered yet", listing + "\n\nKeep them for a "
+            ChoiceDialog(f"{count} {noun} not answered yet", listing + "\n\nKeep them for a "
                          "follow-up visit?",
                          [Choice("k", "Keep for follow-up", "keep", "primary"),
                           Choice("n", "No, leave", "leave"),
@@ -281,3 +268,18 @@ class ConsultationScreen(Screen[None]):
     def save_pending_edits(self) -> None:
         """Put the editor's text into the store now (before the app saves)."""
         self.editor.flush()
+
+    def on_workbook_reloaded(self) -> None:
+        """The file on disk won: show its version of this consultation, save nothing over it."""
+        editor = self.editor
+        if editor._timer is not None:
+            editor._timer.stop()
+            editor._timer = None
+        editor.consultation_id = None  # nothing typed here may be written over the file's
+        fresh = core.get_consultation(self.store, self.consultation.doc_id)
+        if fresh is None:
+            self.dismiss(None)
+            return
+        self.consultation = fresh
+        editor.load(fresh)
+        self.refresh_questions()

@@ -2,6 +2,10 @@
 
     python benchmarks/make_workbook.py DATA_DIR [--doctors 500] [--consultations 0] [--seed 1]
 
+The benchmark workbook of the notes benchmark is ``--consultations 2000 --doctors 200``:
+consultations in the notes model's own shape (``Consultation.to_dict``), each with a few
+agenda questions and a note of about 4 KB.
+
 The data is invented and repeatable (same seed, same workbook). DATA_DIR must not hold a
 workbook yet, so a real one is never touched by accident.
 """
@@ -27,6 +31,14 @@ from secondop_tui.core.doctors import (
     RecordSent,
     add_doctor,
 )
+from secondop_tui.core.notes import (
+    ANSWERED,
+    STATES,
+    TABLE,
+    AgendaItem,
+    Consultation,
+    marker_line,
+)
 from secondop_tui.core.store import WORKBOOK_NAME, WorkbookStore
 
 FIRST = ["Ana", "Ben", "Chen", "Dina", "Emeka", "Farah", "Goran", "Hana", "Ivan", "Jun",
@@ -38,6 +50,54 @@ PLACES = ["Memorial Cancer Center", "University Hospital", "St. Mary's", "Lakesi
 SOURCES = ["ABMS Certification Matters", "state medical board", "hospital website",
            "insurer directory", "NCI cancer center list"]
 START = datetime(2026, 11, 1, 9, 0)
+TITLES = ["First opinion", "Second opinion", "Follow-up", "Treatment plan review",
+          "Scan results", "Surgery consult", "Radiation consult", "Trial screening",
+          "Phone call", "Pathology review"]
+QUESTIONS = [
+    "What stage is the cancer, and how sure are you of it?",
+    "Which treatment do you recommend, and why this one?",
+    "What are the goals of this treatment: cure, control or comfort?",
+    "Which side effects are most likely, and how are they managed?",
+    "Is there a clinical trial I should consider?",
+    "Should the pathology be reviewed by a second lab?",
+    "How soon do we need to decide?",
+    "What happens if we wait?",
+    "How many patients like me do you treat each year?",
+    "Will my insurance cover this plan?",
+    "Which tests are still missing?",
+    "Who do I call with questions after hours?",
+]
+ANSWERS = [
+    "She said the scans agree with the biopsy; she is fairly sure.",
+    "Chemo first, then surgery, because the tumor should shrink before the operation.",
+    "Cure is the goal, with follow-up scans every three months for two years.",
+    "Tiredness and nausea mostly; there are medicines for both.",
+    "Maybe: there is a trial at the university, ask the nurse for the paper.",
+    "Yes, he thinks it is worth it and will send the slides himself.",
+]
+SENTENCES = [
+    "Dr. said the scan from last month shows no new spots in the liver or lungs.",
+    "We talked about starting treatment within the next three to four weeks.",
+    "Asked about side effects: fatigue, some nausea, possible hair thinning.",
+    "Blood counts will be checked before every cycle, usually the day before.",
+    "The nurse navigator will call to set up the port placement appointment.",
+    "Insurance needs a prior authorization; the office submits it this week.",
+    "She recommended keeping a symptom diary and bringing it to each visit.",
+    "Surgery would come after four cycles if the tumor responds as expected.",
+    "Radiation may not be needed, depending on what the surgery finds.",
+    "The pathology report mentions clear margins on the earlier biopsy.",
+    "He explained the difference between the two regimens in plain words.",
+    "Genetic testing was ordered; results take about two to three weeks.",
+    "Bring the CD with the images from the other hospital next time.",
+    "Exercise is fine, walking every day is encouraged, avoid heavy lifting.",
+    "Call the after-hours line for a fever over 100.4 F, do not wait.",
+    "A second opinion is welcome; she offered to send the records herself.",
+    "The trial would mean extra visits but the drug is paid for by the study.",
+    "Appetite: small meals, protein shakes if eating is hard during chemo.",
+    "Next appointment in two weeks, with labs one hour before.",
+    "Spouse asked about work; most people keep working part time.",
+]
+NOTE_SIZE = 4096  # bytes of note text, about
 
 
 def make_doctor(rng: random.Random, n: int) -> Doctor:
@@ -81,6 +141,43 @@ def make_doctor(rng: random.Random, n: int) -> Doctor:
     return doctor
 
 
+def make_note(rng: random.Random, questions: list[AgendaItem], size: int = NOTE_SIZE) -> str:
+    """About ``size`` bytes of note text: timestamped paragraphs and answers under markers."""
+    lines: list[str] = []
+    length = 0
+    minute = rng.randint(0, 300)
+    while length < size:
+        stamp = f"[{9 + minute // 60:02d}:{minute % 60:02d}] "
+        paragraph = stamp + " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(2, 5)))
+        lines += [paragraph, ""]
+        length += len(paragraph) + 2
+        minute += rng.randint(1, 6)
+    added = 0
+    for i, q in enumerate(questions):  # each answer after its own paragraph
+        if q.answer:
+            at = 2 * i + 2 + added
+            lines[at:at] = [marker_line(i, q), "A: " + q.answer, ""]
+            added += 3
+    return "\n".join(lines).rstrip("\n")[:size + 400] + "\n"
+
+
+def make_consultation(rng: random.Random, n: int, doctor_ids: list[int]) -> Consultation:
+    """One invented consultation in the notes model's shape."""
+    day = START - timedelta(days=n % 365)
+    questions = []
+    for text in rng.sample(QUESTIONS, rng.randint(2, 6)):
+        state = rng.choice(STATES)
+        questions.append(AgendaItem(
+            text=text, question_id=f"q{QUESTIONS.index(text) + 1}", state=state,
+            answer=rng.choice(ANSWERS) if state == ANSWERED else "",
+            top=rng.random() < 0.3, follow_up=rng.random() < 0.15))
+    doctor = rng.choice(doctor_ids) if doctor_ids and rng.random() < 0.9 else None
+    return Consultation(
+        date=day.date().isoformat(), title=f"{rng.choice(TITLES)} {n + 1}",
+        doctor_id=doctor, note=make_note(rng, questions), questions=questions,
+        created=(day + timedelta(minutes=rng.randint(0, 600))).isoformat(timespec="seconds"))
+
+
 def make_workbook(data_dir: Path, doctors: int = 500, consultations: int = 0,
                   seed: int = 1) -> Path:
     """Create a workbook in ``data_dir`` with invented doctors (and consultations)."""
@@ -90,15 +187,11 @@ def make_workbook(data_dir: Path, doctors: int = 500, consultations: int = 0,
     store = WorkbookStore.open(Path(data_dir))
     try:
         ids = [add_doctor(store, make_doctor(rng, n)) for n in range(1, doctors + 1)]
-        # Consultations: a simple placeholder shape until the notes part defines its own.
-        table = store.table("consultations")
-        for n in range(consultations):
-            table.insert({
-                "doctor_id": rng.choice(ids) if ids else None,
-                "date": (START + timedelta(days=n % 120)).isoformat(timespec="minutes"),
-                "title": f"Consultation {n + 1}",
-                "notes": "Invented for benchmarks. " * rng.randint(1, 40),
-            })
+        # One batch: every TinyDB insert re-encodes the whole workbook.
+        if consultations:
+            store.table(TABLE).insert_multiple(
+                [make_consultation(rng, n, ids).to_dict() for n in range(consultations)])
+            store.changed()
     finally:
         result = store.close()
     if not result.ok:

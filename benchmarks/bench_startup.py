@@ -28,7 +28,7 @@ def time_to_first_frame(argv: list[str], ready: tuple[str, ...]) -> float:
     start = time.perf_counter()
     term = Terminal(argv)
     try:
-        term.wait_for(*ready, timeout=60)
+        term.wait_for(*ready, timeout=60, poll=0.002)  # fine polling: no 50 ms steps
         return time.perf_counter() - start
     finally:
         term.close()

@@ -77,14 +77,14 @@ class Terminal:
         with self._lock:
             return "\n".join(self.screen.display)
 
-    def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 20.0, poll: float = 0.05) -> str:
         """Wait until every text is on screen; return the screen."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.display
             if all(t in screen for t in texts):
                 return screen
-            time.sleep(0.05)
+            time.sleep(poll)
         raise AssertionError(f"timed out waiting for {texts!r}; screen was:\n{self.display}")
 
     def wait_gone(self, text: str, timeout: float = 10.0) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -32,7 +31,7 @@ def fsync_dir(path: Path) -> None:
 
 def temp_path_for(path: Path) -> Path:
     """A fresh temp name beside ``path`` (same folder, so ``os.replace`` is atomic)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
 
 
 def _write_all(fd: int, data: bytes) -> None:

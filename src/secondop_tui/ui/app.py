@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import signal
 import threading
@@ -29,6 +30,7 @@ from secondop_tui.ui.dialogs.startup_dialogs import (
     unsaved_quit_dialog,
 )
 from secondop_tui.ui.panes import PANES, Pane
+from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.panes.checklist import ChecklistPane
 from secondop_tui.ui.panes.doctors import DoctorsPane
 from secondop_tui.ui.panes.guidance import GuidancePane
@@ -41,9 +43,25 @@ PANE_CLASSES: dict[str, type[Pane]] = {
     "notes": NotesPane,
 }
 
+FIRST_PANE = "guidance"
+
 # How long to wait for the terminal to be restored after a hangup before leaving anyway:
 # with the connection gone, writing to the terminal may never return.
 HANGUP_GRACE_SECONDS = 2.0
+
+
+class WorkbookFooter(Footer):
+    """A Footer that shows the app's keys (Quit, Help) in the very first frame.
+
+    Textual's Footer stays empty until the focused widget is known, a refresh later;
+    the app's own keys are known from the start, so they are drawn at once and the
+    pane's keys join them when focus settles. (Relies on Footer internals: Textual is
+    pinned exactly.)
+    """
+
+    def compose(self) -> ComposeResult:
+        self._bindings_ready = True
+        yield from super().compose()
 
 
 class WorkbookScreen(Screen):
@@ -64,19 +82,43 @@ class WorkbookScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(icon="✚")
         yield Static("", id="save-warning", markup=False)
-        with TabbedContent(id="panes"):
+        with TabbedContent(id="panes", initial=FIRST_PANE):
             for pane_id, title, key in PANES:
                 with TabPane(f"{title} {key}", id=pane_id):
-                    yield PANE_CLASSES[pane_id](id=f"{pane_id}-pane")
-        yield Footer()
+                    # Hidden panes are mounted once the first frame is drawn, so the
+                    # first pane is on screen without waiting for the other three.
+                    if pane_id == FIRST_PANE:
+                        yield PANE_CLASSES[pane_id](id=f"{pane_id}-pane")
+        yield WorkbookFooter()
 
-    def action_show_pane(self, pane_id: str) -> None:
+    def on_mount(self) -> None:
+        # pane id -> set once the pane is mounted (the first pane is composed with us)
+        self._pane_mounted: dict[str, asyncio.Event] = {}
+        after_first_frame(self, self.mount_hidden_panes)
+
+    async def mount_hidden_panes(self) -> None:
+        for pane_id, _, _ in PANES:
+            await self.ensure_pane(pane_id)
+
+    async def ensure_pane(self, pane_id: str) -> Pane:
+        """The pane, mounted now if it was not yet (a key pressed in the first moment)."""
+        if pane_id != FIRST_PANE:
+            mounted = self._pane_mounted.get(pane_id)
+            if mounted is None:
+                mounted = self._pane_mounted[pane_id] = asyncio.Event()
+                await self.query_one(f"#{pane_id}", TabPane).mount(
+                    PANE_CLASSES[pane_id](id=f"{pane_id}-pane"))
+                mounted.set()
+            await mounted.wait()
+        return self.query_one(f"#{pane_id}-pane", Pane)
+
+    async def action_show_pane(self, pane_id: str) -> None:
         app = self.app
         if isinstance(app, SecondOpinionApp):
             app.save_now()
         tabs = self.query_one("#panes", TabbedContent)
         tabs.active = pane_id
-        pane = self.query_one(f"#{pane_id}-pane", Pane)
+        pane = await self.ensure_pane(pane_id)
         pane.focus_default()
 
     @property
@@ -382,9 +424,11 @@ class SecondOpinionApp(App[None]):
             yield command
 
     @staticmethod
-    def _run_in_pane(screen: WorkbookScreen, pane: Pane, callback) -> None:
-        screen.action_show_pane(pane.pane_id)
-        callback()
+    async def _run_in_pane(screen: WorkbookScreen, pane: Pane, callback) -> None:
+        await screen.action_show_pane(pane.pane_id)
+        result = callback()
+        if inspect.isawaitable(result):
+            await result
 
     def watch_theme(self, theme: str) -> None:
         if self.store is not None and not self.store.read_only:

@@ -9,7 +9,22 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from secondop_tui.ui.app import SecondOpinionApp
+
+
+FIRST_FRAME_PAUSE = 0.08  # seconds
+
+
+def after_first_frame(node: "Widget", callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the first full frame, Footer included, is on screen.
+
+    The Footer fills itself in only after the first refresh (when the bindings are
+    known), and heavy work queued right after that refresh would hold its paint back; a
+    short pause lets the whole first frame out before the rest of the start-up work.
+    """
+    node.call_after_refresh(node.set_timer, FIRST_FRAME_PAUSE, callback)
 
 
 class Pane(VerticalScroll):

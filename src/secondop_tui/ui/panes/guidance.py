@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.guidance import Block, Section, find_matches, load_guidance
 from secondop_tui.core.text import one_line
-from secondop_tui.ui.panes.base import Pane
+from secondop_tui.ui.panes.base import Pane, after_first_frame
 
 POSITION_SETTING = "guidance.position"
 # One line at 80 columns; the full wording (NOT_ADVICE) is in F1 help and the palette.
@@ -89,10 +89,10 @@ class ChecklistLink(Static, can_focus=True):
         else:
             self.update(f"[ ] On your checklist: {one_line(title)} (c to go there)")
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         pane = next((a for a in self.ancestors if isinstance(a, GuidancePane)), None)
         if pane is not None:
-            pane.open_checklist_item(self.item_id)
+            await pane.open_checklist_item(self.item_id)
 
 
 class GuidanceContentsScreen(ModalScreen[int]):
@@ -187,7 +187,7 @@ class GuidancePane(Pane):
         self.call_after_refresh(self._focus_if_shown)
         # The first section is in the first frame; the rest (some 250 widgets, a third
         # of the start-up time) is mounted just after it.
-        self.call_after_refresh(self.mount_remaining_sections)
+        after_first_frame(self, self.mount_remaining_sections)
 
     def section_widgets(self, s_index: int) -> Iterable[Static]:
         for b_index, block in enumerate(self.sections[s_index].blocks):
@@ -446,20 +446,19 @@ class GuidancePane(Pane):
                 return link
         return None
 
-    def action_checklist_item(self) -> None:
+    async def action_checklist_item(self) -> None:
         link = self.link_in_view()
         if link is None:
             self.notify("No checklist step in view. Scroll to a line marked [ ] "
                         "On your checklist, then press c.", timeout=5)
             return
-        self.open_checklist_item(link.item_id)
+        await self.open_checklist_item(link.item_id)
 
-    def open_checklist_item(self, item_id: str) -> None:
+    async def open_checklist_item(self, item_id: str) -> None:
         from secondop_tui.ui.panes.checklist import ChecklistPane
 
         screen = self.screen
-        pane = screen.query_one(ChecklistPane)
         show = getattr(screen, "action_show_pane", None)
         if show is not None:
-            show(pane.pane_id)
-        pane.show_item(item_id, restore=True)
+            await show(ChecklistPane.pane_id)
+        screen.query_one(ChecklistPane).show_item(item_id, restore=True)

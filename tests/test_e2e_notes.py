@@ -1,0 +1,101 @@
+"""Typing a consultation note in the installed app, then losing it the hard ways.
+
+SIGHUP (the SSH connection dropping) and SIGTERM must lose nothing; SIGKILL may lose at
+most the last second of typing. Afterwards the workbook loads, ``check`` passes and the
+export holds the words.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from secondop_tui.core import notes
+from secondop_tui.core.store import WorkbookStore
+from tests.pty_terminal import Terminal, installed_command
+
+pytestmark = pytest.mark.e2e
+
+
+def make_workbook(data_dir: Path) -> int:
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    visit = notes.new_consultation(store, title="Visit at the cancer center")
+    store.close()
+    return visit.doc_id
+
+
+def note_text(data_dir: Path, doc_id: int) -> str:
+    store = WorkbookStore.open(data_dir, read_only=True)
+    try:
+        consultation = notes.get_consultation(store, doc_id)
+        assert consultation is not None
+        return consultation.note
+    finally:
+        store.close()
+
+
+def open_note(data_dir: Path, tmp_path: Path) -> Terminal:
+    term = Terminal([installed_command(), "--data-dir", str(data_dir)], cwd=str(tmp_path))
+    term.wait_for("Guidance", "Notes")
+    term.send("4")
+    term.wait_for("Visit at the cancer center")
+    term.send("enter")
+    time.sleep(0.3)
+    return term
+
+
+def type_words(term: Terminal, words: str) -> None:
+    term.type(words, delay=0.01)  # a fast typist: 100 characters a second
+
+
+def checks_and_exports(data_dir: Path) -> str:
+    command = installed_command()
+    check = subprocess.run([command, "--data-dir", str(data_dir), "check"],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+    export = subprocess.run([command, "--data-dir", str(data_dir), "export", "--only", "notes"],
+                            capture_output=True, text=True, timeout=60)
+    assert export.returncode == 0, export.stderr
+    return export.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
+def test_hangup_while_typing_loses_nothing(tmp_path: Path, sig: int):
+    data_dir = tmp_path / "data"
+    doc_id = make_workbook(data_dir)
+    term = open_note(data_dir, tmp_path)
+    try:
+        words = "the doctor said stage two and suggested surgery first "
+        type_words(term, words)
+        term.wait_for("stage two")
+        term.signal(sig)  # at once: the last keystrokes are still in the debounce window
+        term.wait_exit(timeout=10)
+    finally:
+        term.close()
+    assert words.strip() in note_text(data_dir, doc_id)
+    assert "suggested surgery first" in checks_and_exports(data_dir)
+    WorkbookStore.open(data_dir).close()  # the lock was released
+
+
+def test_sigkill_while_typing_loses_at_most_the_last_second(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    doc_id = make_workbook(data_dir)
+    term = open_note(data_dir, tmp_path)
+    try:
+        first = "ask about clinical trials at this center "
+        type_words(term, first)
+        term.wait_for("clinical trials at this center")
+        time.sleep(1.0)  # more than a second passes...
+        type_words(term, "and the last words ")
+        term.signal(signal.SIGKILL)  # ...then the app is killed mid-typing
+        term.wait_exit(timeout=10)
+    finally:
+        term.close()
+    assert first.strip() in note_text(data_dir, doc_id)
+    assert "clinical trials at this center" in checks_and_exports(data_dir)
+    WorkbookStore.open(data_dir).close()  # no stale lock after SIGKILL

@@ -44,7 +44,10 @@ def test_doctor_detail_snapshot(snap_compare, doctors_app):
 def test_doctor_form_snapshot(snap_compare, doctors_app):
     async def open_form(pilot):
         await pilot.press("3", "e")
-        await pilot.pause()
+        for _ in range(100):  # until the lazily mounted lower part is there
+            await pilot.pause(0.02)
+            if getattr(pilot.app.screen, "complete", False):
+                break
         await pilot.pause(0.2)
 
     assert snap_compare(doctors_app, run_before=settled(then=open_form),

@@ -41,11 +41,15 @@ def note_text(data_dir: Path, doc_id: int) -> str:
 
 def open_note(data_dir: Path, tmp_path: Path) -> Terminal:
     term = Terminal([installed_command(), "--data-dir", str(data_dir)], cwd=str(tmp_path))
-    term.wait_for("Guidance", "Notes")
-    term.send("4")
-    term.wait_for("Visit at the cancer center")
-    term.send("enter")
-    time.sleep(0.3)
+    try:
+        term.wait_for("Guidance", "Notes")
+        term.send("4")
+        term.wait_for("Visit at the cancer center")
+        term.send("enter")
+        time.sleep(0.3)
+    except BaseException:
+        term.close()  # never leave the app running behind a failed test
+        raise
     return term
 
 

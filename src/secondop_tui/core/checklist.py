@@ -10,7 +10,6 @@ Never imports Textual.
 from __future__ import annotations
 
 import json
-import textwrap
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,7 +23,7 @@ from secondop_tui.core.content import assets_dir
 from secondop_tui.core.dates import DateError, format_date, parse_date
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line
+from secondop_tui.core.text import escape_controls, one_line, wrap
 
 TABLE = "checklist"
 TITLE_LIMIT = 200
@@ -398,9 +397,7 @@ class Checklist:
 def _wrapped(text: str, indent: str) -> list[str]:
     lines: list[str] = []
     for paragraph in escape_controls(text).splitlines() or [""]:
-        lines.extend(textwrap.wrap(paragraph, WRAP, initial_indent=indent,
-                                   subsequent_indent=indent, break_long_words=True,
-                                   break_on_hyphens=False) or [indent.rstrip()])
+        lines.extend(wrap(paragraph, indent, indent, WRAP))
     return lines
 
 

@@ -7,7 +7,6 @@ in the file untouched (updates merge into the stored document) and ignored here.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date, format_datetime
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line
+from secondop_tui.core.text import escape_controls, one_line, wrap
 
 TABLE = "doctors"
 
@@ -397,12 +396,7 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
                 value = escape_controls(value) if value else "—"
                 prefix = f"- **{label}:** " if md else f"  {label}: "
                 indent = "  " if md else "    "
-                for i, paragraph in enumerate(value.split("\n")):
-                    wrapped = textwrap.wrap(
-                        paragraph, width=80, initial_indent=prefix if i == 0 else indent,
-                        subsequent_indent=indent, break_long_words=True,
-                        break_on_hyphens=False) or [prefix.rstrip() if i == 0 else ""]
-                    lines += wrapped
+                lines += wrap(value, prefix, indent)
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -9,7 +9,6 @@ them back so the export can show each question with its answer. Never imports Te
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line
+from secondop_tui.core.text import escape_controls, one_line, wrap
 
 TABLE = "consultations"
 
@@ -245,24 +244,26 @@ def answers_in_note(note: str) -> dict[int, str]:
 # Export ------------------------------------------------------------------------------------
 def _wrap(text: str, prefix: str, indent: str) -> list[str]:
     """Wrap user text at 80 columns, keeping its own line breaks and blank lines."""
-    out: list[str] = []
-    for i, paragraph in enumerate(text.split("\n")):
-        first = prefix if i == 0 else indent
-        out += textwrap.wrap(paragraph, width=80, initial_indent=first,
-                             subsequent_indent=indent, break_long_words=True,
-                             break_on_hyphens=False, drop_whitespace=True) or [first.rstrip()]
-    return out
+    return wrap(text, prefix, indent)
+
+
+def _doctor_names(store: WorkbookStore) -> dict[int, str]:
+    from secondop_tui.core.doctors import list_doctors
+
+    return {d.doc_id: d.display_name for d in list_doctors(store) if d.doc_id is not None}
 
 
 def render_consultation(store: WorkbookStore, consultation: Consultation,
-                        fmt: str = "text") -> list[str]:
-    """The lines of one consultation (safe: the user's text is escaped)."""
-    from secondop_tui.core.doctors import get_doctor
+                        fmt: str = "text", doctors: dict[int, str] | None = None) -> list[str]:
+    """The lines of one consultation (safe: the user's text is escaped).
 
+    ``doctors`` maps doctor ids to names; pass it when rendering many consultations.
+    """
     md = fmt == "markdown"
-    doctor = (get_doctor(store, consultation.doctor_id)
-              if consultation.doctor_id is not None else None)
-    who = escape_controls(doctor.display_name) if doctor else "no doctor named"
+    if doctors is None:
+        doctors = _doctor_names(store)
+    name = doctors.get(consultation.doctor_id) if consultation.doctor_id is not None else None
+    who = escape_controls(name) if name else "no doctor named"
     when = format_date(consultation.day) if consultation.day else "no date"
     title = escape_controls(consultation.display_title)
     lines = [f"## {when}: {title}" if md else f"{when}: {title}"]
@@ -296,8 +297,9 @@ def render(store: WorkbookStore, fmt: str = "text",
     lines = ["# Consultation notes" if md else "CONSULTATION NOTES", ""]
     if not consultations:
         lines.append("No consultations yet.")
+    doctors = _doctor_names(store)
     for consultation in consultations:
-        lines += render_consultation(store, consultation, fmt)
+        lines += render_consultation(store, consultation, fmt, doctors)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -2,9 +2,10 @@
 
 TinyDB calls ``read`` on every query and ``write`` after every change. Here ``read``
 returns the parsed data held in memory (the file is parsed once, at open), and ``write``
-serialises the new data at once, on the caller's thread, so a later change can never
-race the encoder. Putting the bytes on disk is ``flush``: it may run on any thread, any
-number of times, in any order, and always writes the newest bytes, never older ones.
+takes a cheap snapshot of the new data on the caller's thread, so a later change can
+never race the encoder. Encoding and putting the bytes on disk is ``flush``: it may run
+on any thread, any number of times, in any order, and always writes the newest data,
+never older.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class WorkbookStorage(Storage):
         self._state = threading.Lock()  # guards _pending and _generation
         self._io = threading.Lock()  # one writer at a time
         self._generation = 0
-        self._pending: tuple[int, bytes] | None = None
+        self._pending: tuple[int, dict[str, Any]] | None = None
         self._signature = DiskSignature.of(path) if on_disk is not None else None
         self._set_known(on_disk)
         self.conflict = False
@@ -100,10 +101,15 @@ class WorkbookStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         self._data = data
-        encoded = codec.encode(data)
+        # A snapshot, not the encoding: copying each record's top level is cheap (a few
+        # ms for thousands), while encoding megabytes here would stall typing. TinyDB
+        # changes records only at their top level (the app never changes a nested value
+        # in place), so a later change cannot reach this snapshot while flush encodes it.
+        snapshot = {name: {doc_id: dict(doc) for doc_id, doc in table.items()}
+                    for name, table in data.items()}
         with self._state:
             self._generation += 1
-            self._pending = (self._generation, encoded)
+            self._pending = (self._generation, snapshot)
 
     def close(self) -> None:
         pass
@@ -150,7 +156,10 @@ class WorkbookStorage(Storage):
                 pending = self._pending
             if pending is None:
                 return SaveResult(ok=True)
-            generation, encoded = pending
+            generation, snapshot = pending
+            # Encoded here, on the saving thread; record by record, so the UI thread
+            # gets the interpreter between records.
+            encoded = codec.encode(snapshot)
             if not force and (self.conflict or self.changed_on_disk()):
                 self.conflict = True
                 return SaveResult(False, "The workbook file was changed outside the app.",

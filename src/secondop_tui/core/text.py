@@ -22,3 +22,61 @@ def escape_controls(text: str) -> str:
 def one_line(text: str) -> str:
     """A single, safe line: newlines and tabs become spaces, controls are escaped."""
     return escape_controls(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+WIDTH = 80
+_BREAKERS: dict[int, re.Pattern[str]] = {}
+
+
+def _breaker(room: int) -> re.Pattern[str]:
+    """A pattern whose ``findall`` over a whole text gives its wrapped lines.
+
+    In order: a line that fits as it is (blank ones too, leading spaces kept); else as
+    much as fits from a non-space to a non-space just before a space (the spaces at the
+    break are skipped); else, for a word longer than a line, a line's worth of it.
+    """
+    pattern = _BREAKERS.get(room)
+    if pattern is None:
+        pattern = _BREAKERS[room] = re.compile(
+            rf"^[^\n]{{0,{room}}}$|\S[^\n]{{0,{room - 1}}}(?<=\S)(?= |$)|\S[^\n]{{{room - 1}}}",
+            re.MULTILINE)
+    return pattern
+
+
+def _first_line(paragraph: str, room: int) -> tuple[str, int]:
+    """The first line of a paragraph that needs more than one, and where the rest starts."""
+    cut = paragraph.rfind(" ", 1, room + 1)
+    if cut == -1:
+        return paragraph[:room], room
+    rest = cut + 1
+    while rest < len(paragraph) and paragraph[rest] == " ":
+        rest += 1
+    return paragraph[:cut].rstrip(), rest
+
+
+def wrap(text: str, first: str = "", indent: str = "", width: int = WIDTH) -> list[str]:
+    """Wrap ``text`` at ``width`` columns, keeping its own line breaks and blank lines.
+
+    ``first`` starts the first line and ``indent`` every other one. Spaces inside a line
+    are kept as typed; only the spaces where a line breaks are dropped. Words longer
+    than a line are broken. The whole text is broken by one regular-expression search,
+    done in C, which keeps exporting megabytes of notes fast (``textwrap`` is some 50
+    times slower).
+    """
+    room = max(width - len(indent), 10)
+    head: list[str] = []
+    if len(first) != len(indent):
+        # The first line has its own room; the rest of the text is wrapped as usual.
+        paragraph, newline, remainder = text.partition("\n")
+        paragraph = paragraph.rstrip()
+        first_room = max(width - len(first), 10)
+        if len(paragraph) <= first_room:
+            head, text = [(first + paragraph).rstrip()], remainder
+            if not newline:
+                return head
+        else:
+            line, rest = _first_line(paragraph, first_room)
+            head, text = [first + line], paragraph[rest:] + newline + remainder
+        first = indent
+    lines = _breaker(room).findall(text)
+    return head + [(first + lines[0]).rstrip()] + [(indent + line).rstrip()
+                                                    for line in lines[1:]]

@@ -29,7 +29,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point every default at the test's own folder, and freeze the app's clock."""
+    """Point every default at the test's own folder, freeze the app's clock, and stop
+    cursors blinking (a snapshot must not depend on the moment it is taken)."""
+    from textual.widgets import Input, TextArea
+
+    for widget in (Input, TextArea):
+        monkeypatch.setattr(widget, "cursor_blink", False)
     monkeypatch.setenv("SECONDOP_TUI_DATA_DIR", str(tmp_path / "default-data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW)

@@ -263,9 +263,13 @@ class GuidancePane(Pane):
         blocks = self._blocks()
         index = position.get("block", 0) if isinstance(position, dict) else 0
         if isinstance(index, int) and 0 < index < len(blocks):
-            if not blocks[index].virtual_region.y and self._layout_waits < 20:
-                self._layout_waits += 1  # not laid out yet: try again after the next frame
-                self.call_after_refresh(self.restore_position)
+            laid_out = (blocks[index].virtual_region.y
+                        and self.reader.virtual_size.height >= blocks[-1].virtual_region.bottom)
+            if not laid_out and self._layout_waits < 100:
+                # Not laid out yet (a busy machine can take a while): look again shortly,
+                # for up to five seconds.
+                self._layout_waits += 1
+                self.set_timer(0.05, self.restore_position)
                 return
             self.reader.scroll_to_widget(blocks[index], top=True, animate=False)
         self._saved_position = index if isinstance(index, int) else 0

@@ -32,7 +32,8 @@ class BackupInfo:
             return f"{self.path.name}  {when}  damaged: {self.problem}"
         records = sum(self.counts.values())
         detail = ", ".join(f"{n} {t}" for t, n in sorted(self.counts.items()) if n) or "empty"
-        return f"{self.path.name}  {when}  {records} records ({detail})"
+        noun = "record" if records == 1 else "records"
+        return f"{self.path.name}  {when}  {records} {noun} ({detail})"
 
 
 def backup_dir(data_dir: Path) -> Path:

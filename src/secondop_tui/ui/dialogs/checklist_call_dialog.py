@@ -9,11 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
+from secondop_tui.ui.dialogs.base import DialogScreen
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,10 @@ class CallForm:
     said: str
 
 
-class ChecklistCallDialog(ModalScreen[CallForm | None]):
+class ChecklistCallDialog(DialogScreen[CallForm | None]):
     """A short form; the date starts as today."""
 
     DEFAULT_CSS = """
-    ChecklistCallDialog { align: center middle; }
-    ChecklistCallDialog > VerticalScroll {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    ChecklistCallDialog .dialog-title { text-style: bold; }
     ChecklistCallDialog Label { color: $text-muted; }
     ChecklistCallDialog #call-error { color: $text-error; text-style: bold; height: auto; }
     ChecklistCallDialog Horizontal { height: auto; margin-top: 1; }

@@ -9,12 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from secondop_tui.core.checklist import Checklist, ChecklistError
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.core.text import one_line
+from secondop_tui.ui.dialogs.base import DialogScreen
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,10 @@ class ItemForm:
     note: str
 
 
-class ChecklistItemDialog(ModalScreen[ItemForm | None]):
+class ChecklistItemDialog(DialogScreen[ItemForm | None]):
     """The form for one item. ``focus`` names the field to start in (title, due, note)."""
 
     DEFAULT_CSS = """
-    ChecklistItemDialog { align: center middle; }
-    ChecklistItemDialog > VerticalScroll {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    ChecklistItemDialog .dialog-title { text-style: bold; }
     ChecklistItemDialog Label { color: $text-muted; }
     ChecklistItemDialog .fixed-title { color: $text; }
     ChecklistItemDialog TextArea { height: 4; }

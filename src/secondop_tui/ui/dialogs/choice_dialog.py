@@ -10,8 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from secondop_tui.ui.dialogs.base import DialogScreen
+
 
 
 @dataclass(frozen=True)
@@ -24,24 +26,11 @@ class Choice:
     variant: str = "default"
 
 
-class ChoiceDialog(ModalScreen[str]):
+class ChoiceDialog(DialogScreen[str]):
     """Ask one question. Dismisses with the chosen value (``cancel`` on escape, if given)."""
 
     DEFAULT_CSS = """
-    ChoiceDialog {
-        align: center middle;
-    }
-    ChoiceDialog > Vertical {
-        width: 76;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
     ChoiceDialog .dialog-title {
-        text-style: bold;
         padding: 0 0 1 0;
     }
     ChoiceDialog VerticalScroll {

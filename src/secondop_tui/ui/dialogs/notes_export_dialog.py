@@ -8,12 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from secondop_tui.core import clock
 from secondop_tui.core import export as core_export
 from secondop_tui.core import notes as core
+from secondop_tui.ui.dialogs.base import DialogScreen
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
@@ -33,25 +33,10 @@ def suggested_path(fmt: str = "text", folder: Path | None = None) -> Path:
     return target
 
 
-class NotesExportDialog(ModalScreen[Path | None]):
+class NotesExportDialog(DialogScreen[Path | None]):
     """Dismisses with the written file, or None."""
 
     DEFAULT_CSS = """
-    NotesExportDialog {
-        align: center middle;
-    }
-    NotesExportDialog > Vertical {
-        width: 76;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    NotesExportDialog .dialog-title {
-        text-style: bold;
-    }
     NotesExportDialog .hint {
         color: $text-muted;
     }

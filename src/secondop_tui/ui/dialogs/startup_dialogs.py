@@ -36,7 +36,7 @@ def damaged_dialog(error: WorkbookDamaged) -> ChoiceDialog:
         b = error.backup
         total = sum(b.counts.values())
         lines.append(f"\nThe newest good backup is from {b.modified:%Y-%m-%d %H:%M} "
-                     f"({total} records): {b.path.name}.")
+                     f"({total} record{'' if total == 1 else 's'}): {b.path.name}.")
         choices.append(Choice("b", "Restore backup", "restore", "primary"))
         lines.append("Restore it to carry on, or open it read-only to look first.")
     else:

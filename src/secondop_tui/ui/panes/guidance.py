@@ -229,6 +229,7 @@ class GuidancePane(Pane):
     def on_workbook_reloaded(self) -> None:
         self.refresh_links()
         self._restored = False
+        self._layout_waits = 0
         self.restore_position()
 
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
@@ -272,7 +273,23 @@ class GuidancePane(Pane):
                 self.set_timer(0.05, self.restore_position)
                 return
             self.reader.scroll_to_widget(blocks[index], top=True, animate=False)
-        self._saved_position = index if isinstance(index, int) else 0
+            # The scroll can be cut short while the layout still settles (a scroll bar
+            # appearing re-wraps the text): look again once it has been drawn.
+            self.call_after_refresh(self._confirm_position, index)
+            return
+        self._finish_restore(index if isinstance(index, int) else 0)
+
+    def _confirm_position(self, index: int) -> None:
+        at_end = self.reader.scroll_offset.y >= self.reader.max_scroll_y
+        settled = self.top_block_index() == index or (at_end and self._layout_waits >= 10)
+        if not settled and self._layout_waits < 100:
+            self._layout_waits += 1
+            self.set_timer(0.05, self.restore_position)
+            return
+        self._finish_restore(index)
+
+    def _finish_restore(self, index: int) -> None:
+        self._saved_position = index
         self._restored = True
         self.update_status()
 

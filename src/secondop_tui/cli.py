@@ -126,8 +126,13 @@ def cmd_restore(data_dir: Path, name: str) -> int:
 
 def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
                force: bool) -> int:
+    import gc
+
+    # A short-lived process that builds many small objects over one large tree of
+    # records: the cyclic garbage collector would walk that tree again and again.
+    gc.disable()
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import SECTIONS, export, write_export
+    from secondop_tui.core.export import SECTIONS, export_chunks, write_export
     from secondop_tui.core.store import WorkbookStore
 
     try:
@@ -137,16 +142,16 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
     try:
-        text = export(store, only, fmt)
+        chunks = export_chunks(store, only, fmt)
     except KeyError:
         print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
               f"{', '.join(SECTIONS)}.", file=sys.stderr)
         return 2
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.writelines(chunks)
         return 0
     try:
-        write_export(text, output, force=force)
+        write_export(chunks, output, force=force)
     except FileExistsError:
         print(f"{APP_NAME}: {output} already exists. Nothing was written; use --force to "
               "overwrite it or choose another name.", file=sys.stderr)

@@ -10,7 +10,7 @@ Never imports Textual.
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -274,7 +274,7 @@ class Checklist:
         """Add the user's own item to a group (at the end, or just after ``after``)."""
         self.group_title(group_id)
         text = self.clean_title(title)
-        item_id = f"user.{uuid.uuid4().hex[:12]}"
+        item_id = f"user.{os.urandom(6).hex()}"
         group = next(g for g in self.groups(include_deleted=True) if g.id == group_id)
         ids = [i.id for i in group.items]
         position = ids.index(after) + 1 if after in ids else len(ids)

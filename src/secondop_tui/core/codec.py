@@ -32,7 +32,7 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 
 def decode(data: bytes) -> dict[str, Any]:
     """Parse workbook bytes into raw tables, or raise :class:`ParseProblem`."""
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise ParseProblem("the file is empty" if not data else "the file holds only white space")
     if data.startswith(b"\xef\xbb\xbf"):  # a byte-order mark from some editors
         data = data[3:]

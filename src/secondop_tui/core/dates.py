@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from functools import lru_cache
 
 DATE_FORMS = "2026-12-03, 12/3/2026 or 3 Dec 2026"
 TIME_FORMS = "14:30 or 2:30 pm"
@@ -82,6 +83,7 @@ def parse_datetime(text: str) -> datetime:
     return datetime.combine(day, parse_time(time_text))
 
 
+@lru_cache(maxsize=4096)  # strftime is slow, and exports show the same dates many times
 def format_date(value: date) -> str:
     """The app's way of showing a date: ``Thu 3 Dec 2026``."""
     return f"{value:%a} {value.day} {value:%b %Y}"

@@ -236,8 +236,14 @@ class Doctor:
 
     @property
     def display_name(self) -> str:
-        name = one_line(self.name).strip() or "(no name)"
-        return f"{name}, {one_line(self.degree)}" if self.degree.strip() else name
+        return display_name(self.name, self.degree)
+
+
+def display_name(name: Any, degree: Any = "") -> str:
+    """"Name, degree" on one safe line (also for a raw, maybe hand-edited, record)."""
+    name, degree = _text(name), _text(degree)
+    shown = one_line(name).strip() or "(no name)"
+    return f"{shown}, {one_line(degree)}" if degree.strip() else shown
 
 
 # Store functions -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ ones asked for. Every renderer returns text that has already been made safe with
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from secondop_tui.core.files import PRIVATE_FILE
@@ -18,6 +18,9 @@ FORMATS = ("text", "markdown")
 
 # name -> renderer(store, fmt) -> str. Filled in by the modules that own each part.
 SECTIONS: dict[str, Callable[[WorkbookStore, str], str]] = {}
+# name -> the same text in pieces, for the parts that can be large (the notes): written
+# as they are made, a big export needs neither one huge string nor the time to build it.
+STREAMS: dict[str, Callable[[WorkbookStore, str], Iterable[str]]] = {}
 
 
 def load_sections() -> None:
@@ -31,21 +34,50 @@ def load_sections() -> None:
                 raise
 
 
-def export(store: WorkbookStore, only: str | None = None, fmt: str = "text") -> str:
-    """The workbook (or one part of it) as text or Markdown."""
+def export_chunks(store: WorkbookStore, only: str | None = None,
+                  fmt: str = "text") -> Iterator[str]:
+    """The workbook (or one part of it) as pieces of text or Markdown, in order.
+
+    Raises ``KeyError`` at once (not when iterated) for a part that does not exist.
+    Parts are separated by one blank line.
+    """
     load_sections()
     if only is not None and only not in SECTIONS:
         raise KeyError(only)
     names = [only] if only else list(SECTIONS)
-    parts = [SECTIONS[name](store, fmt) for name in names]
-    return "\n".join(part.rstrip("\n") + "\n" for part in parts if part)
+
+    def pieces() -> Iterator[str]:
+        first = True
+        for name in names:
+            chunks: Iterable[str]
+            if name in STREAMS:
+                chunks = STREAMS[name](store, fmt)  # each stream ends with one newline
+            else:
+                part = SECTIONS[name](store, fmt)
+                if not part:
+                    continue
+                chunks = (part.rstrip("\n") + "\n",)
+            if not first:
+                yield "\n"
+            first = False
+            yield from chunks
+
+    return pieces()
 
 
-def write_export(text: str, target: Path, *, force: bool = False) -> Path:
+def export(store: WorkbookStore, only: str | None = None, fmt: str = "text") -> str:
+    """The workbook (or one part of it) as text or Markdown."""
+    return "".join(export_chunks(store, only, fmt))
+
+
+def write_export(text: str | Iterable[str], target: Path, *, force: bool = False) -> Path:
     """Write an export to ``target`` with mode 0600; refuse to overwrite without ``force``."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     fd = os.open(target, flags, PRIVATE_FILE)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
+        if isinstance(text, str):
+            out.write(text)
+        else:
+            out.writelines(text)
     os.chmod(target, PRIVATE_FILE)
     return target

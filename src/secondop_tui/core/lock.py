@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 from pathlib import Path
 
 from secondop_tui.core.errors import LockHolder, WorkbookLocked
@@ -57,7 +56,7 @@ class WorkbookLock:
         fd = self._try_lock()
         if fd is None:
             raise WorkbookLocked(self.path, read_holder(self.path))
-        record = {"pid": os.getpid(), "host": socket.gethostname(), "since": since}
+        record = {"pid": os.getpid(), "host": os.uname().nodename, "since": since}
         # Written only once the lock is ours: a loser never truncates the holder's record.
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(record).encode("utf-8"), 0)

@@ -9,15 +9,17 @@ them back so the export can show each question with its answer. Never imports Te
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from collections.abc import Iterator
 from typing import Any
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date
-from secondop_tui.core.export import SECTIONS
+from secondop_tui.core.export import SECTIONS, STREAMS
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap
+from secondop_tui.core.text import escape_controls, one_line, wrap, wrap_block
 
 TABLE = "consultations"
 
@@ -54,10 +56,10 @@ class AgendaItem:
     @classmethod
     def from_dict(cls, raw: Any) -> "AgendaItem":
         raw = raw if isinstance(raw, dict) else {"text": _text(raw)}
-        state = _text(raw.get("state"))
-        return cls(text=_text(raw.get("text")), question_id=_text(raw.get("question_id")),
-                   state=state if state in STATES else OPEN, answer=_text(raw.get("answer")),
-                   top=bool(raw.get("top")), follow_up=bool(raw.get("follow_up")))
+        state = raw.get("state")
+        return cls(_text(raw.get("text")), _text(raw.get("question_id")),
+                   state if state in STATES else OPEN, _text(raw.get("answer")),
+                   bool(raw.get("top")), bool(raw.get("follow_up")))
 
     @property
     def symbol(self) -> str:
@@ -242,15 +244,17 @@ def answers_in_note(note: str) -> dict[int, str]:
 
 
 # Export ------------------------------------------------------------------------------------
-def _wrap(text: str, prefix: str, indent: str) -> list[str]:
-    """Wrap user text at 80 columns, keeping its own line breaks and blank lines."""
-    return wrap(text, prefix, indent)
+@lru_cache(maxsize=4096)
+def _shown_date(iso: str) -> str:
+    """A stored ISO date as the export shows it (many consultations share a date)."""
+    return format_date(date.fromisoformat(iso)) if iso else "no date"
 
 
 def _doctor_names(store: WorkbookStore) -> dict[int, str]:
-    from secondop_tui.core.doctors import list_doctors
+    from secondop_tui.core.doctors import TABLE as DOCTORS, display_name
 
-    return {d.doc_id: d.display_name for d in list_doctors(store) if d.doc_id is not None}
+    return {doc.doc_id: display_name(doc.get("name"), doc.get("degree"))
+            for doc in store.table(DOCTORS).all()}
 
 
 def render_consultation(store: WorkbookStore, consultation: Consultation,
@@ -262,45 +266,52 @@ def render_consultation(store: WorkbookStore, consultation: Consultation,
     md = fmt == "markdown"
     if doctors is None:
         doctors = _doctor_names(store)
+    # Names and titles come through one_line(), so they are already escaped.
     name = doctors.get(consultation.doctor_id) if consultation.doctor_id is not None else None
-    who = escape_controls(name) if name else "no doctor named"
-    when = format_date(consultation.day) if consultation.day else "no date"
-    title = escape_controls(consultation.display_title)
-    lines = [f"## {when}: {title}" if md else f"{when}: {title}"]
-    lines += [""] if md else ["-" * min(80, len(lines[0])), ""]
-    lines += _wrap(f"Doctor: {who}", "- " if md else "", "  ")
+    when = _shown_date(consultation.date)
+    head = f"{when}: {consultation.display_title}"
+    lines = [f"## {head}", ""] if md else [head, "-" * min(80, len(head)), ""]
+    lines += wrap(f"Doctor: {name or 'no doctor named'}", "- " if md else "", "  ")
     lines.append("")
     if consultation.questions:
         lines += ["### Questions", ""] if md else ["Questions:"]
-        for i, q in enumerate(consultation.questions):
+        first = "" if md else "  "
+        for i, q in enumerate(consultation.questions, 1):
             flags = (" ★ top three" if q.top else "") + (" (follow-up)" if q.follow_up else "")
-            head = f"{i + 1}. [{q.symbol} {q.state}]{flags} {escape_controls(one_line(q.text))}"
-            lines += _wrap(head, "" if md else "  ", "    ")
+            lines += wrap(f"{i}. [{STATE_SYMBOLS[q.state]} {q.state}]{flags} {one_line(q.text)}",
+                          first, "    ")
             if q.answer:
-                lines += _wrap(escape_controls(q.answer), "    Answer: ", "    ")
+                lines += wrap(escape_controls(q.answer), "    Answer: ", "    ")
         lines.append("")
     lines += ["### Notes", ""] if md else ["Notes:"]
     note = escape_controls(consultation.note).strip("\n")
-    lines += _wrap(note, "" if md else "  ", "" if md else "  ") if note.strip() \
-        else ["(no notes)" if md else "  (no notes)"]
+    lines.append(wrap_block(note, "" if md else "  ") if note.strip()
+                 else "(no notes)" if md else "  (no notes)")
     lines.append("")
     return lines
+
+
+def render_chunks(store: WorkbookStore, fmt: str = "text",
+                  only: list[int] | None = None) -> Iterator[str]:
+    """:func:`render` in pieces, one consultation each, for writing as they are made."""
+    consultations = list(reversed(list_consultations(store)))
+    if only is not None:
+        consultations = [c for c in consultations if c.doc_id in only]
+    yield "# Consultation notes\n" if fmt == "markdown" else "CONSULTATION NOTES\n"
+    if not consultations:
+        yield "\nNo consultations yet.\n"
+    doctors = _doctor_names(store)
+
+    for consultation in consultations:
+        # Its lines end with a blank one, so each piece ends with exactly one newline.
+        yield "\n" + "\n".join(render_consultation(store, consultation, fmt, doctors))
 
 
 def render(store: WorkbookStore, fmt: str = "text",
            only: list[int] | None = None) -> str:
     """Every consultation (or those in ``only``), oldest first so it reads as a record."""
-    md = fmt == "markdown"
-    consultations = list(reversed(list_consultations(store)))
-    if only is not None:
-        consultations = [c for c in consultations if c.doc_id in only]
-    lines = ["# Consultation notes" if md else "CONSULTATION NOTES", ""]
-    if not consultations:
-        lines.append("No consultations yet.")
-    doctors = _doctor_names(store)
-    for consultation in consultations:
-        lines += render_consultation(store, consultation, fmt, doctors)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return "".join(render_chunks(store, fmt, only))
 
 
 SECTIONS["notes"] = render
+STREAMS["notes"] = render_chunks

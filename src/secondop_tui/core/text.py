@@ -6,6 +6,7 @@ import re
 
 # C0 controls except tab and newline, DEL, and the C1 controls (which some terminals obey).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ASCII_CONTROLS = bytes([*range(0x09), *range(0x0b, 0x20), 0x7f])
 _NAMES = {"\x1b": "\\e", "\r": "\\r", "\x00": "\\0", "\x7f": "\\x7f"}
 
 
@@ -16,6 +17,14 @@ def escape_controls(text: str) -> str:
     escape sequence in the user's text can move the cursor, change colours or set the
     window title.
     """
+    # Two quick looks in C before the regular expression, which is slow on long notes:
+    # most short texts are printable, and most notes are ASCII with no control byte.
+    if text.isprintable():
+        return text
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+            return text
     return _CONTROL.sub(lambda m: _NAMES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
@@ -30,14 +39,16 @@ _BREAKERS: dict[int, re.Pattern[str]] = {}
 def _breaker(room: int) -> re.Pattern[str]:
     """A pattern whose ``findall`` over a whole text gives its wrapped lines.
 
-    In order: a line that fits as it is (blank ones too, leading spaces kept); else as
-    much as fits from a non-space to a non-space just before a space (the spaces at the
-    break are skipped); else, for a word longer than a line, a line's worth of it.
+    In order: as much as fits from a non-space to a non-space just before a space or
+    the end of the line (the spaces at a break are skipped; this is also a whole line
+    that fits, so a long line is scanned once); else a line that fits as it is (blank
+    ones, and leading spaces, kept); else, for a word longer than a line, a line's
+    worth of it.
     """
     pattern = _BREAKERS.get(room)
     if pattern is None:
         pattern = _BREAKERS[room] = re.compile(
-            rf"^[^\n]{{0,{room}}}$|\S[^\n]{{0,{room - 1}}}(?<=\S)(?= |$)|\S[^\n]{{{room - 1}}}",
+            rf"\S[^\n]{{0,{room - 1}}}(?<=\S)(?= |$)|^[^\n]{{0,{room}}}$|\S[^\n]{{{room - 1}}}",
             re.MULTILINE)
     return pattern
 
@@ -62,6 +73,8 @@ def wrap(text: str, first: str = "", indent: str = "", width: int = WIDTH) -> li
     done in C, which keeps exporting megabytes of notes fast (``textwrap`` is some 50
     times slower).
     """
+    if len(first) + len(text) <= width and "\n" not in text:
+        return [(first + text).rstrip()]  # the common case: a short line
     room = max(width - len(indent), 10)
     head: list[str] = []
     if len(first) != len(indent):
@@ -80,3 +93,17 @@ def wrap(text: str, first: str = "", indent: str = "", width: int = WIDTH) -> li
     lines = _breaker(room).findall(text)
     return head + [(first + lines[0]).rstrip()] + [(indent + line).rstrip()
                                                     for line in lines[1:]]
+
+
+def wrap_block(text: str, indent: str = "", width: int = WIDTH) -> str:
+    """:func:`wrap` with the same ``indent`` on every line, as one string.
+
+    The fast way for long texts such as notes: the lines are joined in C and trailing
+    spaces are only looked for when the text has any.
+    """
+    if " \n" in text or text.endswith(" ") or "\t" in text:
+        return "\n".join(wrap(text, indent, indent, width))
+    lines = _breaker(max(width - len(indent), 10)).findall(text)
+    if not indent:
+        return "\n".join(lines)
+    return "\n".join([indent + line if line else "" for line in lines])

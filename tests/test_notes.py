@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import date
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
 
 from secondop_tui.core import notes as core
 from secondop_tui.core.doctors import Doctor, add_doctor
-from secondop_tui.core.notes import AgendaItem, new_consultation, set_questions
+from secondop_tui.core.notes import (AgendaItem, list_consultations, new_consultation,
+                                     save_note, set_questions)
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
@@ -63,7 +65,7 @@ async def test_new_consultation_with_a_doctor_then_type_and_debounced_save(make_
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, NotesNewDialog)
-        await pilot.press(*"First visit", "tab", "down", "enter")
+        await pilot.press(*"First visit", "tab", "tab", "down", "enter")
         await pilot.pause()
         visit = only(store)
         assert (visit.title, visit.date) == ("First visit", "2026-11-20")
@@ -389,3 +391,67 @@ async def test_reload_from_disk_shows_the_file(make_app, store):
         await pilot.pause()
         assert pane.editor.text == "theirs"
         assert not pane.editor.flush()
+
+
+async def test_change_title_date_and_doctor_of_a_consultation(make_app, store):
+    doctor_id = add_doctor(store, Doctor(name="Dr Lee"))
+    visit = new_consultation(store, title="Frist visit")
+    save_note(store, visit.doc_id, "every word stays")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        pane.option_list.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, NotesNewDialog)
+        title = app.screen.query_one("#notes-new-title")
+        assert title.value == "Frist visit"
+        title.value = "First visit"
+        date_input = app.screen.query_one("#notes-new-date")
+        assert date_input.value == "Fri 20 Nov 2026"  # shown as the app shows dates
+        date_input.value = "31 Nov 2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NotesNewDialog)  # a bad date keeps the dialog open
+        assert "not a real date" in str(app.screen.query_one("#notes-new-error").render())
+        date_input.value = "3 Dec 2026"
+        await pilot.press("tab", "down", "ctrl+s")
+        await pilot.pause()
+        changed = only(store)
+        assert (changed.title, changed.date, changed.doctor_id) == (
+            "First visit", "2026-12-03", doctor_id)
+        assert changed.note == "every word stays"
+
+
+async def test_delete_a_consultation_after_confirming(make_app, store):
+    new_consultation(store, title="Keep me")
+    gone = new_consultation(store, title="Delete me", day=date(2026, 11, 21))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        assert pane.current.doc_id == gone.doc_id  # newest first
+        pane.option_list.focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("n")  # kept
+        await pilot.pause()
+        assert len(list_consultations(store)) == 2
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert [c.title for c in list_consultations(store)] == ["Keep me"]
+        assert pane.current.title == "Keep me"
+        assert pane.editor.consultation_id == pane.current.doc_id
+
+
+async def test_letters_typed_in_the_note_never_run_pane_keys(make_app, store):
+    new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        pane.editor.focus()
+        await pilot.press(*"edn", "delete", "backspace")
+        await pilot.pause()
+        assert app.screen is pane.screen  # no dialog opened
+        assert pane.editor.text == "ed"

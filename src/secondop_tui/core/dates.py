@@ -20,11 +20,17 @@ class DateError(ValueError):
     """The text is not a date (or time) we understand; the message says which forms work."""
 
 
+_WEEKDAY = re.compile(r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:[a-z]*day)?\.? (?=\S)",
+                      re.IGNORECASE)
+
+
 def parse_date(text: str) -> date:
     """Read ``2026-12-03``, ``12/3/2026`` (month first), ``3 Dec 2026`` or ``Dec 3, 2026``."""
     raw = " ".join(text.strip().replace(",", " ").split())
     if not raw:
         raise DateError(f"Please type a date, such as {DATE_FORMS}.")
+    # A leading weekday, as the app shows dates ("Thu 3 Dec 2026"), is read and ignored.
+    raw = _WEEKDAY.sub("", raw)
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw):
             return date(int(m[1]), int(m[2]), int(m[3]))

@@ -71,7 +71,8 @@ class NoteEditor(TextArea):
         self.key_actions = {key.strip(): binding.action
                             for binding in owner.BINDINGS  # type: ignore[union-attr]
                             if isinstance(binding, Binding)
-                            for key in binding.key.split(",") if key.strip() not in keep}
+                            for key in binding.key.split(",")
+                            if key.strip() not in keep and _routable(key.strip())}
 
     async def _on_key(self, event: Key) -> None:
         action = self.key_actions.get(event.key)
@@ -129,6 +130,12 @@ class NoteEditor(TextArea):
         self.insert(prefix + core.timestamp_line())
 
 
+def _routable(key: str) -> bool:
+    """Only keys that type nothing (ctrl+…, alt+…, F-keys) may run an action from the
+    editor: a letter, space, delete or enter always edits the note."""
+    return "+" in key or (key.startswith("f") and key[1:].isdigit())
+
+
 def consultation_label(consultation: core.Consultation, doctors: dict[int, str]) -> str:
     when = format_date(consultation.day) if consultation.day else "no date"
     who = doctors.get(consultation.doctor_id or -1, "")
@@ -172,6 +179,14 @@ class NotesPane(Pane):
         Binding("f8", "export_notes", "Export", show=False,
                 id="notes.export.alt"),
         Binding("escape", "back_to_list", "Back to the list", show=False, id="notes.list"),
+        Binding("e", "edit_details", "Change title, date or doctor", show=False,
+                id="notes.details"),
+        Binding("f2", "edit_details", "Change title, date or doctor", show=False,
+                id="notes.details.alt"),
+        Binding("d", "delete_consultation", "Delete the consultation", show=False,
+                id="notes.delete"),
+        Binding("delete", "delete_consultation", "Delete the consultation", show=False,
+                id="notes.delete.alt"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -296,19 +311,72 @@ class NotesPane(Pane):
     def action_new_consultation(self) -> None:
         if not self.editable():
             return
-        from secondop_tui.ui.dialogs.notes_new_dialog import NotesNewDialog
+        from secondop_tui.ui.dialogs.notes_new_dialog import ConsultationDetails, NotesNewDialog
 
-        def created(result: tuple[str, int | None] | None) -> None:
+        def created(result: ConsultationDetails | None) -> None:
             if result is None:
                 return
-            title, doctor_id = result
-            consultation = core.new_consultation(self.store, title=title, doctor_id=doctor_id)
+            consultation = core.new_consultation(self.store, title=result.title,
+                                                 doctor_id=result.doctor_id, day=result.day)
             self.workbook_app.changed()
             self.reload(select=consultation.doc_id)
             self.editor.focus()
 
         self.editor.flush()
         self.app.push_screen(NotesNewDialog(list_doctors(self.store)), created)
+
+    def action_edit_details(self) -> None:
+        consultation = self.need_current()
+        if consultation is None or not self.editable():
+            return
+        from secondop_tui.ui.dialogs.notes_new_dialog import ConsultationDetails, NotesNewDialog
+
+        def changed(result: ConsultationDetails | None) -> None:
+            fresh = core.get_consultation(self.store, consultation.doc_id)
+            if result is not None and fresh is not None:
+                fresh.title = one_line(result.title).strip()
+                fresh.doctor_id = result.doctor_id
+                fresh.date = result.day.isoformat()
+                core.update_consultation(self.store, fresh)
+                self.workbook_app.changed()
+                self.reload(select=fresh.doc_id)
+            self.option_list.focus()
+
+        self.editor.flush()  # the note is saved first, so the update cannot lose a word
+        self.app.push_screen(NotesNewDialog(list_doctors(self.store), consultation), changed)
+
+    def action_delete_consultation(self) -> None:
+        consultation = self.need_current()
+        if consultation is None or not self.editable():
+            return
+        self.editor.flush()
+        fresh = core.get_consultation(self.store, consultation.doc_id) or consultation
+        words = len(fresh.note.split())
+        when = format_date(fresh.day) if fresh.day else "no date"
+        dialog = ChoiceDialog(
+            f"Delete {fresh.display_title} ({when})?",
+            f"Its note ({words} word{'s' if words != 1 else ''}) and its "
+            f"{len(fresh.questions)} agenda question"
+            f"{'s' if len(fresh.questions) != 1 else ''} go with it. The app keeps dated "
+            "backups of the workbook, but this cannot be undone here. Export it first "
+            "(alt+x) to keep a copy.\n\ny deletes, n or escape keeps it.",
+            [Choice("y", "Delete", "delete", "error"), Choice("n", "Keep", "keep")],
+            cancel="keep")
+
+        def answered(answer: str | None) -> None:
+            if answer == "delete" and fresh.doc_id is not None:
+                index = self.option_list.highlighted or 0
+                core.delete_consultation(self.store, fresh.doc_id)
+                self.workbook_app.changed()
+                self.editor.load(None)
+                self.reload()
+                if self.consultations:
+                    self.option_list.highlighted = min(index, len(self.consultations) - 1)
+                    self.show_current()
+                self.app.notify(f"Deleted {fresh.display_title}.", timeout=3)
+            self.option_list.focus()
+
+        self.app.push_screen(dialog, answered)
 
     def action_edit_note(self) -> None:
         if self.need_current() is not None:

@@ -23,7 +23,8 @@ SECTIONS: dict[str, Callable[[WorkbookStore, str], str]] = {}
 def load_sections() -> None:
     """Import the modules that register export sections (kept lazy for a fast CLI)."""
     for module in ("secondop_tui.core.checklist", "secondop_tui.core.doctors",
-                   "secondop_tui.core.notes"):
+                   "secondop_tui.core.notes", "secondop_tui.core.opinions",
+                   "secondop_tui.core.timeline"):
         try:
             __import__(module)
         except ModuleNotFoundError as error:

@@ -465,7 +465,10 @@ def _side_by_side(comparison: Comparison, rows: list[CompareRow], column: int) -
             parts = [(c[i] if i < len(c) else "").ljust(w) for c, w in zip(cells, widths)]
             lines.append(gap.join(parts).rstrip())
 
-    emit([[""]] + [_cell(c.heading, column) for c in comparison.columns])
+    # The doctor on one line and the date on the next, rather than a heading wrapped
+    # wherever it happens to break.
+    emit([[""]] + [_cell(c.doctor or "No doctor", column) + ([c.when] if c.when else [])
+                   for c in comparison.columns])
     lines.append("-" * min(80, LABEL_COLUMN + len(comparison.columns) * (column + len(gap))))
     for row in rows:
         label = _cell(row.label, LABEL_COLUMN) + ([DIFFERS] if row.differs else [])

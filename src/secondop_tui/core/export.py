@@ -30,6 +30,12 @@ def load_sections() -> None:
         except ModuleNotFoundError as error:
             if error.name != module:
                 raise
+    # The full export reads in this order, whichever module happened to be imported first.
+    order = ("checklist", "doctors", "notes", "comparison", "timeline")
+    ranked = sorted(SECTIONS.items(),
+                    key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    SECTIONS.clear()
+    SECTIONS.update(ranked)
 
 
 def export(store: WorkbookStore, only: str | None = None, fmt: str = "text") -> str:

@@ -86,10 +86,11 @@ def _diagnosis(store: WorkbookStore) -> list[Item]:
 
     profile = get_profile(store)
     items: list[Item] = []
-    if profile.diagnosis.strip():
-        items.append((0, " ".join(one_line(profile.diagnosis).split())))
+    # The date first: a long diagnosis text is what gets shortened, never the date.
     if profile.diagnosed:
         items.append((0, f"Diagnosed: {format_date(profile.diagnosed)}"))
+    if profile.diagnosis.strip():
+        items.append((0, " ".join(one_line(profile.diagnosis).split())))
     if profile.other.strip():
         items.append((0, "Also: " + " ".join(one_line(profile.other).split())))
     return items or [(0, "(not filled in yet)")]
@@ -223,18 +224,23 @@ def _lines(items: list[Item], md: bool) -> list[list[str]]:
 
 
 def _clip(items: list[Item], budget: int, md: bool, where: str) -> list[str]:
-    """The items' lines, whole items only, within ``budget`` lines; says what was cut."""
+    """The items' lines within ``budget`` lines, ending with a line that says how many
+    were cut and where to read them. An item that does not fit whole keeps its first
+    lines when at least two fit, so one long text is shortened rather than dropped."""
     wrapped = _lines(items, md)
-    if sum(len(w) for w in wrapped) <= budget:
+    total = sum(len(w) for w in wrapped)
+    if total <= budget:
         return [line for w in wrapped for line in w]
+    room = budget - 1
     kept: list[str] = []
-    shown = 0
     for w in wrapped:
-        if len(kept) + len(w) > budget - 1:
-            break
-        kept += w
-        shown += 1
-    cut = len(items) - shown
+        if len(kept) + len(w) <= room:
+            kept += w
+            continue
+        if room - len(kept) >= 2 or not kept:
+            kept += w[: max(room - len(kept), 0)]
+        break
+    cut = total - len(kept)
     note = f"… {cut} more line{'s' if cut != 1 else ''} cut here: {where}."
     return kept + _lines([(0, note)], md)[0]
 

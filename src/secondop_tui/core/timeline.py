@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date
-from secondop_tui.core.doctors import Doctor, list_doctors
+from secondop_tui.core.doctors import TABLE as DOCTORS
 from secondop_tui.core.export import SECTIONS
-from secondop_tui.core.notes import Consultation, list_consultations
+from secondop_tui.core.notes import TABLE as CONSULTATIONS
 from secondop_tui.core.opinions import list_opinions
 from secondop_tui.core.profile import get_profile
 from secondop_tui.core.store import WorkbookStore
@@ -50,11 +51,55 @@ class TimelineEvent:
         return SYMBOLS.get(self.kind, "•")
 
 
-def _name(doctor: Doctor | None) -> str:
-    if doctor is None:
-        return ""
-    name = one_line(doctor.name).strip() or "(no name)"
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _short_name(name: str) -> str:
+    name = one_line(name).strip() or "(no name)"
     return name if len(name) <= NAME_ROOM else name[: NAME_ROOM - 1] + "…"
+
+
+@dataclass
+class _Dated:
+    """What the timeline needs of a doctor or a consultation."""
+
+    doc_id: int
+    name: str = ""  # a doctor's name, or a consultation's title
+    day: date | None = None
+    at: datetime | None = None  # a doctor's appointment
+    doctor_id: int | None = None
+    declined: bool = False
+
+
+# Read from the stored documents directly, leniently as the models do: the full export
+# builds the timeline of thousands of consultations, and the models' complete readers
+# (agendas, credentials, records) cost more than the rest of the timeline together.
+def _doctors(store: WorkbookStore) -> dict[int, _Dated]:
+    found = {}
+    for doc in store.table(DOCTORS).all():
+        try:
+            at = datetime.fromisoformat(_text(doc.get("appointment")))
+        except ValueError:
+            at = None
+        found[doc.doc_id] = _Dated(doc.doc_id, _short_name(_text(doc.get("name"))), at=at,
+                                   declined=doc.get("status") == "declined")
+    return found
+
+
+def _consultations(store: WorkbookStore) -> dict[int, _Dated]:
+    found = {}
+    for doc in store.table(CONSULTATIONS).all():
+        try:
+            day = date.fromisoformat(_text(doc.get("date")))
+        except ValueError:
+            day = None
+        doctor = doc.get("doctor_id")
+        found[doc.doc_id] = _Dated(
+            doc.doc_id, one_line(_text(doc.get("title"))).strip() or "(untitled)", day=day,
+            doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
+            else None)
+    return found
 
 
 def short_date(day: date, today: date | None = None) -> str:
@@ -64,11 +109,6 @@ def short_date(day: date, today: date | None = None) -> str:
     return text if day.year == today.year else f"{text} {day.year}"
 
 
-def _consultation_words(consultation: Consultation, who: str) -> str:
-    title = consultation.display_title
-    return f"Consultation: {title}" + (f" ({who})" if who else "")
-
-
 def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEvent]:
     """Every dated event in the workbook, in order (see the module's docstring).
 
@@ -76,9 +116,13 @@ def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEv
     that falls after the earliest start-by date on or after ``today`` gets a warning.
     """
     today = today or clock.today()
-    doctors = {d.doc_id: d for d in list_doctors(store)}
-    consultations = {c.doc_id: c for c in list_consultations(store)}
+    doctors = _doctors(store)
+    consultations = _consultations(store)
     events: list[TimelineEvent] = []
+
+    def who_saw(consultation: _Dated) -> str:
+        doctor = doctors.get(consultation.doctor_id) if consultation.doctor_id else None
+        return doctor.name if doctor else ""
 
     profile = get_profile(store)
     if profile.diagnosed:
@@ -91,15 +135,16 @@ def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEv
     for consultation in consultations.values():
         if consultation.day is None:
             continue
-        who = _name(doctors.get(consultation.doctor_id))
-        events.append(TimelineEvent(consultation.day, CONSULTATION,
-                                    _consultation_words(consultation, who), who=who))
+        who = who_saw(consultation)
+        events.append(TimelineEvent(
+            consultation.day, CONSULTATION,
+            f"Consultation: {consultation.name}" + (f" ({who})" if who else ""), who=who))
 
     for opinion in list_opinions(store):
         consultation = consultations.get(opinion.consultation_id)
         if consultation is None:
             continue  # its consultation was deleted by hand
-        who = _name(doctors.get(consultation.doctor_id))
+        who = who_saw(consultation)
         whose = f" ({who})" if who else ""
         if opinion.start_by:
             events.append(TimelineEvent(date.fromisoformat(opinion.start_by), START_BY,
@@ -114,13 +159,12 @@ def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEv
                 awaited=True, who=who))
 
     for doctor in doctors.values():
-        when = doctor.appointment_at
-        if when is None or doctor.status == "declined":
+        when = doctor.at
+        if when is None or doctor.declined:
             continue
         at = f" at {when:%H:%M}" if when.time() != datetime.min.time() else ""
-        who = _name(doctor)
-        events.append(TimelineEvent(when.date(), APPOINTMENT, f"Appointment with {who}{at}",
-                                    who=who))
+        events.append(TimelineEvent(when.date(), APPOINTMENT,
+                                    f"Appointment with {doctor.name}{at}", who=doctor.name))
 
     deadlines = [e for e in events if e.kind == START_BY and e.day >= today]
     first = min(deadlines, key=lambda e: e.day, default=None)

@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from secondop_tui import __version__
@@ -52,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", parents=[common],
                                  help="print the workbook (or one part) as plain text")
     export.add_argument("--only", metavar="PART",
-                        help="one part only: checklist, doctors or notes")
+                        help="one part only: checklist, doctors, notes, comparison, "
+                             "timeline, or visit-pack (a one-page summary for the doctor "
+                             "named by --doctor; not part of the full export)")
+    export.add_argument("--doctor", metavar="NAME",
+                        help="with --only visit-pack: the doctor it is for (part of the "
+                             "name is enough)")
     export.add_argument("--format", choices=("text", "markdown"), default="text")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE (mode 0600) instead of standard output")
@@ -71,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "restore":
         return cmd_restore(data_dir, args.backup)
     if args.command == "export":
-        return cmd_export(data_dir, args.only, args.format, args.output, args.force)
+        return cmd_export(data_dir, args.only, args.format, args.output, args.force,
+                          doctor=args.doctor)
     return cmd_run(data_dir, read_only=getattr(args, "read_only", False))
 
 
@@ -124,17 +131,27 @@ def cmd_restore(data_dir: Path, name: str) -> int:
     return 0
 
 
+VISIT_PACK = "visit-pack"
+
+
 def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
-               force: bool) -> int:
+               force: bool, doctor: str | None = None) -> int:
     import gc
 
     # A short-lived process that builds many small objects over one large tree of
     # records: the cyclic garbage collector would walk that tree again and again.
     gc.disable()
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import SECTIONS, export_chunks, write_export
+    from secondop_tui.core.export import SECTIONS, export_chunks, load_sections, write_export
     from secondop_tui.core.store import WorkbookStore
 
+    if only == VISIT_PACK and doctor is None:
+        print(f"{APP_NAME}: the visit pack is for one doctor: add --doctor NAME (part of "
+              "the name is enough).", file=sys.stderr)
+        return 2
+    if doctor is not None and only != VISIT_PACK:
+        print(f"{APP_NAME}: --doctor goes with --only {VISIT_PACK}.", file=sys.stderr)
+        return 2
     try:
         # Read-only: exporting never writes to the workbook and works while the app runs.
         store = WorkbookStore.open(data_dir, read_only=True)
@@ -142,10 +159,20 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
     try:
-        chunks = export_chunks(store, only, fmt)
+        chunks: Iterable[str]
+        if only == VISIT_PACK:
+            from secondop_tui.core.visitpack import render_visit_pack
+
+            chunks = [render_visit_pack(store, doctor or "", fmt)]
+        else:
+            chunks = export_chunks(store, only, fmt)
     except KeyError:
+        load_sections()
         print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
-              f"{', '.join(SECTIONS)}.", file=sys.stderr)
+              f"{', '.join([*SECTIONS, VISIT_PACK])}.", file=sys.stderr)
+        return 2
+    except LookupError as error:
+        print(f"{APP_NAME}: {error} Nothing was written.", file=sys.stderr)
         return 2
     if output is None:
         sys.stdout.writelines(chunks)

@@ -26,12 +26,19 @@ STREAMS: dict[str, Callable[[WorkbookStore, str], Iterable[str]]] = {}
 def load_sections() -> None:
     """Import the modules that register export sections (kept lazy for a fast CLI)."""
     for module in ("secondop_tui.core.checklist", "secondop_tui.core.doctors",
-                   "secondop_tui.core.notes"):
+                   "secondop_tui.core.notes", "secondop_tui.core.opinions",
+                   "secondop_tui.core.timeline"):
         try:
             __import__(module)
         except ModuleNotFoundError as error:
             if error.name != module:
                 raise
+    # The full export reads in this order, whichever module happened to be imported first.
+    order = ("checklist", "doctors", "notes", "comparison", "timeline")
+    ranked = sorted(SECTIONS.items(),
+                    key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    SECTIONS.clear()
+    SECTIONS.update(ranked)
 
 
 def export_chunks(store: WorkbookStore, only: str | None = None,

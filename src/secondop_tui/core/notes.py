@@ -173,8 +173,15 @@ def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
 
 
 def delete_consultation(store: WorkbookStore, doc_id: int) -> None:
+    """Delete a consultation and the opinion given at it."""
     _writable(store)
+    from tinydb import Query
+
+    from secondop_tui.core.opinions import TABLE as OPINIONS
+
     store.table(TABLE).remove(doc_ids=[doc_id])
+    # Removed here rather than through delete_opinion, so that the CLI saves once.
+    store.table(OPINIONS).remove(Query().consultation_id == doc_id)
     store.changed()
 
 

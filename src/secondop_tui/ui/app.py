@@ -23,6 +23,7 @@ from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.storage import SaveResult
 from secondop_tui.core.store import WorkbookStore, restore_backup
+from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
 from secondop_tui.ui.dialogs.startup_dialogs import (
     conflict_dialog,
     damaged_dialog,
@@ -139,6 +140,8 @@ class SecondOpinionApp(App[None]):
         "panes/notes.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
+    # The system commands (ours included, see get_system_commands) and search everything.
+    COMMANDS = App.COMMANDS | {WorkbookSearchProvider}
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
@@ -174,7 +177,12 @@ class SecondOpinionApp(App[None]):
         self._retry_timer = None
         # Short notes shown in the Header beside the save state, by topic (for example
         # "appointment": the next appointment), so they are visible from every pane.
-        self.header_notes: dict[str, str] = {}
+        # A timing warning comes first: it is rare, and it matters most.
+        self.header_notes: dict[str, str] = {"timing": ""}
+        # Bumped on every change, so what is built from the store (the search index)
+        # knows when to build again.
+        self.workbook_version = 0
+        self.workbook_search = WorkbookSearch()
 
     # Start-up ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -204,6 +212,8 @@ class SecondOpinionApp(App[None]):
         if push:
             self.push_screen(WorkbookScreen())
         self.refresh_status()
+        # Reading the whole workbook for the timing warning waits until the first frame.
+        after_first_frame(self, self.refresh_timing_note)  # type: ignore[arg-type]
         for notice in self.store.notices:
             self.notify(notice, title="Workbook", severity="warning", timeout=15)
         self.log(f"secondop-tui ready in {time.monotonic() - self.started_at:.3f}s")
@@ -280,10 +290,25 @@ class SecondOpinionApp(App[None]):
             "retried on every change (ctrl+s to retry now)." if self.save_failure else "")
         warning.set_class(bool(self.save_failure), "-visible")
 
+    def refresh_timing_note(self) -> None:
+        """Put the first timing warning (an appointment or an awaited report after a
+        start-by date) in the Header, with how many more the timeline lists."""
+        if self.store is None:
+            return
+        from secondop_tui.core.timeline import timeline
+        from secondop_tui.ui.screens.timeline_screen import header_note
+
+        note = header_note(timeline(self.store))
+        if self.header_notes.get("timing") != note:
+            self.header_notes["timing"] = note
+            self.refresh_status()
+
     # Saving -----------------------------------------------------------------------------
     def changed(self) -> None:
         """Panes call this after changing the store: it is saved on a worker thread."""
         if self.store is not None and not self.store.read_only:
+            self.workbook_version += 1
+            self.refresh_timing_note()
             self.refresh_status()
             self.save_in_background()
 
@@ -339,6 +364,8 @@ class SecondOpinionApp(App[None]):
         try:
             if answer == "reload":
                 aside = self.store.take_theirs()
+                self.workbook_version += 1
+                self.refresh_timing_note()
                 for screen in self.screen_stack:
                     for pane in screen.query(Pane):
                         pane.on_workbook_reloaded()
@@ -411,6 +438,11 @@ class SecondOpinionApp(App[None]):
                                     partial(screen.action_show_pane, pane_id))
             yield SystemCommand("Workbook: save now", "Write every change to disk now",
                                 self.action_save)
+            notes = next(iter(screen.query(NotesPane)), None)
+            for title, help_text, callback in workbook_commands(self, notes):
+                if notes is not None and callback == notes.action_edit_opinion:
+                    callback = partial(self._run_in_pane, screen, notes, callback)
+                yield SystemCommand(title, help_text, callback)
             for pane in screen.query(Pane):
                 for title, help_text, callback in pane.palette_commands():
                     yield SystemCommand(title, help_text,

@@ -474,6 +474,42 @@ class NotesPane(Pane):
         yield ("Notes: Copy note", "Copy the note to the clipboard through the terminal "
                "(alt+y)", self.action_copy_note)
 
+    # Opinions, comparison and timeline (keys that type nothing, so they work while
+    # writing the note too) ---------------------------------------------------------------
+    BINDINGS = [
+        *BINDINGS,
+        Binding("alt+o", "edit_opinion", "Opinion given at this consultation", show=False,
+                id="notes.opinion"),
+        Binding("f6", "edit_opinion", "Opinion given at this consultation", show=False,
+                id="notes.opinion.alt"),
+        Binding("alt+m", "compare_opinions", "Compare opinions", show=False,
+                id="notes.compare"),
+        Binding("f7", "compare_opinions", "Compare opinions", show=False,
+                id="notes.compare.alt"),
+        Binding("alt+l", "show_timeline", "Timeline", show=False, id="notes.timeline"),
+        Binding("ctrl+l", "show_timeline", "Timeline", show=False, id="notes.timeline.alt"),
+    ]
+
+    def action_edit_opinion(self) -> None:
+        from secondop_tui.ui.commands import edit_opinion
+
+        consultation = self.need_current()
+        if consultation is not None:
+            self.editor.flush()
+            edit_opinion(self.app, consultation.doc_id)
+
+    def action_compare_opinions(self) -> None:
+        from secondop_tui.ui.commands import compare_opinions
+
+        self.editor.flush()
+        compare_opinions(self.app)
+
+    def action_show_timeline(self) -> None:
+        from secondop_tui.ui.commands import show_timeline
+
+        self.editor.flush()
+        show_timeline(self.app)
+
 
 def edit_in_external_editor(app, data_dir: Path, text: str) -> str | None:
     """Hand ``text`` to $VISUAL or $EDITOR and return what it saved (None if it failed).

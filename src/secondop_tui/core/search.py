@@ -1,0 +1,232 @@
+"""Search everything: guidance, checklist, doctors, consultations and opinions.
+
+:class:`SearchIndex` reads the workbook once into one lowercase text per thing that can
+be found; a query is then a few substring searches per text, done in C by ``str.find``,
+which stays well under the time of a keystroke with thousands of long notes. Rebuild
+with :meth:`SearchIndex.refresh` after a change. Never imports Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.text import one_line
+
+GUIDANCE, CHECKLIST, DOCTOR, CONSULTATION, OPINION = (
+    "guidance", "checklist", "doctor", "consultation", "opinion")
+# When two hits match equally well: the user's own records before the guidance, and a
+# doctor before the consultations with that doctor (a name is the commonest query).
+KIND_ORDER = (DOCTOR, CONSULTATION, OPINION, CHECKLIST, GUIDANCE)
+SNIPPET = 60  # characters of context shown around a match
+TITLE_ROOM = 80
+
+
+@dataclass
+class Hit:
+    """One thing that matches: ``target`` says where to jump.
+
+    ``("guidance", section_index)``, ``("checklist", item_id)``, ``("doctor", doc_id)``,
+    ``("consultation", doc_id)`` or ``("opinion", consultation_id)``. Title and snippet
+    are single safe lines (control characters escaped; not Textual markup).
+    """
+
+    kind: str
+    title: str
+    snippet: str
+    target: tuple
+
+
+@dataclass
+class _Entry:
+    kind: str
+    title: str
+    title_lower: str
+    text: str  # what the snippet is cut from
+    lower: str  # title and text, lowercase: what is searched
+    target: tuple
+    order: int
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _strings(value: Any) -> list[str]:
+    """Every non-empty text inside a stored document (nested dicts and lists too)."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _clean(text: str, room: int = TITLE_ROOM) -> str:
+    line = " ".join(one_line(text).split())
+    return line if len(line) <= room else line[: room - 1].rstrip() + "…"
+
+
+class SearchIndex:
+    """Lowercase texts of everything searchable, built once from a store."""
+
+    def __init__(self, store: WorkbookStore) -> None:
+        self.store = store
+        self.entries: list[_Entry] = []
+        self.refresh()
+
+    # Building --------------------------------------------------------------------------
+    def _add(self, kind: str, title: str, text: str, target: tuple) -> None:
+        title = _clean(title)
+        self.entries.append(_Entry(kind, title, title.lower(), text,
+                                   f"{title}\n{text}".lower(), target, len(self.entries)))
+
+    def refresh(self) -> None:
+        """Read the workbook again (after a change)."""
+        self.entries = []
+        self._add_guidance()
+        self._add_checklist()
+        doctors = self._add_doctors()
+        consultations = self._add_consultations(doctors)
+        self._add_opinions(doctors, consultations)
+
+    def _add_guidance(self) -> None:
+        from secondop_tui.core.guidance import load_guidance
+
+        try:
+            sections = load_guidance()
+        except OSError:
+            return  # a broken installation: the rest can still be searched
+        for index, section in enumerate(sections):
+            self._add(GUIDANCE, f"Guidance: {section.title}", section.plain_text(),
+                      (GUIDANCE, index))
+
+    def _add_checklist(self) -> None:
+        from secondop_tui.core.checklist import Checklist
+
+        try:
+            groups = Checklist(self.store).groups()
+        except OSError:
+            return
+        for group in groups:
+            for item in group.items:
+                parts = [item.why, item.note, group.title]
+                parts += [f"{c.who} {c.reference} {c.said}" for c in item.calls]
+                self._add(CHECKLIST, f"Checklist: {item.title}",
+                          "\n".join(p for p in parts if p), (CHECKLIST, item.id))
+
+    # Doctors and consultations are read from the stored documents directly: building
+    # thousands of model objects (and formatting every date) would cost more than the
+    # searching itself. Values of the wrong type are skipped, as the models do.
+    def _add_doctors(self) -> dict[int, str]:
+        from secondop_tui.core.doctors import TABLE
+
+        names: dict[int, str] = {}
+        for doc in self.store.table(TABLE).all():
+            name = one_line(_text(doc.get("name"))).strip() or "(no name)"
+            degree = one_line(_text(doc.get("degree"))).strip()
+            shown = f"{name}, {degree}" if degree else name
+            names[doc.doc_id] = shown
+            self._add(DOCTOR, f"Doctor: {shown}", "\n".join(_strings(doc)),
+                      (DOCTOR, doc.doc_id))
+        return names
+
+    def _add_consultations(self, doctors: dict[int, str]) -> dict[int, str]:
+        from secondop_tui.core.dates import format_date
+        from secondop_tui.core.notes import TABLE
+
+        headings: dict[int, str] = {}
+        shown_dates: dict[str, str] = {}
+        docs = sorted(self.store.table(TABLE).all(),  # newest first, as the Notes list
+                      key=lambda d: (_text(d.get("date")), _text(d.get("created")), d.doc_id),
+                      reverse=True)
+        for doc in docs:
+            day = _text(doc.get("date"))
+            when = shown_dates.get(day)
+            if when is None:
+                try:
+                    when = format_date(date.fromisoformat(day))
+                except ValueError:
+                    when = "no date"
+                shown_dates[day] = when
+            doctor = doc.get("doctor_id")
+            who = doctors.get(doctor, "") if isinstance(doctor, int) else ""
+            heading = f"{when}, {who}" if who else when
+            headings[doc.doc_id] = heading
+            title = one_line(_text(doc.get("title"))).strip() or "(untitled)"
+            questions = doc.get("questions") if isinstance(doc.get("questions"), list) else []
+            asked = "\n".join(f"{_text(q.get('text'))} {_text(q.get('answer'))}"
+                              for q in questions if isinstance(q, dict))
+            self._add(CONSULTATION, f"Consultation: {title} ({heading})",
+                      "\n".join(p for p in (_text(doc.get("note")), asked) if p),
+                      (CONSULTATION, doc.doc_id))
+        return headings
+
+    def _add_opinions(self, doctors: dict[int, str], consultations: dict[int, str]) -> None:
+        from secondop_tui.core.opinions import FIELDS, field_text, list_opinions
+
+        for opinion in list_opinions(self.store):
+            heading = consultations.get(opinion.consultation_id)
+            if heading is None:
+                continue  # its consultation is gone
+            values = [f"{f.label}: {field_text(opinion, f.key)}" for f in FIELDS
+                      if field_text(opinion, f.key)]
+            self._add(OPINION, f"Opinion: {heading}", "\n".join(values),
+                      (OPINION, opinion.consultation_id))
+
+    # Searching -------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 50) -> list[Hit]:
+        """Things whose text holds every word of ``query`` (ignoring case), best first.
+
+        Hits whose title holds every word come first (words that start a word of the
+        title before words found inside one), then by kind (the user's own records
+        before the guidance), then by how early the first word occurs.
+        """
+        words = query.lower().split()
+        if not words or limit <= 0:
+            return []
+        first = words[0]
+        ranked: list[tuple[int, int, int, int, _Entry]] = []
+        for entry in self.entries:
+            lower = entry.lower
+            position = lower.find(first)
+            if position < 0:
+                continue
+            if all(word in lower for word in words[1:]):
+                ranked.append((_title_rank(entry.title_lower, words),
+                               KIND_ORDER.index(entry.kind), position, entry.order, entry))
+        ranked.sort(key=lambda r: r[:4])
+        return [self._hit(entry, words) for *_, entry in ranked[:limit]]
+
+    @staticmethod
+    def _hit(entry: _Entry, words: list[str]) -> Hit:
+        return Hit(entry.kind, entry.title, snippet(entry.text, words), entry.target)
+
+
+def _title_rank(title: str, words: list[str]) -> int:
+    """0: every word starts a word of the title; 1: every word is in it; 2: otherwise."""
+    if not all(word in title for word in words):
+        return 2
+    starts = f" {' '.join(title.replace('(', ' ').replace(':', ' ').split())}"
+    return 0 if all(f" {word}" in starts for word in words) else 1
+
+
+def snippet(text: str, words: list[str], room: int = SNIPPET) -> str:
+    """One safe line of ``text`` around the first place one of ``words`` occurs."""
+    lower = text.lower()
+    if len(lower) != len(text):
+        text = lower  # a few letters change length in lowercase: cut the lowercase text
+    found = [p for p in (lower.find(w) for w in words) if p >= 0]
+    if not found:
+        return _clean(text[:room], room)
+    at = min(found)
+    start = max(0, at - room // 3)
+    if start:
+        space = text.rfind(" ", 0, start + 1)
+        start = space + 1 if space > at - room // 2 else start
+    piece = text[start:start + room]
+    line = " ".join(one_line(piece).split())
+    return ("…" if start else "") + line + ("…" if start + room < len(text) else "")

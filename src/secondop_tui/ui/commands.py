@@ -1,0 +1,236 @@
+"""Command palette: search everything, and the commands for opinions, timing and exports.
+
+:class:`WorkbookSearchProvider` finds guidance sections, checklist items, doctors,
+consultations and opinions by their words; enter jumps to the hit. The index is built
+on the first search and rebuilt after the workbook changed. The functions below open
+the opinion and profile forms, the compare view, the timeline and the exports; the
+panes' keys and the palette both call them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.command import Hit, Hits, Provider
+from textual.markup import escape
+
+if TYPE_CHECKING:
+    from secondop_tui.core.search import Hit as SearchHit
+    from secondop_tui.core.search import SearchIndex
+    from secondop_tui.ui.app import SecondOpinionApp
+
+SEARCH_LIMIT = 30
+# Palette commands score well above 1 when their words match; content hits stay below
+# them, in the index's own order, so a typed command name is never pushed down the list.
+TOP_SCORE = 0.99
+
+KIND_WORDS = {"guidance": "guidance section", "checklist": "checklist item",
+              "doctor": "doctor", "consultation": "consultation", "opinion": "opinion"}
+
+
+class WorkbookSearch:
+    """The app's search index, built when first needed and rebuilt after a change."""
+
+    def __init__(self) -> None:
+        self.index: SearchIndex | None = None
+        self.version = -1
+
+    def get(self, app: "SecondOpinionApp") -> "SearchIndex | None":
+        from secondop_tui.core.search import SearchIndex
+
+        if app.store is None:
+            return None
+        if self.index is None or self.index.store is not app.store:
+            self.index = SearchIndex(app.store)
+        elif self.version != app.workbook_version:
+            self.index.refresh()
+        self.version = app.workbook_version
+        return self.index
+
+
+class WorkbookSearchProvider(Provider):
+    """Search everything in the workbook from the command palette."""
+
+    async def search(self, query: str) -> Hits:
+        from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
+
+        app = self.app
+        if not isinstance(app, SecondOpinionApp) or not isinstance(self.screen,
+                                                                   WorkbookScreen):
+            return
+        index = app.workbook_search.get(app)
+        if index is None or len(query.strip()) < 2:
+            return
+        hits = index.search(query, limit=SEARCH_LIMIT)
+        for rank, hit in enumerate(hits):
+            # Title and snippet are the user's text: shown as plain Text, and the help
+            # line (read as markup by the palette) escaped.
+            yield Hit(TOP_SCORE - rank / 1000, Text(hit.title), partial(jump_to, app, hit),
+                      text=hit.title,
+                      help=escape(f"{KIND_WORDS.get(hit.kind, hit.kind)} · {hit.snippet}"))
+
+
+# Jumping to a hit ---------------------------------------------------------------------------
+async def jump_to(app: "SecondOpinionApp", hit: "SearchHit") -> None:
+    """Show the pane (or form) where a search hit lives, with the hit selected."""
+    from secondop_tui.ui.app import WorkbookScreen
+
+    screen = app.screen
+    if not isinstance(screen, WorkbookScreen):
+        return
+    kind, target = hit.target[0], hit.target[1]
+    if kind == "guidance":
+        await screen.action_show_pane("guidance")
+        pane = await screen.ensure_pane("guidance")
+        when_ready(pane, lambda: pane.go_to_section(target))  # type: ignore[attr-defined]
+    elif kind == "checklist":
+        await screen.action_show_pane("checklist")
+        pane = await screen.ensure_pane("checklist")
+        pane.show_item(target)  # type: ignore[attr-defined]
+    elif kind == "doctor":
+        await screen.action_show_pane("doctors")
+        pane = await screen.ensure_pane("doctors")
+        pane.reload(select=target)  # type: ignore[attr-defined]
+        if pane.current_id() == target:  # type: ignore[attr-defined]
+            pane.action_view_doctor()  # type: ignore[attr-defined]
+        else:
+            app.notify("That doctor is hidden by the filter: escape in the table clears it.",
+                       timeout=6)
+    elif kind in ("consultation", "opinion"):
+        await screen.action_show_pane("notes")
+        pane = await screen.ensure_pane("notes")
+        pane.reload(select=target)  # type: ignore[attr-defined]
+        pane.option_list.focus()  # type: ignore[attr-defined]
+        if kind == "opinion":
+            edit_opinion(app, target)
+
+
+def when_ready(pane, callback: Callable[[], object], tries: int = 100) -> None:
+    """Run ``callback`` once the pane says it is ready (the guidance mounts in stages)."""
+    if getattr(pane, "ready", True) or tries <= 0:
+        callback()
+    else:
+        pane.set_timer(0.02, lambda: when_ready(pane, callback, tries - 1))
+
+
+# Forms, views and exports ---------------------------------------------------------------------
+def edit_opinion(app, consultation_id: int,
+                 then: Callable[[Any], object] | None = None) -> None:
+    """Open the opinion form for a consultation."""
+    from secondop_tui.ui.dialogs.opinion_dialog import OpinionDialog
+
+    def saved(opinion) -> None:
+        if opinion is not None:
+            app.notify("The opinion is saved.", timeout=3)
+        if then is not None:
+            then(opinion)
+
+    app.push_screen(OpinionDialog(app.store, consultation_id), saved)
+
+
+def edit_profile(app, then: Callable[[Any], object] | None = None) -> None:
+    """Open the profile form (diagnosis so far, its date, medications, allergies)."""
+    from secondop_tui.ui.dialogs.profile_dialog import ProfileDialog
+
+    def saved(profile) -> None:
+        if profile is not None:
+            app.notify("Your profile is saved.", timeout=3)
+        if then is not None:
+            then(profile)
+
+    app.push_screen(ProfileDialog(app.store), saved)
+
+
+def compare_opinions(app, consultation_ids: list[int] | None = None) -> None:
+    """Open the compare view (or say why it cannot open yet)."""
+    from secondop_tui.ui.screens.compare_screen import CompareScreen, opinion_consultations
+
+    if len(opinion_consultations(app.store)) < 2:
+        app.notify("Comparing needs opinions from at least two consultations. In the Notes "
+                   "pane, choose a consultation and press alt+o (or F6) to enter what the "
+                   "doctor concluded.", title="Compare opinions", timeout=10)
+        return
+    app.push_screen(CompareScreen(app.store, consultation_ids))
+
+
+def show_timeline(app) -> None:
+    from secondop_tui.ui.screens.timeline_screen import TimelineScreen
+
+    app.push_screen(TimelineScreen(app.store))
+
+
+def export_comparison(app, consultation_ids: list[int] | None = None) -> None:
+    """Write the comparison of opinions to a file (all opinions unless told which)."""
+    from secondop_tui.core.opinions import render_comparison
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    store = app.store
+    app.push_screen(ExportTextDialog(
+        "Export the comparison of opinions", "secondop-comparison",
+        lambda fmt: render_comparison(store, fmt, consultation_ids)))
+
+
+def export_timeline(app) -> None:
+    from secondop_tui.core.timeline import render_timeline
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    store = app.store
+    app.push_screen(ExportTextDialog("Export the timeline", "secondop-timeline",
+                                     lambda fmt: render_timeline(store, fmt)))
+
+
+def visit_pack(app) -> None:
+    """Choose a doctor, then write the one-page visit pack for them to a file."""
+    from secondop_tui.core.doctors import list_doctors
+    from secondop_tui.ui.dialogs.pick_dialog import PickDialog
+
+    doctors = [d for d in list_doctors(app.store) if d.doc_id is not None]
+    if not doctors:
+        app.notify("Add the doctor in the Doctors pane first (key 3, then a).",
+                   title="Visit pack", timeout=8)
+        return
+
+    def chosen(doctor) -> None:
+        if doctor is not None:
+            write_visit_pack(app, doctor)
+
+    app.push_screen(PickDialog(
+        "Visit pack: for which doctor?",
+        "A one-page summary to bring along: your diagnosis so far, the timeline, your "
+        "records and their state, medications, and the top questions for this visit.",
+        [(d.display_name, d) for d in doctors]), chosen)
+
+
+def write_visit_pack(app, doctor) -> None:
+    from secondop_tui.core.visitpack import render_visit_pack
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog, file_stem
+
+    store = app.store
+    app.push_screen(ExportTextDialog(
+        f"Visit pack for {doctor.display_name}", file_stem("secondop-visit-pack",
+                                                          doctor.name),
+        lambda fmt: render_visit_pack(store, doctor.name, fmt)))
+
+
+def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable[[], object]]]:
+    """(title, help, callback) for the palette while the workbook screen is shown."""
+    store = app.store
+    if store is None:
+        return
+    if notes_pane is not None and notes_pane.current is not None:
+        yield ("Opinion: edit for this consultation",
+               "What the doctor concluded at the selected consultation (alt+o or F6)",
+               notes_pane.action_edit_opinion)
+    yield ("Compare opinions", "Two to four opinions side by side, differences marked "
+           "(alt+m or F7 in Notes)", partial(compare_opinions, app))
+    yield ("Timeline", "Diagnosis, visits, reports and start-by dates in order "
+           "(alt+l or ctrl+l in Notes)", partial(show_timeline, app))
+    yield ("Profile: diagnosis and medications", "What a new doctor should know first",
+           partial(edit_profile, app))
+    yield ("Export comparison", "Write the comparison of opinions to a text or Markdown "
+           "file", partial(export_comparison, app))
+    yield ("Visit pack for a doctor", "Write a one-page summary to bring to a doctor",
+           partial(visit_pack, app))

@@ -1,0 +1,231 @@
+"""Entering opinions and the profile with the keyboard; the timeline and its warning in the
+Header. Assertions on the store and the widgets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.widgets import Input, OptionList, TextArea
+
+from secondop_tui.core import notes
+from secondop_tui.core.doctors import Doctor, add_doctor
+from secondop_tui.core.opinions import FIELDS, Opinion, get_opinion, save_opinion
+from secondop_tui.core.profile import get_profile
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
+from secondop_tui.ui.dialogs.opinion_dialog import OpinionDialog
+from secondop_tui.ui.dialogs.profile_dialog import ProfileDialog
+from secondop_tui.ui.panes.notes import NotesPane
+from secondop_tui.ui.screens.timeline_screen import TimelineScreen
+from tests.conftest import settled
+from tests.test_compare_ui import plain, seed
+
+
+async def open_notes(pilot) -> NotesPane:
+    await pilot.pause()
+    await pilot.press("4")
+    await pilot.pause()
+    return pilot.app.screen.query_one(NotesPane)
+
+
+async def open_opinion(pilot, key: str = "alt+o") -> OpinionDialog:
+    await open_notes(pilot)
+    await pilot.press(key)
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, OpinionDialog)
+    return dialog
+
+
+async def test_enter_an_opinion_with_the_keyboard(make_app, store):
+    doctor = add_doctor(store, Doctor(name="Dr Ana Ames"))
+    visit = notes.new_consultation(store, title="First opinion", doctor_id=doctor)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_opinion(pilot)
+        # Every field of the core's list, in its order.
+        assert [w.id for w in dialog.query("Input, DoctorChoice, StepsArea")] == [
+            f"f-{f.key}" for f in FIELDS]
+        assert "Dr Ana Ames" in str(dialog.query_one(".form-title").content)
+        await pilot.press(*"breast", "enter")  # enter moves to the next field
+        await pilot.press(*"invasive ductal", "tab", "2", "tab", *"II", "tab")
+        await pilot.press(*"HER2-", "tab", "right", "tab")  # goal: the first choice
+        await pilot.press(*"radiation", "enter", *"surgery")
+        await pilot.press("alt+up")  # surgery first
+        await pilot.press("tab", "tab", "tab", *"3 Dec 2026", "ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, OpinionDialog)
+        opinion = get_opinion(store, visit.doc_id)
+        assert (opinion.cancer_type, opinion.histology, opinion.grade, opinion.stage,
+                opinion.biomarkers, opinion.goal) == (
+            "breast", "invasive ductal", "2", "II", "HER2-", "cure")
+        assert opinion.plan == ["surgery", "radiation"]
+        assert opinion.start_by == "2026-12-03"
+        await app.workers.wait_for_complete()
+        assert not store.dirty  # saved to disk
+        # Opening it again shows what was saved, dates as typed forms.
+        await pilot.press("f6")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.query_one("#f-start_by", Input).value == "3 Dec 2026"
+        assert dialog.query_one("#f-plan", TextArea).text == "surgery\nradiation"
+
+
+async def test_a_bad_date_is_named_and_nothing_is_lost(make_app, store):
+    visit = notes.new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_opinion(pilot)
+        dialog.query_one("#f-stage", Input).value = "IIIA"
+        dialog.query_one("#f-report_received", Input).value = "31/31/2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        error = str(dialog.query_one("#form-error").content)
+        assert "Written report received" in error and "31/31/2026" in error
+        assert app.focused is dialog.query_one("#f-report_received", Input)
+        assert dialog.query_one("#f-stage", Input).value == "IIIA"
+        assert get_opinion(store, visit.doc_id).is_empty
+        await pilot.press("ctrl+u", *"2026-11-19", "f2")
+        await pilot.pause()
+        assert not isinstance(app.screen, OpinionDialog)
+        opinion = get_opinion(store, visit.doc_id)
+        assert (opinion.stage, opinion.report_received) == ("IIIA", "2026-11-19")
+
+
+async def test_escape_asks_before_dropping_changes(make_app, store):
+    visit = notes.new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_opinion(pilot)
+        await pilot.press("escape")  # nothing changed: just closes
+        await pilot.pause()
+        assert not isinstance(app.screen, OpinionDialog)
+        dialog = await open_opinion(pilot, "f6")
+        await pilot.press(*"lung", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("k")  # keep editing
+        await pilot.pause()
+        assert app.screen is dialog
+        await pilot.press("escape", "s")  # save from the question
+        await pilot.pause()
+        assert get_opinion(store, visit.doc_id).cancer_type == "lung"
+
+
+async def test_opinion_key_works_while_writing_the_note(make_app, store):
+    notes.new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_notes(pilot)
+        await pilot.press("enter", *"typed", "alt+o")
+        await pilot.pause()
+        assert isinstance(app.screen, OpinionDialog)
+        assert pane.editor.text == "typed"
+
+
+async def test_read_only_workbook_says_so_in_the_form(data_dir):
+    seeded = WorkbookStore.open(data_dir)
+    notes.new_consultation(seeded, title="Visit")
+    seeded.close()
+    store = WorkbookStore.open(data_dir, read_only=True)
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_opinion(pilot)
+        await pilot.press(*"breast", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "read-only" in str(dialog.query_one("#form-error").content)
+    store.close()
+
+
+async def test_profile_from_the_palette(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Profile: diagnosis")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ProfileDialog)
+        await pilot.press(*"breast cancer, stage II", "tab", *"1 Oct 2026", "tab")
+        await pilot.press(*"letrozole", "ctrl+s")
+        await pilot.pause()
+        profile = get_profile(store)
+        assert (profile.diagnosis, profile.diagnosis_date, profile.medications) == (
+            "breast cancer, stage II", "2026-10-01", "letrozole")
+
+
+async def test_timing_warning_in_the_header_follows_the_workbook(make_app, store):
+    ids = seed(store, 2)
+    save_opinion(store, Opinion(ids[0], stage="II"))  # no start-by date: no warning yet
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert app.header_notes["timing"] == ""
+        assert "⚠" not in app.sub_title
+        dialog = await open_opinion(pilot)
+        assert dialog.consultation_id in ids
+        await pilot.press("escape")
+        # Enter the start-by date through the form of the first consultation.
+        pane = app.screen.query_one(NotesPane)
+        pane.reload(select=ids[0])
+        await pilot.press("alt+o")
+        await pilot.pause()
+        app.screen.query_one("#f-start_by", Input).value = "10 Dec 2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "⚠ visit after start-by: Dr Ben Brook" in app.sub_title
+        assert app.sub_title.startswith("saved") or app.sub_title.startswith("saving")
+        # And it goes when the date is taken away again.
+        await pilot.press("alt+o")
+        await pilot.pause()
+        app.screen.query_one("#f-start_by", Input).value = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "⚠" not in app.sub_title
+
+
+async def test_timing_warning_at_start_and_on_the_timeline(make_app, store):
+    seed(store, 2)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert app.header_notes["timing"] == "⚠ visit after start-by: Dr Ben Brook"
+        await open_notes(pilot)
+        await pilot.press("alt+l")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        warnings = str(screen.query_one("#timeline-warnings").content)
+        assert "⚠ Appointment with Dr Ben Brook is after a start-by date" in warnings
+        options = screen.query_one("#timeline-events", OptionList)
+        lines = [plain(options.get_option_at_index(i).prompt)
+                 for i in range(options.option_count)]
+        appointment = next(line for line in lines if "appointment" in line)
+        assert "Tue 15 Dec 2026" in appointment
+        assert "⚠ after the start-by date of 10 Dec (Dr Ana Ames)" in appointment
+        assert any("start by" in line and "Thu 10 Dec 2026" in line for line in lines)
+        assert any(line.startswith("── today, Fri 20 Nov 2026") for line in lines)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, TimelineScreen)
+        await pilot.press("ctrl+l")  # the second key
+        await pilot.pause()
+        assert isinstance(app.screen, TimelineScreen)
+
+
+def test_opinion_form_snapshot(snap_compare, store):
+    doctor = add_doctor(store, Doctor(name="Dr Ana Ames", degree="MD"))
+    visit = notes.new_consultation(store, title="First opinion", doctor_id=doctor,
+                                   day=date(2026, 11, 2))
+    save_opinion(store, Opinion(visit.doc_id, cancer_type="breast",
+                                histology="invasive ductal carcinoma", grade="2", stage="II",
+                                goal="cure", plan=["surgery", "radiation", "hormone therapy"],
+                                start_by="2026-12-10"))
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    assert snap_compare(app, run_before=settled("4", "alt+o"), terminal_size=(80, 24))

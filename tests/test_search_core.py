@@ -1,0 +1,134 @@
+"""Search everything: what is indexed, the matching rule, ranking, limits and jump targets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from secondop_tui.core.checklist import Checklist
+from secondop_tui.core.doctors import Doctor, add_doctor
+from secondop_tui.core.guidance import load_guidance
+from secondop_tui.core.notes import AgendaItem, new_consultation, save_note, set_questions
+from secondop_tui.core.opinions import Opinion, save_opinion
+from secondop_tui.core.search import SearchIndex, snippet
+
+
+@pytest.fixture
+def seeded(store):
+    ruiz = add_doctor(store, Doctor(name="Dr Ana Ruiz", degree="MD",
+                                    affiliation="Lakeside Cancer Institute",
+                                    notes="Runs the sarcoma tumor board"))
+    visit = new_consultation(store, title="Second opinion", doctor_id=ruiz,
+                             day=date(2026, 11, 16))
+    save_note(store, visit.doc_id, "She thinks the margins are clear. " * 3
+              + "Mentioned the osteosarcoma trial at the university.")
+    set_questions(store, visit.doc_id, [AgendaItem("Can surgery wait until January?")])
+    save_opinion(store, Opinion(visit.doc_id, stage="IIB", histology="Leiomyosarcoma",
+                                plan=["Neoadjuvant chemotherapy", "Resection"]))
+    Checklist(store).set_note("records.pathology", "Asked the lab for slide recuts")
+    return {"ruiz": ruiz, "visit": visit.doc_id}
+
+
+def kinds_and_targets(hits):
+    return [(h.kind, h.target) for h in hits]
+
+
+def test_each_kind_is_found_with_its_jump_target(store, seeded):
+    index = SearchIndex(store)
+    assert ("doctor", ("doctor", seeded["ruiz"])) in kinds_and_targets(
+        index.search("lakeside"))
+    assert kinds_and_targets(index.search("osteosarcoma")) == [
+        ("consultation", ("consultation", seeded["visit"]))]
+    assert kinds_and_targets(index.search("leiomyosarcoma")) == [
+        ("opinion", ("opinion", seeded["visit"]))]
+    assert kinds_and_targets(index.search("recuts")) == [
+        ("checklist", ("checklist", "records.pathology"))]
+    assert kinds_and_targets(index.search("january")) == [
+        ("consultation", ("consultation", seeded["visit"]))]  # an agenda question
+    sections = load_guidance()
+    records = next(i for i, s in enumerate(sections) if s.title == "Gathering your records")
+    assert ("guidance", ("guidance", records)) in kinds_and_targets(
+        index.search("gathering your records"))
+
+
+def test_titles_and_snippets(store, seeded):
+    index = SearchIndex(store)
+    hit = index.search("osteosarcoma")[0]
+    assert hit.title == "Consultation: Second opinion (Mon 16 Nov 2026, Dr Ana Ruiz, MD)"
+    assert "osteosarcoma" in hit.snippet and hit.snippet.startswith("…")
+    opinion = index.search("leiomyosarcoma")[0]
+    assert opinion.title == "Opinion: Mon 16 Nov 2026, Dr Ana Ruiz, MD"
+    assert "Subtype or histology: Leiomyosarcoma" in opinion.snippet
+    assert index.search("ruiz")[0].title == "Doctor: Dr Ana Ruiz, MD"
+
+
+def test_every_word_must_match_in_any_order_ignoring_case(store, seeded):
+    index = SearchIndex(store)
+    assert kinds_and_targets(index.search("UNIVERSITY   margins")) == [
+        ("consultation", ("consultation", seeded["visit"]))]
+    assert index.search("margins nowhere-to-be-found") == []
+    assert index.search("") == [] and index.search("   ") == []
+
+
+def test_ranking_title_matches_first_then_kinds(store, seeded):
+    index = SearchIndex(store)
+    hits = index.search("ruiz")
+    # The doctor and the records tied to her name in their titles, then nothing else.
+    assert [h.kind for h in hits] == ["doctor", "consultation", "opinion"]
+    chemo = index.search("chemotherapy")
+    assert chemo[0].kind == "opinion"  # the user's own record before the guidance
+    assert all(h.kind == "guidance" for h in chemo[1:])
+    # A word in a title beats the same word in a body.
+    trial = index.search("trial")
+    titled = [h for h in trial if "trial" in h.title.lower()]
+    assert trial[: len(titled)] == titled
+
+
+def test_limit(store):
+    for n in range(30):
+        new_consultation(store, title=f"Follow-up {n}", day=date(2026, 11, 1))
+    index = SearchIndex(store)
+    assert len(index.search("follow-up")) == 30
+    assert len(index.search("follow-up", limit=5)) == 5
+    assert index.search("follow-up", limit=0) == []
+
+
+def test_refresh_sees_changes(store):
+    index = SearchIndex(store)
+    assert index.search("okafor") == []
+    add_doctor(store, Doctor(name="Dr Ben Okafor"))
+    assert index.search("okafor") == []
+    index.refresh()
+    assert [h.kind for h in index.search("okafor")] == ["doctor"]
+
+
+def test_control_characters_never_reach_titles_or_snippets(store):
+    doctor = add_doctor(store, Doctor(name="Dr \x1b[31mRed\x1b[0m"))
+    visit = new_consultation(store, title="Bad\x1b]0;title\x07", doctor_id=doctor)
+    save_note(store, visit.doc_id, "line one\nhidden \x9b2J clear\r\nescape")
+    index = SearchIndex(store)
+    for hit in index.search("red") + index.search("hidden") + index.search("bad"):
+        for text in (hit.title, hit.snippet):
+            assert not any(c in text for c in "\x1b\x07\x9b\r\n")
+    assert "hidden \\x9b2J clear escape" in index.search("hidden")[0].snippet
+
+
+def test_hand_edited_records_are_indexed_leniently(store):
+    store.table("consultations").insert({"title": 5, "note": ["x"], "questions": "bad",
+                                         "date": "never", "doctor_id": "1"})
+    store.table("doctors").insert({"name": None, "notes": "Findable note",
+                                   "records": {"slides": {"state": "sent"}}})
+    index = SearchIndex(store)
+    assert [h.title for h in index.search("findable")] == ["Doctor: (no name)"]
+    assert [h.title for h in index.search("untitled")] == ["Consultation: (untitled) "
+                                                           "(no date)"]
+
+
+def test_snippet_cuts_around_the_first_match():
+    text = "word " * 40 + "needle in the middle " + "tail " * 40
+    cut = snippet(text, ["needle"])
+    assert cut.startswith("…") and cut.endswith("…") and "needle" in cut
+    assert len(cut) <= 62
+    assert snippet("short text", ["short"]) == "short text"
+    assert snippet("İstanbul clinic", ["clinic"]).endswith("clinic")

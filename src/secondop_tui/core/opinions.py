@@ -443,11 +443,13 @@ def difference_question(comparison: Comparison, row: CompareRow) -> str:
 # Export ---------------------------------------------------------------------------------------
 def _consultations_with_opinions(store: WorkbookStore) -> list[int]:
     """Consultations holding a non-empty opinion, oldest first."""
-    from secondop_tui.core.notes import list_consultations
+    from secondop_tui.core.notes import get_consultation
 
-    have = {o.consultation_id for o in list_opinions(store)}
-    return [c.doc_id for c in reversed(list_consultations(store))
-            if c.doc_id is not None and c.doc_id in have]
+    # Only the consultations that have one are read (there may be thousands without).
+    found = [c for o in list_opinions(store)
+             if (c := get_consultation(store, o.consultation_id)) is not None]
+    return [c.doc_id for c in sorted(found, key=lambda c: c.sort_key())
+            if c.doc_id is not None]
 
 
 def _cell(text: str, width: int) -> list[str]:

@@ -122,6 +122,12 @@ def test_ssh_session_dropped_mid_typing_loses_nothing(ssh_server: dict, tmp_path
         term.wait_for(*PANES, "saved", timeout=40)
         term.send("2")
         term.wait_for("Overall")
+        term.send("\x1bs")  # alt+s: the escape prefix survives the connection
+        term.wait_for("All changes are saved")
+        term.send("f1")
+        term.wait_for("Keys in the Checklist pane")
+        term.send("escape")
+        term.wait_gone("Keys in the")
         term.send("3")
         term.wait_for("No doctors yet")
         term.send("4")

@@ -200,10 +200,19 @@ def test_browser_tab_writes_a_note_to_disk(server: dict, browser):
         time.sleep(0.2)
     assert visits[0].title == "Visit from the browser"
 
-    browser.get("about:blank")  # the tab goes; its app saves and lets go
+    more = ", and to bring the scans"
+    page.press(more)
+    page.wait_for("bring the scans")
+    browser.get("about:blank")  # the tab closes at once, inside the save delay
+    lock = WorkbookLock(data_dir / "workbook.lock")
+    deadline = time.monotonic() + 20
+    while not lock.is_free():  # the tab's app saves and lets go
+        assert time.monotonic() < deadline, "the workbook stayed locked"
+        time.sleep(0.1)
+    assert saved_notes(data_dir)[0].note == words + more
+
     os.kill(server["pid"], signal.SIGTERM)
     assert server["process"].wait(timeout=20) == 0
-    assert WorkbookLock(data_dir / "workbook.lock").is_free()
     check = subprocess.run([installed_command(), "--data-dir", str(data_dir), "check"],
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -192,7 +191,7 @@ def served(tmp_path: Path):
     port = free_port()
     server = subprocess.Popen([installed_command(), "--data-dir", str(data_dir), "serve",
                                "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "100"})
+                              stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while not port_open(port):

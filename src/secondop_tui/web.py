@@ -11,8 +11,10 @@ Textual is never imported here: the app processes import it, the server does not
 
 from __future__ import annotations
 
+import asyncio
 import html
 import ipaddress
+import logging
 import shlex
 import socket
 import sys
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 INSTALL_COMMAND = "pip install 'secondop-tui[web]'"
+SHUTDOWN_SECONDS = 15  # for the tabs' apps to save and quit when the server stops
 # The names a browser on this machine uses for the loopback address.
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -183,6 +186,11 @@ def _workbook_server(server_class):
             super().__init__(command, host=host, port=port, title="secondop-tui",
                              public_url=f"http://{_bracketed(host)}:{port}")
             self.allowed = allowed
+            self.sessions: set[asyncio.Task] = set()  # one per open tab
+
+        def initialize_logging(self) -> None:
+            super().initialize_logging()
+            logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
         async def _make_app(self) -> web.Application:
             app = await super()._make_app()
@@ -196,7 +204,24 @@ def _workbook_server(server_class):
                                              "http://localhost on this machine.")
             if not same_origin(request.headers.get("Origin"), request.host):
                 raise web.HTTPForbidden(text="Another site may not open the workbook.")
-            return await handler(request)
+            if request.path != "/ws":
+                return await handler(request)
+            session = asyncio.current_task()
+            assert session is not None
+            self.sessions.add(session)
+            try:
+                return await handler(request)
+            finally:
+                self.sessions.discard(session)
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # Each open tab's session would wait for its browser until the shutdown
+            # timeout; ended now, each tells its app to quit (which saves) and waits.
+            sessions = list(self.sessions)
+            for session in sessions:
+                session.cancel()
+            if sessions:
+                await asyncio.wait(sessions, timeout=SHUTDOWN_SECONDS)
 
         async def handle_index(self, request: web.Request) -> web.Response:
             try:

@@ -367,3 +367,11 @@ def test_textual_animations_variable_is_respected(data_dir: Path, variable, expe
                          capture_output=True, text=True, timeout=60, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == expected
+
+
+@pytest.mark.parametrize("variable", ["none", "basic", "full"])
+def test_textual_animations_variable_is_read_when_the_app_starts(variable, monkeypatch):
+    # Textual reads the variable once, when first imported; the app reads it again.
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", variable)
+    app = SecondOpinionApp(watch_signals=False)
+    assert app.animation_level == app.environment_animation_level == variable

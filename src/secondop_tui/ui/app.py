@@ -177,7 +177,11 @@ class SecondOpinionApp(App[None]):
         self.started_at = time.monotonic()
         for theme in THEMES:
             self.register_theme(theme)
-        # From TEXTUAL_ANIMATIONS (Textual reads it); the workbook setting can only lower it.
+        # TEXTUAL_ANIMATIONS as it is now (Textual reads it once, when first imported);
+        # the workbook setting can only lower it.
+        level = os.environ.get("TEXTUAL_ANIMATIONS", "").lower()
+        if level in ("none", "basic", "full"):
+            self.animation_level = level  # type: ignore[assignment]
         self.environment_animation_level = self.animation_level
         self.store = store
         self.problem = problem

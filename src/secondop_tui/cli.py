@@ -25,6 +25,16 @@ def default_data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -42,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                         help="open the workbook without writing anything")
+    # Set by 'serve' for each browser tab: a workbook open elsewhere opens read-only
+    # without asking, and the app leaves (saving) when the server goes away.
+    parser.add_argument("--served", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("check", parents=[common],
                         help="report the workbook's health, records and backups")
@@ -63,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE (mode 0600) instead of standard output")
     export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    serve = commands.add_parser(
+        "serve", parents=[common],
+        help="open the app in a web browser (needs: pip install 'secondop-tui[web]')",
+        description="Serve the app to a web browser on this machine. Each tab runs its own "
+                    "copy; while one has the workbook open, the others open it read-only. "
+                    "There is no login: keep the default loopback address.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port (default: 8000)")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a --host other machines can reach (anyone who can reach "
+                            "the port can read the workbook)")
     return parser
 
 
@@ -79,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         return cmd_export(data_dir, args.only, args.format, args.output, args.force,
                           doctor=args.doctor)
-    return cmd_run(data_dir, read_only=getattr(args, "read_only", False))
+    if args.command == "serve":
+        from secondop_tui.web import serve
+
+        return serve(data_dir, args.host, args.port, args.allow_remote)
+    return cmd_run(data_dir, read_only=getattr(args, "read_only", False),
+                   served=getattr(args, "served", False))
 
 
 def cmd_check(data_dir: Path) -> int:
@@ -191,7 +222,14 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     return 0
 
 
-def cmd_run(data_dir: Path, *, read_only: bool = False) -> int:
+def served_read_only_notice(error) -> str:
+    who = error.holder.describe() if error.holder else "another copy of secondop-tui"
+    return (f"READ-ONLY in this tab: the workbook is already open in {who} (another tab "
+            "or terminal), so nothing you do here is saved. Close the other one and reload "
+            "this page to make changes here.")
+
+
+def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) -> int:
     from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
     from secondop_tui.core.store import WorkbookStore
 
@@ -199,7 +237,19 @@ def cmd_run(data_dir: Path, *, read_only: bool = False) -> int:
     problem: StoreError | None = None
     try:
         store = WorkbookStore.open(data_dir, read_only=read_only)
-    except (WorkbookLocked, WorkbookDamaged) as error:
+    except WorkbookLocked as error:
+        if served:
+            # A browser tab cannot be asked the terminal's question before it has a
+            # screen; another tab (or a terminal) has the workbook, so this one only looks.
+            try:
+                store = WorkbookStore.open(data_dir, read_only=True)
+            except StoreError as again:
+                problem = again
+            else:
+                store.notices.append(served_read_only_notice(error))
+        else:
+            problem = error
+    except WorkbookDamaged as error:
         problem = error
     except StoreError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
@@ -208,6 +258,8 @@ def cmd_run(data_dir: Path, *, read_only: bool = False) -> int:
     from secondop_tui.ui.app import SecondOpinionApp
 
     app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir)
+    if served:
+        watch_server(app)
     try:
         app.run()
     finally:
@@ -217,3 +269,25 @@ def cmd_run(data_dir: Path, *, read_only: bool = False) -> int:
                 print(f"{APP_NAME}: the last changes could not be saved: {result.message}",
                       file=sys.stderr)
     return app.return_code or 0
+
+
+def watch_server(app) -> None:
+    """Leave as after a hangup (saving first) if the server that started us goes away.
+
+    A browser tab's app talks to the server through pipes; if the server is killed, no
+    hangup arrives, so its disappearance is noticed here instead.
+    """
+    import threading
+    import time
+
+    server = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(1.0)
+        try:
+            app.call_from_thread(app.on_terminate_signal, signal.SIGHUP)
+        except RuntimeError:
+            pass  # the app has already finished
+
+    threading.Thread(target=watch, name="server-watch", daemon=True).start()

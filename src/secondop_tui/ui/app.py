@@ -15,6 +15,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -36,6 +37,7 @@ from secondop_tui.ui.panes.checklist import ChecklistPane
 from secondop_tui.ui.panes.doctors import DoctorsPane
 from secondop_tui.ui.panes.guidance import GuidancePane
 from secondop_tui.ui.panes.notes import NotesPane
+from secondop_tui.ui.themes import PALETTE_THEMES, THEMES
 
 PANE_CLASSES: dict[str, type[Pane]] = {
     "guidance": GuidancePane,
@@ -45,6 +47,7 @@ PANE_CLASSES: dict[str, type[Pane]] = {
 }
 
 FIRST_PANE = "guidance"
+ANIMATIONS_SETTING = "animations"
 
 # How long to wait for the terminal to be restored after a hangup before leaving anyway:
 # with the connection gone, writing to the terminal may never return.
@@ -62,7 +65,11 @@ class WorkbookFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._bindings_ready = True
-        yield from super().compose()
+        for widget in super().compose():
+            # Marked so that a narrow terminal can keep Help in view (see app.tcss).
+            if getattr(widget, "action", None) == "help":
+                widget.add_class("-help")
+            yield widget
 
 
 class WorkbookScreen(Screen):
@@ -142,6 +149,9 @@ class SecondOpinionApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     # The system commands (ours included, see get_system_commands) and search everything.
     COMMANDS = App.COMMANDS | {WorkbookSearchProvider}
+    # Classes the stylesheets use to fit 60x20 as well as 80x24 and larger.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
@@ -168,6 +178,14 @@ class SecondOpinionApp(App[None]):
     ) -> None:
         super().__init__()
         self.started_at = time.monotonic()
+        for theme in THEMES:
+            self.register_theme(theme)
+        # TEXTUAL_ANIMATIONS as it is now (Textual reads it once, when first imported);
+        # the workbook setting can only lower it.
+        level = os.environ.get("TEXTUAL_ANIMATIONS", "").lower()
+        if level in ("none", "basic", "full"):
+            self.animation_level = level  # type: ignore[assignment]
+        self.environment_animation_level = self.animation_level
         self.store = store
         self.problem = problem
         self.data_dir = data_dir if data_dir is not None else (store.paths.data_dir if store else None)
@@ -209,6 +227,7 @@ class SecondOpinionApp(App[None]):
         theme = self.store.get_setting("theme")
         if theme in self.available_themes:
             self.theme = theme
+        self.apply_animation_setting()
         if push:
             self.push_screen(WorkbookScreen())
         self.refresh_status()
@@ -448,6 +467,7 @@ class SecondOpinionApp(App[None]):
                     yield SystemCommand(title, help_text,
                                         partial(self._run_in_pane, screen, pane, callback))
         yield SystemCommand("Help: keys", "Show the keys that work here (F1)", self.action_help)
+        yield from self.theme_and_animation_commands()
         yield SystemCommand("About: not medical advice", NOT_ADVICE,
                             lambda: self.notify(NOT_ADVICE, timeout=10))
         for command in super().get_system_commands(screen):
@@ -467,3 +487,47 @@ class SecondOpinionApp(App[None]):
             if self.store.get_setting("theme") != theme:
                 self.store.set_setting("theme", theme)
                 self.changed()
+
+    # Animations ---------------------------------------------------------------------------
+    @property
+    def animations_wanted(self) -> bool:
+        """The workbook's animation setting (on unless turned off)."""
+        store = self.store
+        return bool(store.get_setting(ANIMATIONS_SETTING, True)) if store is not None else True
+
+    def apply_animation_setting(self) -> None:
+        self.animation_level = (self.environment_animation_level if self.animations_wanted
+                                else "none")
+
+    def set_animations(self, wanted: bool) -> None:
+        """Turn animations on or off and remember it in the workbook."""
+        store = self.store
+        if store is not None and not store.read_only:
+            store.set_setting(ANIMATIONS_SETTING, wanted)
+            self.changed()
+        self.animation_level = self.environment_animation_level if wanted else "none"
+        if not wanted:
+            self.notify("Animations are off: less to send over a slow connection.", timeout=4)
+        elif self.animation_level == "none":
+            self.notify("Animations stay off in this session: TEXTUAL_ANIMATIONS=none is set.",
+                        timeout=6)
+        else:
+            self.notify("Animations are on.", timeout=3)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        # A blinking cursor redraws twice a second, forever; with animations off it stays
+        # still, which is what saves a slow link.
+        if self.animation_level == "none" and getattr(event.widget, "cursor_blink", False):
+            event.widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def theme_and_animation_commands(self) -> Iterable[SystemCommand]:
+        for title, name in PALETTE_THEMES:
+            if name != self.theme:
+                yield SystemCommand(title, f"Switch to the {title.split(': ')[1]} colours "
+                                    "(remembered in the workbook)",
+                                    partial(setattr, self, "theme", name))
+        wanted = self.animations_wanted
+        yield SystemCommand("Animations: off" if wanted else "Animations: on",
+                            "Stop scrolling and cursor animations (less to send over a slow "
+                            "link)" if wanted else "Let scrolling and tabs animate again",
+                            partial(self.set_animations, not wanted))

@@ -159,6 +159,13 @@ class SecondOpinionApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("ctrl+s", "save", "Save now", show=False, id="app.save"),
         Binding("alt+s", "save", "Save now", show=False, priority=True, id="app.save.alt"),
+        # Priority, so a field changes at once: keys that arrive in one burst (a fast
+        # typist, or a slow SSH link that sends them together) land in the next field
+        # after a tab, not in the one it left.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True,
+                id="app.focus.next"),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
+                id="app.focus.previous"),
     ]
 
     class Saved(Message):

@@ -493,3 +493,23 @@ async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, sto
         await pilot.pause()
         assert form.query_one("#f-name", Input).value == "Dr Zed"
         assert form.query_one("#f-degree", Input).value == "MD"
+
+
+async def test_new_consultation_from_the_doctors_pane_is_tied_to_that_doctor(make_app, store):
+    from secondop_tui.core.notes import list_consultations
+    from secondop_tui.ui.dialogs.notes_new_dialog import NotesNewDialog
+
+    add_doctor(store, Doctor(name="Dr Ames"))
+    chosen = add_doctor(store, Doctor(name="Dr Brook"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        pane.table.move_cursor(row=1, animate=False)  # sorted by name: Dr Brook
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NotesNewDialog)
+        await pilot.press(*"Surgeon's view", "enter")
+        await pilot.pause()
+        [visit] = list_consultations(store)
+        assert (visit.title, visit.doctor_id) == ("Surgeon's view", chosen)
+        assert app.screen.query_one("#panes").active == "notes"

@@ -71,10 +71,12 @@ class NotesNewDialog(ModalScreen[ConsultationDetails | None]):
         Binding("f2", "create", "Create", show=False, id="notes-new.create.alt"),
     ]
 
-    def __init__(self, doctors: list[Doctor], consultation: Consultation | None = None) -> None:
+    def __init__(self, doctors: list[Doctor], consultation: Consultation | None = None,
+                 doctor_id: int | None = None) -> None:
         super().__init__()
         self.doctors = doctors
         self.consultation = consultation
+        self.doctor_id = consultation.doctor_id if consultation is not None else doctor_id
 
     def compose(self) -> ComposeResult:
         editing = self.consultation is not None
@@ -97,9 +99,8 @@ class NotesNewDialog(ModalScreen[ConsultationDetails | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        chosen = self.consultation.doctor_id if self.consultation is not None else None
         ids = [None] + [d.doc_id for d in self.doctors]
-        options.highlighted = ids.index(chosen) if chosen in ids else 0
+        options.highlighted = ids.index(self.doctor_id) if self.doctor_id in ids else 0
         self.query_one("#notes-new-title", Input).focus()
 
     @on(Input.Submitted)

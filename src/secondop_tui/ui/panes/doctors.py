@@ -104,6 +104,10 @@ class DoctorsPane(Pane):
         Binding("a", "add_doctor", "Add", id="doctors.add"),
         Binding("v", "view_doctor", "Details", show=False, id="doctors.view.alt"),
         Binding("e", "edit_doctor", "Edit", show=False, id="doctors.edit"),
+        Binding("n", "new_consultation", "New consultation with this doctor", show=False,
+                id="doctors.consultation"),
+        Binding("c", "new_consultation", "New consultation with this doctor", show=False,
+                id="doctors.consultation.alt"),
         Binding("d", "delete_doctor", "Delete", show=False, id="doctors.delete"),
         Binding("delete", "delete_doctor", "Delete", show=False, id="doctors.delete.alt"),
         Binding("s", "sort_next", "Sort", show=False, id="doctors.sort"),
@@ -229,6 +233,8 @@ class DoctorsPane(Pane):
         if self.current_doctor() is not None:
             yield ("Doctors: show details", "Every field of the selected doctor (enter)",
                    self.action_view_doctor)
+            yield ("Doctors: new consultation with this doctor",
+                   "Start its note in the Notes pane (n or c)", self.action_new_consultation)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("add_doctor", "edit_doctor", "delete_doctor"):
@@ -346,6 +352,17 @@ class DoctorsPane(Pane):
             self.filter_text = ""
             self.refresh_table(select=doctor.doc_id)
         self.focus_default()
+
+    async def action_new_consultation(self) -> None:
+        """Start a consultation in the Notes pane, already tied to the chosen doctor."""
+        doctor = self.current_doctor()
+        if doctor is None:
+            self.app.bell()
+            return
+        screen = self.screen
+        await screen.action_show_pane("notes")  # type: ignore[attr-defined]
+        notes = await screen.ensure_pane("notes")  # type: ignore[attr-defined]
+        notes.action_new_consultation(doctor.doc_id)  # type: ignore[attr-defined]
 
     def action_delete_doctor(self) -> None:
         if not self.check_action("delete_doctor", ()):

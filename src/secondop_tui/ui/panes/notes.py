@@ -308,7 +308,8 @@ class NotesPane(Pane):
         return consultation
 
     # Actions ------------------------------------------------------------------------
-    def action_new_consultation(self) -> None:
+    def action_new_consultation(self, doctor_id: int | None = None) -> None:
+        """Ask for the details of a new consultation (with ``doctor_id`` chosen already)."""
         if not self.editable():
             return
         from secondop_tui.ui.dialogs.notes_new_dialog import ConsultationDetails, NotesNewDialog
@@ -323,7 +324,8 @@ class NotesPane(Pane):
             self.editor.focus()
 
         self.editor.flush()
-        self.app.push_screen(NotesNewDialog(list_doctors(self.store)), created)
+        self.app.push_screen(NotesNewDialog(list_doctors(self.store), doctor_id=doctor_id),
+                             created)
 
     def action_edit_details(self) -> None:
         consultation = self.need_current()

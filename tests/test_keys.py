@@ -71,7 +71,7 @@ def test_the_walk_finds_the_app_screens_panes_and_dialogs():
                      "HelpScreen", "GuidancePane", "ChecklistPane", "DoctorsPane",
                      "NotesPane", "ChecklistItemDialog", "ChecklistCallDialog",
                      "DoctorFormDialog", "DoctorDetailDialog", "NotesNewDialog",
-                     "NotesQuestionsDialog", "NotesExportDialog", "ChoiceDialog"):
+                     "NotesQuestionsDialog", "ExportTextDialog", "ChoiceDialog"):
         assert expected in names, expected
 
 

@@ -8,13 +8,14 @@ on a worker thread.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from secondop_tui.core import clock
@@ -82,6 +83,7 @@ class ExportTextDialog(DialogScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.dialog_title, classes="dialog-title", markup=False)
+            yield from self.choices()
             yield Static("Format (left/right to change):", classes="hint")
             yield DoctorChoice(self.formats, self.formats[0][1], id="export-format")
             yield Static("Save to:", classes="hint")
@@ -90,8 +92,12 @@ class ExportTextDialog(DialogScreen[Path | None]):
             yield Static("", id="export-problem", markup=False)
             yield Static("enter or ctrl+s: export · escape: cancel", classes="hint")
 
+    def choices(self) -> Iterable[Widget]:
+        """Fields a kind of export asks for before the format (none here)."""
+        return ()
+
     def on_mount(self) -> None:
-        self.query_one("#export-format", DoctorChoice).focus()
+        self.query(DoctorChoice).first().focus()
 
     @on(Input.Changed, "#export-path")
     def _edited(self, event: Input.Changed) -> None:

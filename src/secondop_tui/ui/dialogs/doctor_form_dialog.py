@@ -39,6 +39,7 @@ from secondop_tui.core.doctors import (
     Doctor,
     check_doctor,
 )
+from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
@@ -433,19 +434,4 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
         self.dismiss(doctor)
 
     def action_cancel(self) -> None:
-        if not self.unsaved:
-            self.dismiss(None)
-            return
-
-        def answered(answer: str | None) -> None:
-            if answer == "save":
-                self.action_save()
-            elif answer == "discard":
-                self.dismiss(None)
-
-        self.app.push_screen(ChoiceDialog(
-            "Discard your changes?",
-            "You changed this doctor's details and have not saved them.\n\n"
-            "s saves them, d discards them, escape goes back to the form.",
-            [Choice("s", "Save", "save", "primary"), Choice("d", "Discard", "discard", "error"),
-             Choice("k", "Keep editing", "keep")], cancel="keep"), answered)
+        ask_before_discarding(self, self.unsaved, "to this doctor's details", self.action_save)

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.core.text import one_line
+from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
@@ -299,22 +300,7 @@ class FieldFormDialog(ModalScreen["Any | None"]):
         self.dismiss(result)
 
     def action_cancel(self) -> None:
-        if not self.unsaved:
-            self.dismiss(None)
-            return
-
-        def answered(answer: str | None) -> None:
-            if answer == "save":
-                self.action_save()
-            elif answer == "discard":
-                self.dismiss(None)
-
-        self.app.push_screen(ChoiceDialog(
-            "Discard your changes?",
-            f"You made changes to {self.what} and have not saved them.\n\n"
-            "s saves them, d discards them, escape goes back to the form.",
-            [Choice("s", "Save", "save", "primary"), Choice("d", "Discard", "discard", "error"),
-             Choice("k", "Keep editing", "keep")], cancel="keep"), answered)
+        ask_before_discarding(self, self.unsaved, f"to {self.what}", self.action_save)
 
 
 def consultation_heading(store, consultation_id: int) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.screen import ModalScreen, ScreenResultType
+from collections.abc import Callable
+
+from textual.screen import ModalScreen, Screen, ScreenResultType
 
 
 class DialogScreen(ModalScreen[ScreenResultType]):
@@ -25,3 +27,17 @@ class DialogScreen(ModalScreen[ScreenResultType]):
         text-style: bold;
     }
     """
+
+
+def after_typed_keys(screen: Screen, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the focused field has taken every key typed before.
+
+    A priority key (ctrl+s) is acted on as soon as it arrives, while the letters typed
+    just ahead of it may still wait in the focused field's queue: a form saved then
+    would miss its last letters. Queued behind them, the callback sees them all.
+    """
+    focused = screen.focused
+    if focused is None:
+        callback()
+    else:
+        focused.call_later(callback)

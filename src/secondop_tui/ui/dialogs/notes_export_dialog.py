@@ -13,7 +13,7 @@ from textual.widgets import Input, Static
 from secondop_tui.core import clock
 from secondop_tui.core import export as core_export
 from secondop_tui.core import notes as core
-from secondop_tui.ui.dialogs.base import DialogScreen
+from secondop_tui.ui.dialogs.base import DialogScreen, after_typed_keys
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
@@ -101,6 +101,9 @@ class NotesExportDialog(DialogScreen[Path | None]):
         return core_export.export(self.store, None if scope == "all" else "notes", fmt)
 
     def action_export(self) -> None:
+        after_typed_keys(self, self.export_now)
+
+    def export_now(self) -> None:
         raw = self.query_one("#export-path", Input).value.strip()
         if not raw:
             self.problem("Please type where to save the file.")

@@ -16,6 +16,9 @@ FROZEN_NOW = datetime(2026, 11, 20, 9, 30, 0)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--long", action="store_true", help="run the long variants too")
+    parser.addoption("--fault-seed", type=int, default=None, metavar="N",
+                     help="seed of the fault suite's random trials (default: a new one, "
+                          "printed when a trial fails)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -67,6 +70,18 @@ def make_app(store: WorkbookStore):
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # only the fuzz tests need it
+        return
+    # Fuzzing: a modest number of examples in CI, many more with --long. No example
+    # database (nothing written into the checkout) and no deadline (timing is not the
+    # point, and a busy CI machine is slow).
+    common = dict(deadline=None, database=None, print_blob=True,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.register_profile("ci", max_examples=60, **common)
+    settings.register_profile("long", max_examples=1500, **common)
+    settings.load_profile("long" if config.getoption("--long") else "ci")
 
 
 def settled(*keys: str, then=None):

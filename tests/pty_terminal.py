@@ -87,6 +87,28 @@ class Terminal:
             time.sleep(poll)
         raise AssertionError(f"timed out waiting for {texts!r}; screen was:\n{self.display}")
 
+    @property
+    def notifications(self) -> str:
+        """The text of the notifications on screen, as one line.
+
+        Textual draws them at the bottom right, each line after a half block (▌), so a
+        message wraps between other text; this joins its pieces back together.
+        """
+        with self._lock:
+            lines = list(self.screen.display)
+        pieces = [line.split("▌", 1)[1].strip() for line in lines if "▌" in line]
+        return " ".join(piece for piece in pieces if piece)
+
+    def wait_for_notification(self, text: str, timeout: float = 20.0) -> str:
+        """Wait until a notification holding ``text`` shows; return all of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.notifications
+            if text in shown:
+                return shown
+            time.sleep(0.05)
+        raise AssertionError(f"no notification with {text!r}; screen was:\n{self.display}")
+
     def wait_gone(self, text: str, timeout: float = 10.0) -> None:
         """Wait until ``text`` is no longer on screen."""
         deadline = time.monotonic() + timeout

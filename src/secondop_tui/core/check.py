@@ -17,6 +17,18 @@ def run_check(data_dir: Path) -> tuple[str, int]:
     problems (loose permissions, leftover temp files) are reported but do not fail it.
     """
     paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
+    try:
+        return _check(paths)
+    except OSError as error:
+        # The folder itself cannot be looked into (permissions, a broken disk...).
+        where = f" ({error.filename})" if error.filename else ""
+        return (f"Workbook:  {paths.workbook}\n"
+                f"Status:    UNREADABLE: {error.strerror or error}{where}\n"
+                "Problems:  the data folder cannot be read by this user; check who owns it "
+                "and its permissions\n"), 1
+
+
+def _check(paths: WorkbookPaths) -> tuple[str, int]:
     lines = [f"Workbook:  {paths.workbook}"]
     problems: list[str] = []
     damaged = False
@@ -55,7 +67,13 @@ def run_check(data_dir: Path) -> tuple[str, int]:
         if fmode != PRIVATE_FILE:
             problems.append(f"the workbook has mode {fmode:o}, not {PRIVATE_FILE:o}")
 
-    if paths.lock.exists() and not WorkbookLock(paths.lock).is_free():
+    try:
+        held = paths.lock.exists() and not WorkbookLock(paths.lock).is_free()
+    except OSError as error:
+        held = False
+        problems.append(f"the lock file cannot be opened ({error.strerror or error}); the "
+                        "app cannot open the workbook for writing until it can")
+    if held:
         holder = read_holder(paths.lock)
         lines.append("Open in:   " + (holder.describe() if holder else "another process"))
 

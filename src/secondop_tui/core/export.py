@@ -81,10 +81,15 @@ def write_export(text: str | Iterable[str], target: Path, *, force: bool = False
     """Write an export to ``target`` with mode 0600; refuse to overwrite without ``force``."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     fd = os.open(target, flags, PRIVATE_FILE)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        if isinstance(text, str):
-            out.write(text)
-        else:
-            out.writelines(text)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            if isinstance(text, str):
+                out.write(text)
+            else:
+                out.writelines(text)
+    except BaseException:
+        # Half an export (a full disk) must not pass for the whole, nor block the retry.
+        target.unlink(missing_ok=True)
+        raise
     os.chmod(target, PRIVATE_FILE)
     return target

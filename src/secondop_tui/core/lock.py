@@ -57,11 +57,15 @@ class WorkbookLock:
         if fd is None:
             raise WorkbookLocked(self.path, read_holder(self.path))
         record = {"pid": os.getpid(), "host": os.uname().nodename, "since": since}
-        # Written only once the lock is ours: a loser never truncates the holder's record.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(record).encode("utf-8"), 0)
-        if (os.fstat(fd).st_mode & 0o777) != PRIVATE_FILE:
-            os.fchmod(fd, PRIVATE_FILE)
+        try:
+            # Written only once the lock is ours: a loser never truncates the holder's record.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(record).encode("utf-8"), 0)
+            if (os.fstat(fd).st_mode & 0o777) != PRIVATE_FILE:
+                os.fchmod(fd, PRIVATE_FILE)
+        except BaseException:
+            os.close(fd)  # a full disk must not leave the lock held by nobody's record
+            raise
         self._fd = fd
 
     def release(self) -> None:

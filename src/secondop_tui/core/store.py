@@ -122,7 +122,13 @@ class WorkbookStore:
         lock = None
         if not read_only:
             lock = WorkbookLock(paths.lock)
-            lock.acquire(schema.now_iso())
+            try:
+                lock.acquire(schema.now_iso())
+            except OSError as error:  # for example a lock file left by another user
+                raise WorkbookUnreadable(
+                    f"The lock file {paths.lock} cannot be used: {error.strerror or error}. "
+                    "Check who owns the files in the data folder."
+                ) from None
         try:
             return cls._load(paths, lock, read_only, autoflush, notices, data_from)
         except BaseException:

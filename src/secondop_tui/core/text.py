@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, and the C1 controls (which some terminals obey).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, the C1 controls (which some terminals obey),
+# and lone surrogates (from a broken paste or a hand edit): they cannot be written as
+# UTF-8, so printing or saving an export holding one would fail.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _ASCII_CONTROLS = bytes([*range(0x09), *range(0x0b, 0x20), 0x7f])
 _NAMES = {"\x1b": "\\e", "\r": "\\r", "\x00": "\\0", "\x7f": "\\x7f"}
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def escape_controls(text: str) -> str:
@@ -25,7 +33,7 @@ def escape_controls(text: str) -> str:
         raw = text.encode("ascii")
         if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
             return text
-    return _CONTROL.sub(lambda m: _NAMES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return _CONTROL.sub(_visible, text)
 
 
 def one_line(text: str) -> str:

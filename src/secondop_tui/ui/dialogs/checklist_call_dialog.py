@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
-from secondop_tui.ui.dialogs.base import DialogScreen
+from secondop_tui.ui.dialogs.base import DialogScreen, after_typed_keys
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
         self.query_one("#call-who").focus()
 
     def action_save(self) -> None:
+        after_typed_keys(self, self.save_call)
+
+    def save_call(self) -> None:
         error = self.query_one("#call-error", Static)
         try:
             day = parse_date(self.query_one("#call-date", Input).value)

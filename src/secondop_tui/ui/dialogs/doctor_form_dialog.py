@@ -39,7 +39,7 @@ from secondop_tui.core.doctors import (
     Doctor,
     check_doctor,
 )
-from secondop_tui.ui.dialogs.base import ask_before_discarding
+from secondop_tui.ui.dialogs.base import after_typed_keys, ask_before_discarding
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
@@ -417,8 +417,11 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
 
     # Actions ----------------------------------------------------------------------------
     def action_save(self) -> None:
+        after_typed_keys(self, self.save_form)
+
+    def save_form(self) -> None:
         if not self.complete:
-            self._when_complete(self.action_save)
+            self._when_complete(self.save_form)
             return
         try:
             doctor = self.build_doctor()

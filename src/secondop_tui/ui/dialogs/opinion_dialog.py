@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.core.text import one_line
-from secondop_tui.ui.dialogs.base import ask_before_discarding
+from secondop_tui.ui.dialogs.base import after_typed_keys, ask_before_discarding
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
@@ -276,6 +276,9 @@ class FieldFormDialog(ModalScreen["Any | None"]):
 
     # Actions ----------------------------------------------------------------------------
     def action_save(self) -> None:
+        after_typed_keys(self, self.save_form)
+
+    def save_form(self) -> None:
         try:
             values = self.values()
         except ValueError as error:

@@ -28,7 +28,7 @@ from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
 
-SAVE_DELAY = 0.5  # seconds after the last keystroke
+SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
 
 
 class NoteEditor(TextArea):
@@ -91,7 +91,9 @@ class NoteEditor(TextArea):
         if self.text == self.saved_text or self.consultation_id is None:
             return
         if self._timer is not None:
-            self._timer.stop()
+            # Already due: restarting it on every key would hold a fast typist's words
+            # back until they paused, and a crash (kill -9) in that time loses them all.
+            return
         self._timer = self.set_timer(SAVE_DELAY, self.flush)
 
     def on_blur(self, event: Blur) -> None:

@@ -1,0 +1,628 @@
+"""The fault suite: the installed app, in a real 80x24 pseudo-terminal, under faults.
+
+Every fault the workbook must survive is listed here, with where it is tested. Faults
+already tested elsewhere are named, not repeated; the rest are tested in this file.
+
+| Fault | Promise | Test |
+| --- | --- | --- |
+| SIGKILL while typing a note, editing the doctor form or a checklist item | loads, `check` passes, at most the last second lost | `test_sigkill_at_a_random_moment` |
+| SIGKILL in the middle of a save (100 times) | the file loads, at most the write in flight lost | test_store_processes.py |
+| SIGHUP / SIGTERM while typing a note (20 trials) | nothing lost, clean exit, lock released | `test_hangup_or_terminate_while_typing` |
+| SIGHUP with a doctor form open and not saved | the form's text is kept | `test_hangup_with_a_form_open` (known gap: strict xfail) |
+| Disk full (RLIMIT_FSIZE) | warning, saved file intact, memory intact, saving resumes | `test_disk_full_then_space_comes_back` |
+| A failing write in the store (ENOSPC, EIO, EFBIG) | previous file intact, no temp file | test_store.py, test_app_store.py |
+| Disk full while exporting to a file | a message, no partial file left | `test_export_to_a_full_disk_leaves_no_partial_file` |
+| Hand edit of the workbook while the app runs | asks; keeps the other version aside | `test_hand_edit_while_the_app_runs` (and test_app_store.py) |
+| Hand edit that breaks the JSON while the app runs | reload refused with the reason, nothing lost | `test_hand_edit_that_damages_the_file_while_the_app_runs` |
+| Damaged workbook, each form of the foundation issue | copied aside, never overwritten, reason shown | `test_damaged_workbook_in_the_installed_app` (store: test_store.py) |
+| Workbook from a newer schema | read-only, never downgraded | `test_newer_schema_in_the_installed_app` |
+| Workbook that is a symbolic link | read-only, link kept | `test_symlinked_workbook_in_the_installed_app` |
+| Unreadable data folder, workbook or lock file | a clear message, nothing changed | `test_unreadable_data` |
+| A second copy of the app | says who holds it, offers read-only | test_e2e.py, test_store_processes.py |
+| Hostile text (controls, escapes, RTL, emoji, 1 MB) | no crash, round trip, safe export | test_fuzz.py |
+
+Random trials are seeded. A failing trial prints its seed; rerun it with
+``pytest tests/test_faults.py --fault-seed N``. ``pytest --long`` runs 60 SIGKILL trials
+(10 in CI) and 40 hangup trials (20 in CI).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from secondop_tui.core import codec, notes, schema
+from secondop_tui.core.store import WorkbookStore
+from tests.pty_terminal import Terminal, installed_command
+from tests.test_store import DAMAGED
+
+pytestmark = pytest.mark.e2e
+
+LOSS_WINDOW = 1.0  # seconds of typing a SIGKILL may cost, at most
+WORDS = ["the", "doctor", "said", "stage", "two", "biopsy", "trial", "surgery", "first",
+         "ask", "about", "side", "effects", "café", "naïve", "—", "2nd", "opinion"]
+PANES = ("Guidance", "Checklist", "Doctors", "Notes")
+
+
+# Seeds ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def fault_seed(request: pytest.FixtureRequest) -> int:
+    chosen = request.config.getoption("--fault-seed")
+    return chosen if chosen is not None else random.SystemRandom().randrange(1_000_000)
+
+
+@pytest.fixture
+def trial_rng(fault_seed: int, request: pytest.FixtureRequest) -> random.Random:
+    # Printed here, so a failing test shows it ("Captured stdout setup").
+    print(f"fault seed {fault_seed}: rerun with pytest tests/test_faults.py "
+          f"--fault-seed {fault_seed} -k '{request.node.name}'")
+    return random.Random(f"{fault_seed}:{request.node.name}")
+
+
+def trials(in_ci: int, in_long: int) -> list:
+    """Trial numbers: the first ``in_ci`` always run, the rest only with --long."""
+    return [n if n < in_ci else pytest.param(n, marks=pytest.mark.slow)
+            for n in range(in_long)]
+
+
+# Shared helpers -----------------------------------------------------------------------------
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.05)
+
+
+def start_app(data_dir: Path, cwd: Path, *extra: str) -> Terminal:
+    return Terminal([installed_command(), "--data-dir", str(data_dir), *extra], cwd=str(cwd))
+
+
+def run_command(data_dir: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([installed_command(), "--data-dir", str(data_dir), *args],
+                          capture_output=True, text=True, timeout=60, **kwargs)
+
+
+def assert_healthy(data_dir: Path, why: str = "") -> None:
+    """The workbook loads, ``check`` passes, and nobody holds a stale lock."""
+    WorkbookStore.open(data_dir, read_only=True).close()
+    check = run_command(data_dir, "check")
+    assert check.returncode == 0, f"{why}check failed:\n{check.stdout}{check.stderr}"
+    assert "healthy" in check.stdout, why + check.stdout
+    WorkbookStore.open(data_dir).close()  # the lock is free
+
+
+def raw_on_disk(data_dir: Path) -> dict:
+    return codec.decode((data_dir / "workbook.json").read_bytes())
+
+
+def note_on_disk(data_dir: Path, doc_id: int) -> str:
+    return raw_on_disk(data_dir)["consultations"][str(doc_id)]["note"]
+
+
+def workbook_with_a_consultation(data_dir: Path, title: str = "Visit at the cancer center"
+                                 ) -> int:
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    visit = notes.new_consultation(store, title=title)
+    store.close()
+    return visit.doc_id
+
+
+def open_the_note(term: Terminal, title: str = "Visit at the cancer center") -> None:
+    """Notes pane, then into the consultation's note (an empty one)."""
+    term.wait_for(*PANES, "Quit")
+    term.send("4")
+    term.wait_for(title, "n New")
+    term.send("enter", delay=0.3)
+
+
+@pytest.fixture
+def app_dir(tmp_path: Path):
+    """A data folder, and every app started on it killed afterwards."""
+    started: list[Terminal] = []
+
+    def start(*extra: str, data_dir: Path | None = None) -> Terminal:
+        term = start_app(data_dir or tmp_path / "data", tmp_path, *extra)
+        started.append(term)
+        return term
+
+    start.data_dir = tmp_path / "data"  # type: ignore[attr-defined]
+    yield start
+    for term in started:
+        term.close()
+
+
+# SIGKILL at a random moment ------------------------------------------------------------------
+class Deadline(Exception):
+    """The moment chosen for the kill has come."""
+
+
+@dataclass
+class Typist:
+    """Types at a known pace until the deadline, recording when each key was written.
+
+    ``commits`` holds (time, state) after each change the app was asked to keep (a key
+    typed into the note, a form saved): the state on disk after a kill must be one of
+    them, and no older than the last one made a second or more before the kill.
+    """
+
+    term: Terminal
+    rng: random.Random
+    kill_at: float
+    pace: float = 0.03
+    doc_id: int | None = None  # the consultation whose note is typed into
+    commits: list[tuple[float, object]] = field(default_factory=list)
+
+    def check(self) -> None:
+        if time.monotonic() >= self.kill_at:
+            raise Deadline
+
+    def key(self, key: str) -> float:
+        self.check()
+        os.write(self.term.fd, {"ctrl+s": b"\x13", "enter": b"\r"}.get(key, key.encode()))
+        written = time.monotonic()
+        time.sleep(self.pace * self.rng.uniform(0.5, 1.5))
+        return written
+
+    def text(self, text: str) -> None:
+        for char in text:
+            self.key(char)
+
+    def wait_for(self, text: str, gone: bool = False) -> None:
+        deadline = time.monotonic() + 15
+        while (text in self.term.display) == gone:
+            self.check()
+            assert time.monotonic() < deadline, f"{text!r} never {'went' if gone else 'came'}"
+            time.sleep(0.01)
+
+    def commit(self, at: float, state: object) -> None:
+        self.commits.append((at, state))
+
+    def words(self) -> str:
+        return " ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(1, 3)))
+
+
+def kill_scenario_note(typist: Typist) -> None:
+    """Type into a consultation's note, in bursts of words, now and then a new line."""
+    typed = ""
+    typist.commit(0.0, typed)
+    while True:
+        for char in typist.words() + typist.rng.choice([" ", " ", " ", "\n"]):
+            at = typist.key("enter" if char == "\n" else char)
+            typed += char
+            typist.commit(at, typed)
+
+
+def kill_scenario_doctor_form(typist: Typist) -> None:
+    """Add a doctor with the form, then edit the name; again and again."""
+    names: list[str] = []
+    typist.commit(0.0, tuple(names))
+    typist.term.send("3")
+    typist.wait_for("Filter (/)")
+    for n in range(1, 100):
+        typist.key("a")
+        typist.wait_for("Add a doctor")
+        name = f"Dr {n} {typist.words()}"
+        typist.text(name)
+        at = typist.key("ctrl+s")
+        names.append(name)
+        typist.commit(at, tuple(names))
+        typist.wait_for("Add a doctor", gone=True)
+        typist.key("e")
+        typist.wait_for(f"Edit {name}")
+        typist.text(" ed")
+        at = typist.key("ctrl+s")
+        names[-1] = name + " ed"
+        typist.commit(at, tuple(names))
+        typist.wait_for("Edit ", gone=True)
+
+
+def kill_scenario_checklist_item(typist: Typist) -> None:
+    """Add a checklist item with the form, then write its note; again and again."""
+    items: dict[str, str] = {}
+    typist.commit(0.0, dict(items))
+    typist.term.send("2")
+    typist.wait_for("Overall")
+    for n in range(1, 100):
+        typist.key("a")
+        typist.wait_for("Add a checklist item")
+        title = f"Item {n} {typist.words()}"
+        typist.text(title)
+        at = typist.key("ctrl+s")
+        items[title] = ""
+        typist.commit(at, dict(items))
+        typist.wait_for("Add a checklist item", gone=True)
+        typist.key("n")
+        typist.wait_for("Edit your item")
+        note = typist.words()
+        typist.text(note)
+        at = typist.key("ctrl+s")
+        items[title] = note
+        typist.commit(at, dict(items))
+        typist.wait_for("Edit your item", gone=True)
+
+
+def state_on_disk(kind: str, data_dir: Path, doc_id: int | None) -> object:
+    from secondop_tui.core.checklist import Checklist
+    from secondop_tui.core.doctors import list_doctors
+
+    store = WorkbookStore.open(data_dir, read_only=True)  # the workbook loads
+    try:
+        if kind == "note":
+            consultation = notes.get_consultation(store, doc_id)
+            return consultation.note
+        if kind == "doctor form":
+            return tuple(d.name for d in list_doctors(store))
+        return {item.title: item.note for group in Checklist(store).groups()
+                for item in group.items if not item.is_default}
+    finally:
+        store.close()
+
+
+KILL_SCENARIOS = {
+    "note": kill_scenario_note,
+    "doctor form": kill_scenario_doctor_form,
+    "checklist item": kill_scenario_checklist_item,
+}
+
+
+@pytest.mark.parametrize("trial", trials(10, 60))
+def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_dir):
+    kind = list(KILL_SCENARIOS)[trial % len(KILL_SCENARIOS)]
+    data_dir: Path = app_dir.data_dir
+    doc_id = workbook_with_a_consultation(data_dir) if kind == "note" else None
+    if doc_id is None:
+        WorkbookStore.open(data_dir).close()
+    term = app_dir()
+    if kind == "note":
+        open_the_note(term)
+    else:
+        term.wait_for(*PANES, "Quit")
+    # A typist between 15 and 60 ms a key, killed after 0.3 to 4 seconds.
+    typist = Typist(term, trial_rng, kill_at=time.monotonic() + trial_rng.uniform(0.3, 4.0),
+                    pace=trial_rng.uniform(0.015, 0.06), doc_id=doc_id)
+    try:
+        KILL_SCENARIOS[kind](typist)
+    except Deadline:
+        pass
+    term.signal(signal.SIGKILL)
+    killed = time.monotonic()
+    term.wait_exit()
+
+    found = state_on_disk(kind, data_dir, doc_id)
+    states = [state for _, state in typist.commits]
+    kept = [i for i, state in enumerate(states) if state == found]
+    why = f"{kind}, trial {trial}: "
+    assert kept, f"{why}the workbook holds a state that was never typed: {found!r}"
+    must_have = max(i for i, (at, _) in enumerate(typist.commits)
+                    if at <= killed - LOSS_WINDOW)
+    lost = len(states) - 1 - max(kept)
+    assert max(kept) >= must_have, (
+        f"{why}lost more than the last second: on disk {found!r}, but {states[must_have]!r} "
+        f"was typed {killed - typist.commits[must_have][0]:.2f} s before the kill "
+        f"({lost} changes lost)")
+    assert_healthy(data_dir, why)
+
+
+# SIGHUP and SIGTERM ----------------------------------------------------------------------------
+@pytest.mark.parametrize("trial", trials(20, 40))
+def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, app_dir):
+    """The connection drops (SIGHUP) or the system shuts down (SIGTERM) mid-word."""
+    sig = signal.SIGHUP if trial % 2 == 0 else signal.SIGTERM
+    data_dir: Path = app_dir.data_dir
+    doc_id = workbook_with_a_consultation(data_dir)
+    term = app_dir()
+    open_the_note(term)
+    typist = Typist(term, trial_rng, kill_at=time.monotonic() + trial_rng.uniform(0.2, 1.5),
+                    pace=trial_rng.uniform(0.004, 0.04), doc_id=doc_id)
+    try:
+        kill_scenario_note(typist)
+    except Deadline:
+        pass
+    term.signal(sig)  # at once: the last keys are still inside the save delay
+    status = term.wait_exit(timeout=10)
+    typed = typist.commits[-1][1]
+    why = f"{sig.name}, trial {trial}: "
+    assert os.waitstatus_to_exitcode(status) == 0, why + f"exit status {status}"
+    assert note_on_disk(data_dir, doc_id) == typed, why + "characters were lost"
+    assert_healthy(data_dir, why)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a form keeps what is typed in its "
+                   "widgets until it is saved, so a hangup with a form open loses it")
+def test_hangup_with_a_form_open(app_dir):
+    data_dir: Path = app_dir.data_dir
+    WorkbookStore.open(data_dir).close()
+    term = app_dir()
+    term.wait_for(*PANES, "Quit")
+    term.send("3")
+    term.wait_for("Filter (/)")
+    term.send("a")
+    term.wait_for("Add a doctor")
+    term.type("Dr Maria Lopez", delay=0.02)
+    term.wait_for("Dr Maria Lopez")
+    term.signal(signal.SIGHUP)
+    term.wait_exit(timeout=10)
+    assert b"Dr Maria Lopez" in (data_dir / "workbook.json").read_bytes()
+
+
+# Disk full --------------------------------------------------------------------------------------
+def temp_files(data_dir: Path) -> list[Path]:
+    return list(data_dir.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("resume", ["next key", pytest.param("retry timer",
+                                                              marks=pytest.mark.slow)])
+def test_disk_full_then_space_comes_back(app_dir, resume: str):
+    """RLIMIT_FSIZE on the running app: every write of the workbook fails with EFBIG.
+
+    The limit is set on the running process (prlimit), so the start-up writes happen
+    first, as on a disk that fills up while someone types.
+    """
+    data_dir: Path = app_dir.data_dir
+    doc_id = workbook_with_a_consultation(data_dir)
+    term = app_dir()
+    open_the_note(term)
+    term.type("saved before the disk filled. ", delay=0.01)
+    wait_until(lambda: note_on_disk(data_dir, doc_id).endswith("filled. "), "the first save")
+    saved = (data_dir / "workbook.json").read_bytes()
+
+    # The soft limit only: an ordinary user may raise it again (the hard one needs root).
+    limit = len(saved) + 16  # the next save is larger than this
+    resource.prlimit(term.pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    typed_while_full = "typed on a full disk, every word kept in memory"
+    term.type(typed_while_full, delay=0.01)
+    screen = term.wait_for("NOT SAVED", "larger than this system allows")
+    assert "kept in memory" in screen
+    # Nothing already saved is damaged, and no half-written file is left behind.
+    assert (data_dir / "workbook.json").read_bytes() == saved
+    assert not temp_files(data_dir)
+    term.wait_for("every word kept in memory")  # still in the editor
+
+    resource.prlimit(term.pid, resource.RLIMIT_FSIZE,
+                     (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    if resume == "next key":
+        term.type(".")
+        typed_while_full += "."
+    # else: no key at all; the app retries by itself every ten seconds.
+    term.wait_gone("NOT SAVED", timeout=25)
+    expected = "saved before the disk filled. " + typed_while_full
+    wait_until(lambda: note_on_disk(data_dir, doc_id) == expected, "saving resumed")
+    term.send("ctrl+q")
+    assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    assert not temp_files(data_dir)
+    assert_healthy(data_dir)
+
+
+def test_export_to_a_full_disk_leaves_no_partial_file(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    doc_id = workbook_with_a_consultation(data_dir)
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    notes.save_note(store, doc_id, "a long note " * 2000)
+    store.close()
+    target = tmp_path / "notes.txt"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+
+    full = run_command(data_dir, "export", "-o", str(target), preexec_fn=small_files)
+    assert full.returncode == 1 and "could not write" in full.stderr, full.stderr
+    assert not target.exists()  # half an export never passes for the whole
+    again = run_command(data_dir, "export", "-o", str(target))  # no --force needed
+    assert again.returncode == 0, again.stderr
+    assert "a long note" in target.read_text()
+
+
+# Hand edits while the app runs -------------------------------------------------------------------
+def hand_edit(data_dir: Path, change: Callable[[dict], None]) -> bytes:
+    """Edit the workbook as a person with a text editor would (in place)."""
+    raw = raw_on_disk(data_dir)
+    change(raw)
+    content = codec.encode(raw)
+    (data_dir / "workbook.json").write_bytes(content)
+    return content
+
+
+def add_doctor_by_hand(raw: dict) -> None:
+    raw.setdefault("doctors", {})["99"] = {"name": "Dr Added By Hand"}
+
+
+@pytest.mark.parametrize("answer", ["keep mine", "reload"])
+def test_hand_edit_while_the_app_runs(app_dir, answer: str):
+    data_dir: Path = app_dir.data_dir
+    doc_id = workbook_with_a_consultation(data_dir)
+    term = app_dir()
+    open_the_note(term)
+    term.type("first words. ", delay=0.01)
+    wait_until(lambda: note_on_disk(data_dir, doc_id) == "first words. ", "the first save")
+    theirs = hand_edit(data_dir, add_doctor_by_hand)
+    term.type("typed after the hand edit", delay=0.01)
+    term.wait_for("The workbook changed on disk", "Keep mine")
+    assert (data_dir / "workbook.json").read_bytes() == theirs  # nothing overwritten
+    mine = "first words. typed after the hand edit"
+
+    if answer == "keep mine":
+        term.send("k")
+        term.wait_for_notification("The file that was on disk was kept as workbook.external")
+        wait_until(lambda: note_on_disk(data_dir, doc_id) == mine, "the app's version saved")
+        [aside] = data_dir.glob("workbook.external-*.json")
+        assert aside.read_bytes() == theirs
+    else:
+        term.send("l")
+        term.wait_for_notification("Reloaded the workbook from disk. The app's version was "
+                                   "kept as workbook.mine")
+        assert (data_dir / "workbook.json").read_bytes() == theirs
+        [aside] = data_dir.glob("workbook.mine-*.json")
+        kept = codec.decode(aside.read_bytes())
+        assert kept["consultations"][str(doc_id)]["note"] == mine
+    term.send("escape", "ctrl+q")
+    assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    assert_healthy(data_dir)
+
+
+def test_hand_edit_that_damages_the_file_while_the_app_runs(app_dir):
+    """An editor saved half a file: reloading it is refused with the reason, keeping the
+    app's version is still possible, and the broken file is kept aside."""
+    data_dir: Path = app_dir.data_dir
+    doc_id = workbook_with_a_consultation(data_dir)
+    term = app_dir()
+    open_the_note(term)
+    term.type("words before. ", delay=0.01)
+    wait_until(lambda: note_on_disk(data_dir, doc_id) == "words before. ", "the first save")
+    broken = (data_dir / "workbook.json").read_bytes()[:-20]
+    (data_dir / "workbook.json").write_bytes(broken)
+    term.type("words after", delay=0.01)
+    term.wait_for("The workbook changed on disk")
+    term.send("l")
+    term.wait_for_notification("That did not work: The workbook file is damaged")
+    # The question comes back at the next save; this time keep the app's version.
+    term.type("!", delay=0.01)
+    term.wait_for("The workbook changed on disk")
+    term.send("k")
+    wait_until(lambda: note_on_disk(data_dir, doc_id) == "words before. words after!",
+               "the app's version saved")
+    [aside] = data_dir.glob("workbook.external-*.json")
+    assert aside.read_bytes() == broken
+    term.send("escape", "ctrl+q")
+    assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    assert_healthy(data_dir)
+
+
+# Workbooks that cannot simply be opened ------------------------------------------------------------
+@pytest.mark.parametrize("case", list(DAMAGED))
+def test_damaged_workbook_in_the_installed_app(app_dir, case: str):
+    content, position = DAMAGED[case]
+    data_dir: Path = app_dir.data_dir
+    data_dir.mkdir(mode=0o700)
+    (data_dir / "workbook.json").write_bytes(content)
+
+    check = run_command(data_dir, "check")
+    assert check.returncode == 1 and "DAMAGED" in check.stdout, check.stdout
+    export = run_command(data_dir, "export")
+    assert export.returncode == 1 and "damaged" in export.stderr, export.stderr
+
+    term = app_dir()
+    screen = term.wait_for("The workbook file is damaged", "Quit")
+    if position:
+        term.wait_for(f"line {position[0]}, column {position[1]}")
+    assert "kept as" in screen
+    term.send("q")
+    term.wait_exit()
+    assert (data_dir / "workbook.json").read_bytes() == content  # never overwritten
+    [aside] = data_dir.glob("workbook.damaged-*.json")
+    assert aside.read_bytes() == content
+
+
+def test_newer_schema_in_the_installed_app(app_dir):
+    data_dir: Path = app_dir.data_dir
+    doc_id = workbook_with_a_consultation(data_dir)
+    raw = raw_on_disk(data_dir)
+    raw["_meta"]["1"]["schema"] = schema.SCHEMA_VERSION + 1
+    raw["from_the_future"] = {"1": {"kept": "as it is"}}
+    content = codec.encode(raw)
+    (data_dir / "workbook.json").write_bytes(content)
+
+    check = run_command(data_dir, "check")
+    assert check.returncode == 0 and "newer than this app" in check.stdout
+    term = app_dir()
+    term.wait_for("READ-ONLY")
+    term.wait_for_notification("saved by a newer version of secondop-tui")
+    open_the_note(term)
+    term.type("cannot be saved here", delay=0.01)
+    time.sleep(1.0)  # longer than the save delay
+    term.send("ctrl+q")
+    assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    assert (data_dir / "workbook.json").read_bytes() == content  # never downgraded
+    assert note_on_disk(data_dir, doc_id) == ""
+
+
+def test_symlinked_workbook_in_the_installed_app(app_dir, tmp_path: Path):
+    data_dir: Path = app_dir.data_dir
+    workbook_with_a_consultation(data_dir)
+    real = tmp_path / "synced" / "workbook.json"
+    real.parent.mkdir()
+    (data_dir / "workbook.json").rename(real)
+    (data_dir / "workbook.json").symlink_to(real)
+    content = real.read_bytes()
+
+    check = run_command(data_dir, "check")
+    assert check.returncode == 0 and "symbolic link" in check.stdout
+    term = app_dir()
+    term.wait_for("READ-ONLY")
+    term.wait_for_notification("is a symbolic link")
+    term.send("ctrl+q")
+    assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    assert (data_dir / "workbook.json").is_symlink()
+    assert real.read_bytes() == content
+
+
+def as_an_ordinary_user() -> None:
+    """Run the child without root's power to ignore file permissions (when root).
+
+    Dropping CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER from the bounding
+    set makes the program, after exec, meet permissions as any user would.
+    """
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2, 3):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def unreadable_parent(data_dir: Path) -> Path:
+    os.chmod(data_dir.parent, 0)
+    return data_dir.parent
+
+
+def unreadable_workbook(data_dir: Path) -> Path:
+    os.chmod(data_dir / "workbook.json", 0)
+    return data_dir / "workbook.json"
+
+
+def unopenable_lock(data_dir: Path) -> Path:
+    os.chmod(data_dir / "workbook.lock", 0)
+    return data_dir / "workbook.lock"
+
+
+UNREADABLE = {
+    # case: (make it so, what `secondop-tui` says, what `check` says, check's exit code)
+    "data folder": (unreadable_parent, "cannot be used: Permission denied",
+                    "UNREADABLE: Permission denied", 1),
+    "workbook": (unreadable_workbook, "cannot be read: Permission denied",
+                 "UNREADABLE: Permission denied", 1),
+    "lock file": (unopenable_lock, "lock file", "the lock file cannot be opened", 0),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_unreadable_data(tmp_path: Path, case: str):
+    """Files another user left behind (a run with sudo, say), or a folder that cannot
+    be read: each gets a plain message, exits without a traceback, changes nothing."""
+    make_unreadable, says, check_says, check_code = UNREADABLE[case]
+    data_dir = tmp_path / "outer" / "data"
+    workbook_with_a_consultation(data_dir)
+    before = (data_dir / "workbook.json").read_bytes()
+    blocked = make_unreadable(data_dir)
+    try:
+        app = run_command(data_dir, preexec_fn=as_an_ordinary_user, stdin=subprocess.DEVNULL)
+        assert app.returncode == 1, app.stdout + app.stderr
+        assert says in app.stderr and "Traceback" not in app.stderr, app.stderr
+        check = run_command(data_dir, "check", preexec_fn=as_an_ordinary_user)
+        assert check.returncode == check_code, check.stdout + check.stderr
+        assert check_says in check.stdout and "Traceback" not in check.stderr, check.stdout
+    finally:
+        os.chmod(blocked, 0o700 if blocked.is_dir() else 0o600)
+    assert (data_dir / "workbook.json").read_bytes() == before
+    assert json.loads((data_dir / "workbook.json").read_text())["_meta"]

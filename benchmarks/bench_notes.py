@@ -247,6 +247,45 @@ def report(typing, startup, export, args, workbook: Path) -> str:
     return "\n".join(lines)
 
 
+def figures(context) -> list[dict]:
+    """The rows of the benchmark report (see benchmarks/run_all.py)."""
+    workbook = context.benchmark_workbook()
+    rounds, chars = (1, 60) if context.quick else (3, 200)
+    pauses = [0.7, 0.55]
+    typing = bench_typing(workbook, context.scratch, rounds, chars, pauses)
+    startup = bench_startup(workbook, context.scratch, context.runs(15, 5))
+    export = bench_export(workbook, context.runs(7, 3))
+    paused = [mode_name(pause) for pause in pauses]
+    bare_paused = [v for mode in paused for v in typing["bare"][mode]]
+    app_paused = [v for mode in paused for v in typing["app"][mode]]
+    size = f"{workbook.stat().st_size / 1e6:.0f} MB"
+    return [
+        {"figure": "Start-up to the first usable frame with the benchmark workbook "
+                   f"(2,000 consultations, 200 doctors, {size}), vs the same minimal app",
+         "command": "bench_notes.py", "unit": "ms",
+         "ours": statistics.median(startup["app"]),
+         "baseline": statistics.median(startup["baseline"]),
+         "target": "≤ 1.5x", "ratio_target": 1.5},
+        {"figure": "Typing latency in a note, keypress to screen, p95, continuous typing, "
+                   "vs a bare TextArea app",
+         "command": "bench_notes.py", "unit": "ms",
+         "ours": pct(typing["app"]["continuous"], 95),
+         "baseline": pct(typing["bare"]["continuous"], 95),
+         "target": "≤ 1.2x", "ratio_target": 1.2},
+        {"figure": "Typing latency, p95, bursts after pauses longer than the save delay "
+                   "(saves run while typing), vs a bare TextArea app",
+         "command": "bench_notes.py", "unit": "ms",
+         "ours": pct(app_paused, 95), "baseline": pct(bare_paused, 95),
+         "target": "≤ 1.2x", "ratio_target": 1.2},
+        {"figure": "`secondop-tui export` of everything, vs `json.load` of the same file "
+                   "(whole processes)",
+         "command": "bench_notes.py", "unit": "ms",
+         "ours": statistics.median(export["app"]),
+         "baseline": statistics.median(export["baseline"]),
+         "target": "≤ 3x", "ratio_target": 3.0},
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from operator import is_
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,23 +93,82 @@ def _dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=True)
 
 
-def encode(raw: dict[str, Any]) -> bytes:
+# Records between two hand-overs of the interpreter lock (see ``encode``): this many
+# encoded, or sixteen times as many taken from the cache.
+YIELD_EVERY = 16
+
+
+class EncodeCache:
+    """Each record's encoded line at the last ``encode``, and the record it came from.
+
+    Kept as plain dicts updated in place: tuples or fresh dicts per record at every save
+    would be thousands of new objects for the garbage collector, whose passes stall the
+    typing thread.
+    """
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, dict[str, Any]]] = {}  # table -> id -> record
+        self.lines: dict[str, dict[str, bytes]] = {}  # table -> id -> line
+
+
+def same_fields(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether two records hold the very same field objects, in the same order.
+
+    Identity, not equality: records are changed only by giving a field a new value
+    (never by changing a nested value in place), and equality would take True for 1.
+    """
+    return before is now or (
+        tuple(before) == tuple(now) and all(map(is_, before.values(), now.values())))
+
+
+def encode(raw: dict[str, Any], cache: EncodeCache | None = None) -> bytes:
     """Serialise raw tables as UTF-8 JSON, one record a line.
 
     One record a line keeps the file readable and diffable by hand, while each record
     still goes through the fast C encoder (``indent`` would force the slow one).
+
+    ``cache`` (kept by the caller between calls, used by one thread at a time) lets a
+    record whose fields are the very same objects as at the last call reuse its line:
+    saving after one change then encodes one record, not the whole workbook.
     """
-    parts = ["{"]
+    parts = [b"{"]
+    work = 0  # an encoded record counts 16, one from the cache 1
     tables = list(raw.items())
     for t_index, (name, table) in enumerate(tables):
-        parts.append(f"\n{_dump(name)}: {{")
-        docs = list(table.items())
-        for d_index, (doc_id, doc) in enumerate(docs):
-            comma = "," if d_index < len(docs) - 1 else ""
-            parts.append(f"\n  {_dump(str(doc_id))}: {_dump(doc)}{comma}")
-        parts.append("\n}" + ("," if t_index < len(tables) - 1 else ""))
-    parts.append("\n}\n")
-    return "".join(parts).encode("utf-8")
+        parts.append(f"\n{_dump(name)}: {{".encode("utf-8"))
+        records = cache.records.setdefault(name, {}) if cache is not None else {}
+        lines = cache.lines.setdefault(name, {}) if cache is not None else {}
+        last = len(table) - 1
+        for d_index, (doc_id, doc) in enumerate(table.items()):
+            doc_id = str(doc_id)
+            known = records.get(doc_id)
+            if known is not None and same_fields(known, doc):
+                line = lines[doc_id]
+                work += 1
+            else:
+                name_part = f'"{doc_id}"' if doc_id.isdigit() else _dump(doc_id)
+                line = f"\n  {name_part}: {_dump(doc)}".encode("utf-8")
+                if cache is not None:
+                    records[doc_id] = doc
+                    lines[doc_id] = line
+                work += 16
+            if work >= 16 * YIELD_EVERY:
+                # Encoding on the saving thread holds the interpreter lock; hand it over
+                # often, or a key typed meanwhile waits for the lock, again and again.
+                work = 0
+                time.sleep(0)
+            parts.append(line)
+            if d_index < last:
+                parts.append(b",")
+        parts.append(b"\n}" + (b"," if t_index < len(tables) - 1 else b""))
+        if cache is not None and len(records) > len(table):  # records removed since
+            for gone in [doc_id for doc_id in records if doc_id not in table]:
+                del records[gone], lines[gone]
+    parts.append(b"\n}\n")
+    if cache is not None:
+        for gone in [name for name in cache.records if name not in raw]:
+            del cache.records[gone], cache.lines[gone]
+    return b"".join(parts)
 
 
 def count_records(raw: dict[str, Any]) -> dict[str, int]:

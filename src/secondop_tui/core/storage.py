@@ -23,6 +23,10 @@ from secondop_tui.core import codec
 from secondop_tui.core.files import atomic_write
 
 
+# Every so many saves, every record is encoded afresh (see ``flush``).
+FULL_ENCODE_EVERY = 20
+
+
 def _digest(data: bytes) -> bytes:
     import hashlib  # only needed once saving starts, after the first frame
 
@@ -78,6 +82,9 @@ class WorkbookStorage(Storage):
         self._io = threading.Lock()  # one writer at a time
         self._generation = 0
         self._pending: tuple[int, dict[str, Any]] | None = None
+        self._encoded = codec.EncodeCache()  # each record's line at the last save
+        self._saves = 0
+        self._snapshot: dict[str, dict[str, dict[str, Any]]] = {}  # the last one written
         self._signature = DiskSignature.of(path) if on_disk is not None else None
         self._set_known(on_disk)
         self.conflict = False
@@ -101,12 +108,23 @@ class WorkbookStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         self._data = data
-        # A snapshot, not the encoding: copying each record's top level is cheap (a few
-        # ms for thousands), while encoding megabytes here would stall typing. TinyDB
-        # changes records only at their top level (the app never changes a nested value
-        # in place), so a later change cannot reach this snapshot while flush encodes it.
-        snapshot = {name: {doc_id: dict(doc) for doc_id, doc in table.items()}
-                    for name, table in data.items()}
+        # A snapshot, not the encoding: encoding megabytes here would stall typing.
+        # TinyDB changes records only at their top level (the app never changes a nested
+        # value in place), so a copy of each record's top level keeps a later change
+        # from reaching the snapshot while flush encodes it. A record unchanged since the
+        # last snapshot reuses its copy: thousands of new dicts at every save would wake
+        # the garbage collector, whose full passes stall typing far longer.
+        before = self._snapshot
+        snapshot = {}
+        for name, table in data.items():
+            kept = before.get(name) or {}
+            copies = {}
+            for doc_id, doc in table.items():
+                old = kept.get(doc_id)
+                copies[doc_id] = old if old is not None and codec.same_fields(old, doc) \
+                    else dict(doc)
+            snapshot[name] = copies
+        self._snapshot = snapshot
         with self._state:
             self._generation += 1
             self._pending = (self._generation, snapshot)
@@ -157,9 +175,14 @@ class WorkbookStorage(Storage):
             if pending is None:
                 return SaveResult(ok=True)
             generation, snapshot = pending
-            # Encoded here, on the saving thread; record by record, so the UI thread
-            # gets the interpreter between records.
-            encoded = codec.encode(snapshot)
+            # Encoded here, on the saving thread; only the records changed since the
+            # last save, handing the interpreter to the UI thread between records. Now
+            # and then everything, so that a nested value changed in place (which the
+            # app never does, and the cache cannot see) still reaches the disk.
+            self._saves += 1
+            if self._saves % FULL_ENCODE_EVERY == 0:
+                self._encoded = codec.EncodeCache()
+            encoded = codec.encode(snapshot, self._encoded)
             if not force and (self.conflict or self.changed_on_disk()):
                 self.conflict = True
                 return SaveResult(False, "The workbook file was changed outside the app.",

@@ -311,9 +311,13 @@ class SecondOpinionApp(App[None]):
             warning = self.screen.query_one("#save-warning", Static)
         except Exception:
             return
-        warning.update(
-            f"⚠ NOT SAVED: {self.save_failure}. Everything is kept in memory and saving is "
-            "retried on every change (ctrl+s to retry now)." if self.save_failure else "")
+        text = (f"⚠ NOT SAVED: {self.save_failure}. Everything is kept in memory and saving "
+                "is retried on every change (ctrl+s to retry now)." if self.save_failure else "")
+        # Only when it changes: an update lays the screen out again, and this runs at
+        # every save, which would cost a fast typist a frame twice a second.
+        if text != getattr(warning, "shown_text", None):
+            warning.shown_text = text  # type: ignore[attr-defined]
+            warning.update(text)
         warning.set_class(bool(self.save_failure), "-visible")
 
     def refresh_timing_note(self) -> None:

@@ -81,6 +81,45 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def measure(data_dir: Path, runs: int) -> tuple[list[tuple[str, list[float], list[float],
+                                                               str]], int]:
+    """Time building the index and each query (ms), each beside its baseline."""
+    store = WorkbookStore.open(data_dir, read_only=True)
+    try:
+        index = SearchIndex(store)  # once before timing: guidance is read from disk once
+        raw = [f"{e.title}\n{e.text}" for e in index.entries]
+        rows: list[tuple[str, list[float], list[float], str]] = []
+        rows.append(("build the index", timed(runs, lambda: SearchIndex(store)),
+                     timed(runs, lambda: [t.lower() for t in raw]),
+                     f"{len(index.entries)} things"))
+        for name, query in QUERIES.items():
+            hits = len(index.search(query))
+            rows.append((f"query: {name} ({query!r})",
+                         timed(runs, lambda q=query: index.search(q)),
+                         timed(runs, lambda q=query: [t.find(q) for t in raw]),
+                         f"{hits} hits"))
+    finally:
+        store.close()
+    return rows, sum(len(t) for t in raw)
+
+
+def figures(context) -> list[dict]:
+    """The rows of the benchmark report (see benchmarks/run_all.py): the notes issue's
+    benchmark workbook, with an opinion on 200 of its consultations."""
+    import shutil
+
+    data_dir = context.scratch / "search-workbook"
+    shutil.copytree(context.benchmark_workbook().parent, data_dir)
+    add_opinions(data_dir, 200)
+    rows, _ = measure(data_dir, context.runs(30, 10))
+    return [{
+        "figure": f"Search everything: {name}", "command": "bench_search.py", "unit": "ms",
+        "ours": statistics.median(ours) / 1000, "baseline": statistics.median(base) / 1000,
+        "target": "well under 100 ms" if name.startswith("query") else "",
+        "met": statistics.median(ours) <= 50 if name.startswith("query") else None,
+    } for name, ours, base, note in rows]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -94,21 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         make_workbook(data_dir, doctors=args.doctors, consultations=args.consultations)
         add_opinions(data_dir, args.opinions)
         made = time.perf_counter() - started
-        store = WorkbookStore.open(data_dir, read_only=True)
-        index = SearchIndex(store)  # once before timing: guidance is read from disk once
-        raw = [f"{e.title}\n{e.text}" for e in index.entries]
-        size = sum(len(t) for t in raw)
-        rows: list[tuple[str, list[float], list[float], str]] = []
-        rows.append(("build the index", timed(args.runs, lambda: SearchIndex(store)),
-                     timed(args.runs, lambda: [t.lower() for t in raw]),
-                     f"{len(index.entries)} things"))
-        for name, query in QUERIES.items():
-            hits = len(index.search(query))
-            rows.append((f"query: {name} ({query!r})",
-                         timed(args.runs, lambda q=query: index.search(q)),
-                         timed(args.runs, lambda q=query: [t.find(q) for t in raw]),
-                         f"{hits} hits"))
-        store.close()
+        rows, size = measure(data_dir, args.runs)
     print(f"bench_search: {args.consultations} consultations, {args.doctors} doctors, "
           f"{args.opinions} opinions; {size / 1e6:.1f} M characters indexed "
           f"(workbook made in {made:.1f} s); {args.runs} runs; Python "

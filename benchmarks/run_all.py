@@ -34,6 +34,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("Notes: typing, start-up and export", "benchmarks.bench_notes"),
     ("Saving", "benchmarks.bench_save"),
     ("Doctors' table", "benchmarks.bench_doctors"),
+    ("Search everything", "benchmarks.bench_search"),
 ]
 
 FIGURE_KEYS = """

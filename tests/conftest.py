@@ -21,7 +21,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "printed when a trial fails)")
 
 
+# Tests that start the installed app as a process and time it (kills while typing, SSH,
+# the browser): with pytest -n 2 they run one after another on one worker, beside the
+# in-process tests on the other, so two of them never compete for the CPU.
+PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_faults", "test_ssh_e2e",
+                   "test_browser", "test_serve", "test_store_processes"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group("processes"))
     if config.getoption("--long"):
         return
     skip = pytest.mark.skip(reason="long variant: run with --long")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -161,10 +162,41 @@ def measure(doctors: int, runs: int) -> tuple[int, float, Timings]:
     return count, made, results
 
 
+def switch_in_terminal(doctors: int, runs: int) -> dict[str, list[float]]:
+    """Seconds from the key 3 to the Doctors pane on screen, in a real 80x24 terminal,
+    with ``doctors`` doctors and with none (the baseline), runs alternating."""
+    sys.path.insert(0, str(ROOT))
+    from tests.pty_terminal import Terminal, installed_command
+
+    out: dict[str, list[float]] = {"app": [], "baseline": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        terminals = {}
+        for name, count in (("app", doctors), ("baseline", 0)):
+            data_dir = Path(scratch) / name
+            make_workbook(data_dir, doctors=count)
+            term = Terminal([installed_command(), "--data-dir", str(data_dir), "--read-only"])
+            term.wait_for("Guidance", "Quit", timeout=60)
+            terminals[name] = (term, f"{count} doctor")
+        time.sleep(2.0)  # the hidden panes are mounted just after the first frame
+        try:
+            for _ in range(runs):
+                for name, (term, shown) in terminals.items():
+                    start = time.perf_counter()
+                    os.write(term.fd, b"3")
+                    term.wait_for(shown, poll=0.001)
+                    out[name].append(time.perf_counter() - start)
+                    time.sleep(0.2)
+                    os.write(term.fd, b"1")
+                    term.wait_gone(shown)
+                    time.sleep(0.2)
+        finally:
+            for term, _ in terminals.values():
+                term.close()
+    return out
+
+
 # Each interaction (drawn) and the bare DataTable operation it compares with.
 PAIRS = [
-    ("open: switch to pane (drawn)", "baseline: a key that does nothing",
-     "switch to the pane"),
     ("open: reload from store (drawn)", "baseline: fill 500 rows", "reload the table"),
     ("sort: next column (drawn)", "baseline: DataTable.sort", "sort by the next column"),
     ("sort: reverse (drawn)", "baseline: DataTable.sort", "reverse the sort"),
@@ -176,16 +208,26 @@ PAIRS = [
 
 def figures(context) -> list[dict]:
     """The rows of the benchmark report (see benchmarks/run_all.py)."""
-    count, _, results = measure(500, context.runs(15, 5))
-    rows = []
+    runs = context.runs(15, 5)
+    switch = switch_in_terminal(500, runs)
+    rows = [{
+        "figure": "Doctors pane, 500 doctors: from the key 3 to the pane on screen, in a "
+                  "real terminal, vs the same with no doctors",
+        "command": "bench_doctors.py", "unit": "ms", "ours": statistics.median(switch["app"]),
+        "baseline": statistics.median(switch["baseline"]),
+        # "Instant": the doctors add nothing a person would notice to the switch itself.
+        "target": "instant: ≤ 1.25x", "ratio_target": 1.25,
+    }]
+    count, _, results = measure(500, runs)
     for ours, baseline, words in PAIRS:
-        value = statistics.median(results[ours]) / 1000
+        # Pilot adds its own overhead to both sides: the ratio is the figure here.
         rows.append({
-            "figure": f"Doctors pane, {count} doctors: {words}, until drawn, vs "
-                      f"{baseline.removeprefix('baseline: ')} in a bare DataTable",
-            "command": "bench_doctors.py", "unit": "ms", "ours": value,
+            "figure": f"Doctors pane, {count} doctors: {words}, headless (Pilot) until "
+                      f"drawn, vs {baseline.removeprefix('baseline: ')} in a bare DataTable",
+            "command": "bench_doctors.py", "unit": "ms",
+            "ours": statistics.median(results[ours]) / 1000,
             "baseline": statistics.median(results[baseline + " (drawn)"]) / 1000,
-            "target": "instant (≤ 100 ms)", "met": value <= 0.1,
+            "target": "",
         })
     return rows
 

@@ -49,7 +49,7 @@ from benchmarks.make_workbook import make_workbook  # noqa: E402
 from tests.pty_terminal import Terminal, installed_command  # noqa: E402
 
 
-# a) key to disk ---------------------------------------------------------------------------------
+# a) key to disk ---------------------------------------------------------------------------
 def key_to_disk(workbook: Path, scratch: Path, runs: int) -> list[float]:
     """Seconds from writing one key to the pty until the workbook file holds it."""
     data = fresh_copy(workbook, scratch)
@@ -80,7 +80,7 @@ def key_to_disk(workbook: Path, scratch: Path, runs: int) -> list[float]:
     return times
 
 
-# b) the save itself, in one process ----------------------------------------------------------------
+# b) the save itself, in one process -------------------------------------------------------
 def flush_times(workbook: Path, scratch: Path, runs: int) -> dict[str, list[float]]:
     """``store.flush`` after one changed note, the typing-thread part of that change, and
     the plain safe write of the same data."""
@@ -120,7 +120,7 @@ def flush_times(workbook: Path, scratch: Path, runs: int) -> dict[str, list[floa
     return out
 
 
-# c) the first key during a save ---------------------------------------------------------------------
+# c) the first key during a save -----------------------------------------------------------
 def keys_during_saves(term: Terminal, runs: int, spread: float) -> list[float]:
     """Type a key, wait for the save delay plus a part of a save's length, then time the
     next key: it arrives while the save (started by the first key) is running."""
@@ -166,7 +166,7 @@ def first_key_during_save(workbook: Path, scratch: Path, runs: int,
     return out
 
 
-# Running ---------------------------------------------------------------------------------------------
+# Running ----------------------------------------------------------------------------------
 def measure(workbook: Path, scratch: Path, runs: int) -> dict[str, dict[str, list[float]]]:
     """Every save figure, in seconds."""
     flushes = flush_times(workbook, scratch, runs)

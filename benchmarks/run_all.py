@@ -3,8 +3,8 @@ same run, written to docs/performance.md with the machine, the date and the comm
 
     python benchmarks/run_all.py [--quick] [--output docs/performance.md]
 
-``--quick`` takes fewer runs (a rough figure in a few minutes); without it the run takes
-a quarter of an hour or so on a 2-core machine. Run it on an otherwise idle machine.
+``--quick`` takes fewer runs (rough figures in about two minutes); without it the run
+takes six minutes or so on a 2-core machine. Run it on an otherwise idle machine.
 
 A benchmark module joins the report with one entry in BENCHMARKS: it exposes
 ``figures(context) -> list[dict]`` (see ``Context`` for what it is given, and
@@ -75,7 +75,7 @@ class Context:
         return self._workbook
 
 
-# The machine -----------------------------------------------------------------------------------
+# The machine ------------------------------------------------------------------------------
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -101,7 +101,7 @@ def machine(load: float) -> list[str]:
     ]
 
 
-# Formatting ------------------------------------------------------------------------------------
+# Formatting -------------------------------------------------------------------------------
 def show(seconds: float | None, unit: str) -> str:
     if seconds is None:
         return "—"
@@ -148,17 +148,24 @@ def headline(rows: list[dict]) -> list[str]:
     return out
 
 
-WHY = """\
+def why(growth: dict) -> str:
+    """Why the costs grow as they do (the figures come from the run)."""
+    largest = growth["results"][-1]
+    text = f"""\
 Why it grows this way: the workbook is one JSON file, parsed whole at start-up and
 written whole at every save (a new file beside the old one, then a rename: the price of
-never leaving half a file). So start-up, each save and the export all cost time in
-proportion to everything ever written, and a 10,000-consultation workbook of 4 KB notes
-is some 45 MB of JSON. Two costs also reach the typing thread: after each pause in
-typing the store hands the saving thread a snapshot of every record (a shallow copy,
-cheap per record but one per record), and the Notes pane lists every consultation. The
-profiles below, of the largest workbook, show where the time goes. Nobody is expected to
-write 10,000 four-kilobyte notes for one second opinion; the benchmark workbook of the
-notes issue (2,000 of them) is already far beyond a real one."""
+never leaving half a file). A save encodes only the records changed since the last one,
+but it still writes every byte, and start-up and the export still read and turn every
+record into text; so all three grow with everything ever written, and
+{largest['size']:,} consultations of about 4 KB make {largest['bytes'] / 1e6:.0f} MB of
+JSON. Two costs reach the typing thread: at each save (at most every half second while
+typing) TinyDB rebuilds the table and the store checks every record for a change before
+handing the saving thread a snapshot, and once shown the Notes pane lists every
+consultation. The profiles below, of the largest workbook, show where the time goes.
+Nobody is expected to write {largest['size']:,} four-kilobyte notes for one second
+opinion; the benchmark workbook of the notes issue ({BENCHMARK_CONSULTATIONS:,} of them)
+is already far beyond a real one."""
+    return " ".join(text.split())
 
 
 def document(rows: list[dict], growth: dict, started: datetime, took: float,
@@ -200,7 +207,7 @@ def document(rows: list[dict], growth: dict, started: datetime, took: float,
         "",
         verdict(growth),
         "",
-        WHY,
+        why(growth),
         "",
     ]
     for name, profile_rows in growth["profile"].items():
@@ -253,9 +260,10 @@ def main() -> int:
             found = module.figures(context)
             for row in found:
                 ratio, met = judge(row)
-                print(f"  {row['figure']}: {show(row['ours'], row.get('unit', 'ms'))}"
-                      f"{' vs ' + show(row['baseline'], row.get('unit', 'ms')) if row.get('baseline') else ''}"
-                      f" {ratio} {met}", flush=True)
+                unit = row.get("unit", "ms")
+                against = f" vs {show(row['baseline'], unit)}" if row.get("baseline") else ""
+                print(f"  {row['figure']}: {show(row['ours'], unit)}{against} {ratio} {met}",
+                      flush=True)
             rows += found
             print(f"  ({time.perf_counter() - section:.0f} s)", flush=True)
         print("How the costs grow…", flush=True)

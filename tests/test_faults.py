@@ -55,7 +55,7 @@ WORDS = ["the", "doctor", "said", "stage", "two", "biopsy", "trial", "surgery", 
 PANES = ("Guidance", "Checklist", "Doctors", "Notes")
 
 
-# Seeds ---------------------------------------------------------------------------------------
+# Seeds ------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def fault_seed(request: pytest.FixtureRequest) -> int:
     chosen = request.config.getoption("--fault-seed")
@@ -76,7 +76,7 @@ def trials(in_ci: int, in_long: int) -> list:
             for n in range(in_long)]
 
 
-# Shared helpers -----------------------------------------------------------------------------
+# Shared helpers ---------------------------------------------------------------------------
 def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -143,7 +143,7 @@ def app_dir(tmp_path: Path):
         term.close()
 
 
-# SIGKILL at a random moment ------------------------------------------------------------------
+# SIGKILL at a random moment ---------------------------------------------------------------
 class Deadline(Exception):
     """The moment chosen for the kill has come."""
 
@@ -315,7 +315,7 @@ def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_di
     assert_healthy(data_dir, why)
 
 
-# SIGHUP and SIGTERM ----------------------------------------------------------------------------
+# SIGHUP and SIGTERM -----------------------------------------------------------------------
 @pytest.mark.parametrize("trial", trials(20, 40))
 def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, app_dir):
     """The connection drops (SIGHUP) or the system shuts down (SIGTERM) mid-word."""
@@ -357,7 +357,7 @@ def test_hangup_with_a_form_open(app_dir):
     assert b"Dr Maria Lopez" in (data_dir / "workbook.json").read_bytes()
 
 
-# Disk full --------------------------------------------------------------------------------------
+# Disk full --------------------------------------------------------------------------------
 def temp_files(data_dir: Path) -> list[Path]:
     return list(data_dir.glob(".*.tmp"))
 
@@ -424,7 +424,7 @@ def test_export_to_a_full_disk_leaves_no_partial_file(tmp_path: Path):
     assert "a long note" in target.read_text()
 
 
-# Hand edits while the app runs -------------------------------------------------------------------
+# Hand edits while the app runs ------------------------------------------------------------
 def hand_edit(data_dir: Path, change: Callable[[dict], None]) -> bytes:
     """Edit the workbook as a person with a text editor would (in place)."""
     raw = raw_on_disk(data_dir)
@@ -499,7 +499,7 @@ def test_hand_edit_that_damages_the_file_while_the_app_runs(app_dir):
     assert_healthy(data_dir)
 
 
-# Workbooks that cannot simply be opened ------------------------------------------------------------
+# Workbooks that cannot simply be opened ---------------------------------------------------
 @pytest.mark.parametrize("case", list(DAMAGED))
 def test_damaged_workbook_in_the_installed_app(app_dir, case: str):
     content, position = DAMAGED[case]

@@ -186,7 +186,7 @@ def check_store(store: WorkbookStore, data_dir: Path, out_dir: Path) -> None:
     assert target.read_text(encoding="utf-8") == export(store)
 
 
-# The tests ---------------------------------------------------------------------------------
+# The tests --------------------------------------------------------------------------------
 @given(texts=texts_for_every_field())
 def test_hostile_text_in_every_field_round_trips_and_exports_safely(texts):
     with tempfile.TemporaryDirectory() as scratch:

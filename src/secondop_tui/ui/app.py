@@ -443,6 +443,14 @@ class SecondOpinionApp(App[None]):
                 self.collect_pending_edits()
             except Exception as error:  # the save below must happen whatever went wrong
                 self.log.error(f"collecting edits on {sig}: {error!r}")
+            for screen in self.screen_stack:
+                # A form still open keeps what it holds, as if saved, when it can be.
+                hook = getattr(screen, "save_on_hangup", None)
+                if hook is not None and not self.store.read_only:
+                    try:
+                        hook()
+                    except Exception as error:
+                        self.log.error(f"keeping an open form on {sig}: {error!r}")
             self.store.close()
         # With the terminal gone, restoring it may block forever; never outstay that.
         timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))

@@ -436,5 +436,21 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
         self.show_error("")
         self.dismiss(doctor)
 
+    def save_on_hangup(self) -> None:
+        """The connection dropped with the form open: keep what it holds, if it is valid."""
+        from secondop_tui.core.doctors import add_doctor, update_doctor
+
+        if not self.unsaved or not self.complete:
+            return
+        try:
+            doctor = self.build_doctor()
+        except ValueError:
+            return  # no name yet, or a date that cannot be read: nothing safe to keep
+        store = self.app.store  # type: ignore[attr-defined]
+        if doctor.doc_id is None:
+            add_doctor(store, doctor)
+        else:
+            update_doctor(store, doctor)
+
     def action_cancel(self) -> None:
         ask_before_discarding(self, self.unsaved, "to this doctor's details", self.action_save)

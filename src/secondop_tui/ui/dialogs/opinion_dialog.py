@@ -302,6 +302,14 @@ class FieldFormDialog(ModalScreen["Any | None"]):
         self.app.changed()  # type: ignore[attr-defined]
         self.dismiss(result)
 
+    def save_on_hangup(self) -> None:
+        """The connection dropped with the form open: keep what it holds, if it is valid."""
+        if self.unsaved:
+            try:
+                self.save_values(self.values())
+            except (ValueError, LookupError, PermissionError):
+                pass  # a date that cannot be read: the store keeps the last saved form
+
     def action_cancel(self) -> None:
         ask_before_discarding(self, self.unsaved, f"to {self.what}", self.action_save)
 

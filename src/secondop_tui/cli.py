@@ -257,7 +257,7 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
 
     from secondop_tui.ui.app import SecondOpinionApp
 
-    app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir)
+    app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True)
     if served:
         watch_server(app)
     try:

@@ -8,7 +8,13 @@ a failure, so those tests can never pass by being skipped.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +43,30 @@ def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """``secondop-tui serve`` on a free loopback port, until the block ends (then stopped
+    as ctrl+c would, by SIGTERM, and killed only if it outstays 20 seconds)."""
+    from tests.pty_terminal import installed_command
+
+    port = free_port()
+    server = subprocess.Popen([installed_command(), "--data-dir", str(data_dir), "serve",
+                               "--port", str(port)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the server did not start: {server.stdout.read()!r}")
+            time.sleep(0.05)
+        yield server, port
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

@@ -26,7 +26,7 @@ from secondop_tui.core import notes
 from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.store import WorkbookStore
 from tests.pty_terminal import installed_command
-from tests.system_needs import free_port, missing, port_open
+from tests.system_needs import missing, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -112,26 +112,9 @@ def server(tmp_path: Path):
     except ImportError:
         missing("textual-serve is not installed (pip install 'secondop-tui[web]')")
     data_dir = tmp_path / "data"
-    port = free_port()
-    process = subprocess.Popen([installed_command(), "--data-dir", str(data_dir), "serve",
-                                "--port", str(port)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while not port_open(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start: {process.stdout.read()!r}")
-            time.sleep(0.05)
+    with serving(data_dir) as (process, port):
         yield {"url": f"http://127.0.0.1:{port}/", "data_dir": data_dir, "pid": process.pid,
                "process": process}
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 @pytest.fixture

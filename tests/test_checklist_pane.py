@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Input, Select, TextArea
 
 from secondop_tui.core.checklist import Checklist

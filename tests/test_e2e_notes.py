@@ -7,7 +7,6 @@ export holds the words.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time

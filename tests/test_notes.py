@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
 from secondop_tui.ui.dialogs.notes_new_dialog import NotesNewDialog
 from secondop_tui.ui.dialogs.notes_questions_dialog import NotesQuestionsDialog
-from secondop_tui.ui.panes.notes import NoteEditor, NotesPane
+from secondop_tui.ui.panes.notes import NotesPane
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
 from tests.conftest import settled
 

@@ -22,7 +22,7 @@ from secondop_tui.cli import main
 from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.store import WorkbookStore
 from tests.pty_terminal import Terminal, installed_command
-from tests.system_needs import free_port, missing, port_open
+from tests.system_needs import missing, serving
 
 PANES = ("Guidance", "Checklist", "Doctors", "Notes")
 
@@ -188,25 +188,8 @@ def served(tmp_path: Path):
     except ImportError:
         missing("textual-serve is not installed (pip install 'secondop-tui[web]')")
     data_dir = tmp_path / "data"
-    port = free_port()
-    server = subprocess.Popen([installed_command(), "--data-dir", str(data_dir), "serve",
-                               "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while not port_open(port):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start: {server.stdout.read()!r}")
-            time.sleep(0.05)
+    with serving(data_dir) as (server, port):
         yield {"port": port, "data_dir": data_dir, "process": server}
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 async def test_two_tabs_the_second_is_read_only(served: dict):

@@ -40,7 +40,6 @@ from secondop_tui.core.doctors import (
     check_doctor,
 )
 from secondop_tui.ui.dialogs.base import after_typed_keys, ask_before_discarding
-from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
 YES_NO = (("yes", "yes"), ("no", "no"))

@@ -342,11 +342,16 @@ class SecondOpinionApp(App[None]):
             self.refresh_status()
 
     # Saving -----------------------------------------------------------------------------
-    def changed(self) -> None:
-        """Panes call this after changing the store: it is saved on a worker thread."""
+    def changed(self, *, dates: bool = True) -> None:
+        """Panes call this after changing the store: it is saved on a worker thread.
+
+        ``dates=False`` when only a note's text changed: nothing the timing warning reads
+        (dates, opinions, appointments) can have moved, so the typing path skips it.
+        """
         if self.store is not None and not self.store.read_only:
             self.workbook_version += 1
-            self.refresh_timing_note()
+            if dates:
+                self.refresh_timing_note()
             self.refresh_status()
             self.save_in_background()
 

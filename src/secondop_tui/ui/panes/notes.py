@@ -122,7 +122,7 @@ class NoteEditor(TextArea):
             return False
         self.saved_text = text
         if save:
-            self.app.changed()  # type: ignore[attr-defined]
+            self.app.changed(dates=False)  # type: ignore[attr-defined]
         return True
 
     def insert_timestamp(self) -> None:

@@ -51,7 +51,8 @@ def decode(data: bytes) -> dict[str, Any]:
             reason = (
                 "there is unexpected text after the end of the data"
                 if error.msg == "Extra data"
-                else f"the file is not valid JSON: {error.msg.lower()}"
+                # json says "unterminated string starting at"; the position is added anyway
+                else f"the file is not valid JSON: {error.msg.lower().removesuffix(' starting at')}"
             )
         raise ParseProblem(reason, error.lineno, error.colno) from None
     validate(raw)

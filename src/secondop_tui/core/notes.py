@@ -167,7 +167,7 @@ def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
     answers = answers_in_note(note)
     questions = [q.to_dict() | ({"answer": answers[i]} if i in answers else {})
                  for i, q in enumerate(consultation.questions)]
-    store.table(TABLE).update({"note": note, "questions": questions}, doc_ids=[doc_id])
+    store.update_record(TABLE, doc_id, {"note": note, "questions": questions})
     store.changed()
     return True
 

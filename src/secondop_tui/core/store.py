@@ -240,6 +240,23 @@ class WorkbookStore:
     def counts(self) -> dict[str, int]:
         return codec.count_records(self.storage.read())
 
+    def update_record(self, name: str, doc_id: int, fields: dict[str, Any]) -> bool:
+        """Give some fields of one record new values and queue it for saving.
+
+        The same as TinyDB's ``update`` of one document, without its rebuilding of the
+        whole table and the storage's search of every record for the change: this is
+        the path typing takes. False when there is no such record.
+        """
+        table = self.storage.read().get(name)
+        key = str(doc_id)
+        doc = table.get(key) if table is not None else None
+        if doc is None:
+            return False
+        table[key] = doc = {**doc, **fields}  # a new object, so every cache sees a change
+        self.db.table(name).clear_cache()
+        self.storage.write_record(name, key, doc)
+        return True
+
     # Settings: small preferences kept in the workbook (theme, positions...) ----------
     def get_setting(self, key: str, default: Any = None) -> Any:
         doc = self.table(SETTINGS_TABLE).get(doc_id=1)

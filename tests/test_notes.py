@@ -455,3 +455,40 @@ async def test_letters_typed_in_the_note_never_run_pane_keys(make_app, store):
         await pilot.pause()
         assert app.screen is pane.screen  # no dialog opened
         assert pane.editor.text == "ed"
+
+
+async def test_header_says_saving_only_when_a_note_save_is_slow(make_app, store, monkeypatch):
+    """Typing saves twice a second: the Header must not flicker to "saving…" at each
+    save (a repaint each time costs the typist frames), but a save still running a
+    second later is shown, and "saved" comes back when it ends."""
+    import threading
+
+    from secondop_tui.ui import app as app_module
+
+    with_questions(store, "Is it operable?")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("enter")
+        seen: list[str] = []
+        app.watch(app, "sub_title", lambda title: seen.append(title), init=False)
+
+        await pilot.press(*"fast")
+        await pilot.pause(0.8)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert only(store).note == "fast" and not store.dirty
+        assert not any(title.startswith("saving") for title in seen), seen
+
+        release = threading.Event()
+        real_flush = store.flush
+        monkeypatch.setattr(store, "flush", lambda **kw: (release.wait(5), real_flush(**kw))[1])
+        await pilot.press(*" slow")
+        await pilot.pause(app_module.SLOW_SAVE + 0.8)
+        assert app.sub_title.startswith("saving…"), app.sub_title
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.sub_title.startswith("saved")
+        assert only(store).note == "fast slow" and not store.dirty
+        assert pane.editor.text == "fast slow"

@@ -54,6 +54,9 @@ ANIMATIONS_SETTING = "animations"
 # with the connection gone, writing to the terminal may never return.
 HANGUP_GRACE_SECONDS = 2.0
 
+# A save of a typed note still running after this many seconds shows "saving…".
+SLOW_SAVE = 1.0
+
 
 class WorkbookFooter(Footer):
     """A Footer that shows the app's keys (Quit, Help) in the very first frame.
@@ -208,6 +211,7 @@ class SecondOpinionApp(App[None]):
         self.save_failure = ""
         self._conflict_open = False
         self._retry_timer = None
+        self._slow_save_timer = None
         # Short notes shown in the Header beside the save state, by topic (for example
         # "appointment": the next appointment), so they are visible from every pane.
         # A timing warning comes first: it is rare, and it matters most.
@@ -352,8 +356,17 @@ class SecondOpinionApp(App[None]):
             self.workbook_version += 1
             if dates:
                 self.refresh_timing_note()
-            self.refresh_status()
+                self.refresh_status()
+            elif self._slow_save_timer is None:
+                # A typed note is saved twice a second. Turning the Header to "saving…"
+                # and back at each save would cost the typist two frames a save, so the
+                # Header says "saving…" only for a save still running a second later.
+                self._slow_save_timer = self.set_timer(SLOW_SAVE, self._show_slow_save)
             self.save_in_background()
+
+    def _show_slow_save(self) -> None:
+        self._slow_save_timer = None
+        self.refresh_status()
 
     @work(thread=True, group="save", exit_on_error=False)
     def save_in_background(self) -> None:

@@ -297,3 +297,39 @@ def test_byte_order_mark_is_accepted(data_dir: Path):
     data_dir.mkdir(mode=0o700)
     (data_dir / "workbook.json").write_bytes(b"\xef\xbb\xbf" + codec.encode(schema.new_workbook()))
     WorkbookStore.open(data_dir).close()
+
+
+def test_update_record_saves_that_record_and_keeps_the_others(data_dir: Path):
+    store = WorkbookStore.open(data_dir)
+    table = store.table("notes")
+    ids = [table.insert({"text": f"note {i}", "n": i}) for i in range(5)]
+    store.flush()
+    # The typing path: one record changed in place, the others untouched.
+    assert store.update_record("notes", ids[2], {"text": "changed"})
+    assert not store.update_record("notes", 999, {"text": "nobody"})
+    # A change after the snapshot was taken must not reach it.
+    pending = store.storage._pending[1]
+    assert store.update_record("notes", ids[3], {"text": "later"})
+    assert pending["notes"][str(ids[3])]["text"] == "note 3"
+    assert table.get(doc_id=ids[2])["text"] == "changed"  # TinyDB's query cache is cleared
+    store.close()
+    again = WorkbookStore.open(data_dir, read_only=True)
+    assert [doc["text"] for doc in again.table("notes").all()] == [
+        "note 0", "note 1", "changed", "later", "note 4"]
+    assert again.table("notes").get(doc_id=ids[2])["n"] == 2  # the other fields are kept
+    again.close()
+
+
+def test_update_record_after_a_reload_writes_the_reloaded_data(store: WorkbookStore):
+    table = store.table("notes")
+    first = table.insert({"text": "mine"})
+    store.flush()
+    raw = json.loads(store.path.read_text(encoding="utf-8"))
+    raw["notes"]["2"] = {"text": "added by hand"}
+    store.path.write_text(json.dumps(raw), encoding="utf-8")
+    store.take_theirs()
+    # The last snapshot mirrored the old data: this save must not drop the hand edit.
+    assert store.update_record("notes", first, {"text": "typed after the reload"})
+    assert store.flush().ok
+    saved = json.loads(store.path.read_text(encoding="utf-8"))["notes"]
+    assert saved == {"1": {"text": "typed after the reload"}, "2": {"text": "added by hand"}}

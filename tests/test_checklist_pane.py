@@ -200,14 +200,19 @@ async def test_insurance_call_log(make_app, store):
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ChecklistCallDialog)
-        await pilot.press(*"Jane at member services", "enter", *"12345", "enter",
-                          *"no referral needed", "enter")
+        # The cursor starts in the first field, the date (today, selected), so a date
+        # typed first replaces it; enter then follows the fields down the form.
+        date_field = dialog.query_one("#call-date", Input)
+        assert app.focused is date_field and date_field.value == "20 Nov 2026"
+        await pilot.press(*"19 Nov 2026", "enter", *"Jane at member services", "enter",
+                          *"12345", "enter", *"no referral needed", "enter")
         await pilot.pause()
         calls = Checklist(store).item("insurance.referral").calls
         assert len(calls) == 1 and calls[0].reference == "12345"
-        assert calls[0].day.isoformat() == "2026-11-20"
+        assert calls[0].day.isoformat() == "2026-11-19"
+        assert calls[0].who == "Jane at member services"
         detail = str(pane.query_one("#checklist-detail").render())
-        assert "Fri 20 Nov 2026, spoke to Jane at member services, ref 12345" in detail
+        assert "Thu 19 Nov 2026, spoke to Jane at member services, ref 12345" in detail
         assert "☎ 1 call" in str(pane.options.get_option("item:insurance.referral").prompt)
 
 

@@ -50,7 +50,10 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
             yield Static(f"Log an insurance call: {self.item_title}", classes="dialog-title",
                          markup=False)
             yield Label(f"Date of the call, e.g. {DATE_FORMS}")
-            yield Input(f"{today.day} {today:%b %Y}", compact=True, id="call-date")
+            # Typing replaces the prefilled date (select_on_focus), so the first key
+            # starts a new date rather than appending to today's.
+            yield Input(f"{today.day} {today:%b %Y}", compact=True, select_on_focus=True,
+                        id="call-date")
             yield Label("Who you spoke to")
             yield Input(placeholder="name, department", compact=True, id="call-who")
             yield Label("Reference number")
@@ -65,7 +68,8 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
                 yield Button("Cancel (escape)", id="call-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#call-who").focus()
+        # The first field first: tab and enter then follow the fields down the form.
+        self.query_one("#call-date").focus()
 
     def action_save(self) -> None:
         after_typed_keys(self, self.save_call)

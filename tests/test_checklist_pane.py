@@ -303,6 +303,35 @@ async def test_a_logged_call_is_deleted_after_asking(make_app, store):
         assert not isinstance(app.screen, ChecklistCallsDialog)
 
 
+async def test_detail_says_how_many_calls_and_the_key_above_a_long_note(make_app, store):
+    checklist = Checklist(store)
+    checklist.set_note("insurance.referral", "Referral form from Dr Lee's office.\n" * 6)
+    checklist.add_call("insurance.referral", "18 Nov 2026", "Jane", "A123", "covered")
+    checklist.add_call("insurance.referral", "19 Nov 2026", "Bob", "B456", "referral")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+
+        def detail_in_view() -> str:
+            box = pane.query_one("#checklist-detail-box")
+            detail = pane.query_one("#checklist-detail")
+            return "\n".join(detail.render_line(y).text
+                             for y in range(box.scrollable_content_region.height))
+
+        await go_to(pane, pilot, "insurance.referral")
+        shown = detail_in_view()
+        assert "Referral form" in shown  # the note is there, and yet:
+        assert "☎ 2 calls logged: c lists them to change or delete" in shown
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistCallsDialog)
+        await pilot.press("escape")
+        await go_to(pane, pilot, "insurance.network")
+        assert "☎ No insurance calls logged yet: l logs one." in detail_in_view()
+        await go_to(pane, pilot, "records.meds")  # not an insurance item: no call line
+        assert "☎" not in detail_in_view()
+
+
 async def test_hide_done_and_fold_groups_are_remembered(make_app, store, data_dir):
     Checklist(store).toggle("before.reasons")
     app = make_app()

@@ -272,15 +272,16 @@ class ChecklistPane(Pane):
         if item.due:
             flag = " ⚠ OVERDUE" if item.overdue() else ""
             lines.append(f"Due: {format_date(item.due)}{flag}\n")
+        if item.insurance_log:
+            # Before the note, so it shows in the few lines here whatever the note's
+            # length: how many calls there are and the key that lists them.
+            lines.append(calls_summary(len(item.calls)) + "\n")
         if item.note:
             lines.append("Note: " + escape_controls(item.note) + "\n")
-        if item.insurance_log:
-            if item.calls:
-                lines.append("Insurance calls:\n")
-                for call in item.calls:
-                    lines.append("  " + describe_call(call) + "\n")
-            else:
-                lines.append("No insurance calls logged yet: l logs one.\n")
+        if item.calls:
+            lines.append("Insurance calls:\n")
+            for call in item.calls:
+                lines.append("  " + describe_call(call) + "\n")
         if not lines.plain:
             lines.append("No note or due date yet: n adds a note, d a due date.")
         detail.update(lines.rstrip() or lines)
@@ -601,3 +602,10 @@ class ChecklistPane(Pane):
         self.options.scroll_to_highlight()
         return True
 
+
+def calls_summary(count: int) -> str:
+    """One line under an insurance item: how many calls are logged and the keys for them."""
+    if not count:
+        return "☎ No insurance calls logged yet: l logs one."
+    calls, them = ("1 call", "it") if count == 1 else (f"{count} calls", "them")
+    return f"☎ {calls} logged: c lists {them} to change or delete · l logs another."

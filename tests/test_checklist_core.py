@@ -126,6 +126,49 @@ def test_call_log_only_on_insurance_items(store):
         checklist.add_call("insurance.coverage", "20 Nov 2026", " ", "", "")
 
 
+def test_a_logged_call_can_be_edited_and_deleted(store):
+    checklist = Checklist(store)
+    checklist.add_call("insurance.coverage", "19 Nov 2026", "Jane", "A123", "covered")
+    checklist.add_call("insurance.coverage", "20 Nov 2026", "Bob", "B456", "referral")
+    edited = checklist.edit_call("insurance.coverage", 0, "18 Nov 2026", " Jane Doe ",
+                                 "A124", "covered in network")
+    assert edited.who == "Jane Doe" and edited.day.isoformat() == "2026-11-18"
+    calls = checklist.item("insurance.coverage").calls
+    assert [(c.who, c.reference) for c in calls] == [("Jane Doe", "A124"), ("Bob", "B456")]
+    # Checked as a new call is: a readable date, and something besides the date.
+    with pytest.raises(DateError):
+        checklist.edit_call("insurance.coverage", 1, "someday", "Bob", "", "")
+    with pytest.raises(ChecklistError, match="at least"):
+        checklist.edit_call("insurance.coverage", 1, "", " ", "", "")
+    with pytest.raises(ChecklistError, match="no longer"):
+        checklist.edit_call("insurance.coverage", 2, "", "x", "", "")
+    with pytest.raises(ChecklistError, match="insurance"):
+        checklist.delete_call("records.meds", 0)
+    removed = checklist.delete_call("insurance.coverage", 0)
+    assert removed.who == "Jane Doe"
+    assert [c.who for c in checklist.item("insurance.coverage").calls] == ["Bob"]
+    with pytest.raises(ChecklistError, match="no longer"):
+        checklist.delete_call("insurance.coverage", -1)
+    text = export(store, "checklist", "text")
+    assert "spoke to Bob, ref B456: referral" in text and "Jane" not in text
+    checklist.delete_call("insurance.coverage", 0)
+    assert checklist.item("insurance.coverage").calls == ()
+    assert "Insurance calls" not in export(store, "checklist", "text")
+
+
+def test_editing_calls_leaves_an_unreadable_stored_call_alone(store):
+    checklist = Checklist(store)
+    checklist.add_call("insurance.coverage", "19 Nov 2026", "Jane", "", "")
+    checklist.add_call("insurance.coverage", "20 Nov 2026", "Bob", "", "")
+    stored = checklist.table.all()[0]["calls"]
+    checklist._write("insurance.coverage", {"calls": [{"date": "??", "who": "odd"}] + stored})
+    assert [c.who for c in checklist.item("insurance.coverage").calls] == ["Jane", "Bob"]
+    checklist.edit_call("insurance.coverage", 1, "", "Bobby", "", "")
+    checklist.delete_call("insurance.coverage", 0)
+    assert [c.who for c in checklist.item("insurance.coverage").calls] == ["Bobby"]
+    assert checklist.table.all()[0]["calls"][0] == {"date": "??", "who": "odd"}
+
+
 def test_upgrade_keeps_state_when_defaults_are_added_and_reworded(data_dir, monkeypatch):
     old = DefaultSet(1, (
         DefaultGroup("before", "Before deciding", (

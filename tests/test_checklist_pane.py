@@ -7,9 +7,12 @@ from textual.widgets import Input, Select, TextArea
 from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.core.export import export
 from secondop_tui.ui.dialogs.checklist_call_dialog import ChecklistCallDialog
+from secondop_tui.ui.dialogs.checklist_calls_dialog import ChecklistCallsDialog
 from secondop_tui.ui.dialogs.checklist_item_dialog import ChecklistItemDialog
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
+from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 from secondop_tui.ui.panes.checklist import ChecklistPane
 
 async def open_checklist(app, pilot) -> ChecklistPane:
@@ -200,15 +203,133 @@ async def test_insurance_call_log(make_app, store):
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ChecklistCallDialog)
-        await pilot.press(*"Jane at member services", "enter", *"12345", "enter",
-                          *"no referral needed", "enter")
+        # The cursor starts in the first field, the date (today, selected), so a date
+        # typed first replaces it; enter then follows the fields down the form.
+        date_field = dialog.query_one("#call-date", Input)
+        assert app.focused is date_field and date_field.value == "20 Nov 2026"
+        await pilot.press(*"19 Nov 2026", "enter", *"Jane at member services", "enter",
+                          *"12345", "enter", *"no referral needed", "enter")
         await pilot.pause()
         calls = Checklist(store).item("insurance.referral").calls
         assert len(calls) == 1 and calls[0].reference == "12345"
-        assert calls[0].day.isoformat() == "2026-11-20"
+        assert calls[0].day.isoformat() == "2026-11-19"
+        assert calls[0].who == "Jane at member services"
         detail = str(pane.query_one("#checklist-detail").render())
-        assert "Fri 20 Nov 2026, spoke to Jane at member services, ref 12345" in detail
+        assert "Thu 19 Nov 2026, spoke to Jane at member services, ref 12345" in detail
         assert "☎ 1 call" in str(pane.options.get_option("item:insurance.referral").prompt)
+
+
+async def test_a_logged_call_is_edited_from_the_list_of_calls(make_app, store):
+    checklist = Checklist(store)
+    checklist.add_call("insurance.referral", "18 Nov 2026", "Jane", "A123", "covered")
+    checklist.add_call("insurance.referral", "19 Nov 2026", "Bob", "B456", "refferal")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "records.meds")
+        await pilot.press("c")  # not an insurance item: a message, no list
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistCallsDialog)
+        await go_to(pane, pilot, "insurance.referral")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        described = {d: k for k, d in app.screen.rows}
+        assert set(described["Insurance calls: edit or delete"].split(" / ")) == {"c", "L"}
+        await pilot.press("escape", "c")
+        await pilot.pause()
+        calls = app.screen
+        described = {d for _, d in describe_bindings(calls)}
+        assert {"Edit the call", "Delete the call (asks first)"} <= described
+        assert isinstance(calls, ChecklistCallsDialog)
+        assert "1. Wed 18 Nov 2026, spoke to Jane" in str(
+            calls.query_one("#calls-list").get_option_at_index(0).prompt)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ChecklistCallDialog)
+        values = [dialog.query_one(f"#call-{name}", Input).value
+                  for name in ("date", "who", "reference", "said")]
+        assert values == ["19 Nov 2026", "Bob", "B456", "refferal"]
+        await pilot.press(*"17 Nov 2026", "tab", "tab", "tab")
+        await pilot.press(*"referral needed")  # tab selected the field's text: replaced
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, (ChecklistCallDialog, ChecklistCallsDialog))
+        calls = Checklist(store).item("insurance.referral").calls
+        assert [(c.day.isoformat(), c.who, c.said) for c in calls] == [
+            ("2026-11-18", "Jane", "covered"), ("2026-11-17", "Bob", "referral needed")]
+        assert "Tue 17 Nov 2026, spoke to Bob, ref B456: referral needed" in export(
+            store, "checklist", "text")
+        # Escape on the list, or on the form, changes nothing.
+        await pilot.press("c", "enter")
+        await pilot.pause()
+        await pilot.press(*"Someone else", "escape")
+        await pilot.pause()
+        assert Checklist(store).item("insurance.referral").calls == calls
+
+
+async def test_a_logged_call_is_deleted_after_asking(make_app, store):
+    checklist = Checklist(store)
+    checklist.add_call("insurance.referral", "18 Nov 2026", "Jane", "A123", "covered")
+    checklist.add_call("insurance.referral", "19 Nov 2026", "Wrong Person", "", "")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "insurance.referral")
+        await pilot.press("c", "down", "x")
+        await pilot.pause()
+        question = app.screen
+        assert isinstance(question, ChoiceDialog)
+        assert "Wrong Person" in str(question.query_one(".dialog-body").render())
+        await pilot.press("n")  # keep it
+        await pilot.pause()
+        assert len(Checklist(store).item("insurance.referral").calls) == 2
+        await pilot.press("c", "down", "delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        calls = Checklist(store).item("insurance.referral").calls
+        assert [c.who for c in calls] == ["Jane"]
+        assert app.focused is pane.options
+        assert "Wrong Person" not in str(pane.query_one("#checklist-detail").render())
+        assert "Wrong Person" not in export(store, "checklist", "text")
+        assert "☎ 1 call" in str(pane.options.get_option("item:insurance.referral").prompt)
+        await pilot.press("c", "x", "y")  # the last one too
+        await pilot.pause()
+        assert Checklist(store).item("insurance.referral").calls == ()
+        await pilot.press("c")  # nothing left to list
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistCallsDialog)
+
+
+async def test_detail_says_how_many_calls_and_the_key_above_a_long_note(make_app, store):
+    checklist = Checklist(store)
+    checklist.set_note("insurance.referral", "Referral form from Dr Lee's office.\n" * 6)
+    checklist.add_call("insurance.referral", "18 Nov 2026", "Jane", "A123", "covered")
+    checklist.add_call("insurance.referral", "19 Nov 2026", "Bob", "B456", "referral")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+
+        def detail_in_view() -> str:
+            box = pane.query_one("#checklist-detail-box")
+            detail = pane.query_one("#checklist-detail")
+            return "\n".join(detail.render_line(y).text
+                             for y in range(box.scrollable_content_region.height))
+
+        await go_to(pane, pilot, "insurance.referral")
+        shown = detail_in_view()
+        assert "Referral form" in shown  # the note is there, and yet:
+        assert "☎ 2 calls logged: c lists them to change or delete" in shown
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistCallsDialog)
+        await pilot.press("escape")
+        await go_to(pane, pilot, "insurance.network")
+        assert "☎ No insurance calls logged yet: l logs one." in detail_in_view()
+        await go_to(pane, pilot, "records.meds")  # not an insurance item: no call line
+        assert "☎" not in detail_in_view()
 
 
 async def test_hide_done_and_fold_groups_are_remembered(make_app, store, data_dir):

@@ -157,6 +157,35 @@ async def test_search_next_and_previous(make_app):
         assert pane.matches == []
 
 
+async def test_search_starts_at_the_view_and_wraps_round(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        matches = find_matches(pane.sections, "slides")
+        records = pane.sections.index(next(s for s in pane.sections if s.id == "records"))
+        first_here = next(i for i, m in enumerate(matches) if m[0] >= records)
+        assert first_here > 0  # earlier sections mention slides too
+        pane.go_to_section(records)  # section 11, "Gathering your records"
+        await pilot.pause()
+        await pilot.press("slash", *"slides", "enter")
+        await pilot.pause()
+        assert pane.match_index == first_here
+        assert pane.current_section() == records
+        await pilot.press("n")
+        assert pane.match_index == first_here + 1
+        await pilot.press("p", "p")
+        assert pane.match_index == first_here - 1  # back before where the reader was
+        # From the last section, where nothing mentions slides, it wraps to the first.
+        assert all(m[0] < len(pane.sections) - 1 for m in matches)
+        pane.go_to_section(len(pane.sections) - 1)
+        await pilot.pause()
+        await pilot.press("slash", "enter")  # the search field keeps "slides"
+        await pilot.pause()
+        assert pane.match_index == 0
+        assert f"Match 1 of {len(matches)}" in str(
+            pane.query_one("#guidance-status").render())
+
+
 async def test_reading_position_survives_a_restart(make_app, store, data_dir):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

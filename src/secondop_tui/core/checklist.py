@@ -311,22 +311,60 @@ class Checklist:
         self._write(item_id, {"due": due.isoformat() if due else None})
         return due
 
-    def add_call(self, item_id: str, day: str | date, who: str, reference: str,
-                 said: str) -> CallEntry:
-        """Log one insurer call on an insurance item. ``day`` may be typed text."""
-        item = self._require(item_id)
-        if not item.insurance_log:
-            raise ChecklistError("Only the insurance items keep a call log.")
+    @staticmethod
+    def _clean_call(day: str | date, who: str, reference: str, said: str) -> CallEntry:
         if isinstance(day, str):
             day = parse_date(day) if day.strip() else clock.today()
         if not (who.strip() or reference.strip() or said.strip()):
             raise ChecklistError("Please fill in at least who you spoke to, the reference "
                                  "number or what was said.")
-        entry = CallEntry(day, who.strip(), reference.strip(), said.strip())
-        state = self._states().get(item_id, {})
-        calls = list(state.get("calls", []))
-        calls.append({"date": day.isoformat(), "who": entry.who,
-                      "reference": entry.reference, "said": entry.said})
+        return CallEntry(day, who.strip(), reference.strip(), said.strip())
+
+    @staticmethod
+    def _call_record(entry: CallEntry) -> dict[str, str]:
+        return {"date": entry.day.isoformat(), "who": entry.who,
+                "reference": entry.reference, "said": entry.said}
+
+    def _call_log(self, item_id: str) -> list[dict[str, Any]]:
+        item = self._require(item_id)
+        if not item.insurance_log:
+            raise ChecklistError("Only the insurance items keep a call log.")
+        return list(self._states().get(item_id, {}).get("calls", []))
+
+    @staticmethod
+    def _stored_position(calls: list[dict[str, Any]], index: int) -> int:
+        # ``index`` counts the calls as shown (ChecklistItem.calls); a stored entry whose
+        # date cannot be read is not shown, so it is skipped here too and left alone.
+        shown = [position for position, entry in enumerate(calls) if _calls_from([entry])]
+        if not 0 <= index < len(shown):
+            raise ChecklistError("That call is no longer in the log.")
+        return shown[index]
+
+    def add_call(self, item_id: str, day: str | date, who: str, reference: str,
+                 said: str) -> CallEntry:
+        """Log one insurer call on an insurance item. ``day`` may be typed text."""
+        calls = self._call_log(item_id)
+        entry = self._clean_call(day, who, reference, said)
+        calls.append(self._call_record(entry))
+        self._write(item_id, {"calls": calls})
+        return entry
+
+    def edit_call(self, item_id: str, index: int, day: str | date, who: str,
+                  reference: str, said: str) -> CallEntry:
+        """Replace the call at ``index`` (its place in ``ChecklistItem.calls``), checked
+        as :meth:`add_call` checks a new one."""
+        calls = self._call_log(item_id)
+        position = self._stored_position(calls, index)
+        entry = self._clean_call(day, who, reference, said)
+        calls[position] = self._call_record(entry)
+        self._write(item_id, {"calls": calls})
+        return entry
+
+    def delete_call(self, item_id: str, index: int) -> CallEntry:
+        """Remove the call at ``index`` (its place in ``ChecklistItem.calls``); returns it."""
+        calls = self._call_log(item_id)
+        position = self._stored_position(calls, index)
+        [entry] = _calls_from([calls.pop(position)])
         self._write(item_id, {"calls": calls})
         return entry
 

@@ -1,4 +1,5 @@
-"""Log one call to the insurer: date, who, reference number and what was said."""
+"""Log one call to the insurer, or change a logged one: date, who, reference number and
+what was said."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from secondop_tui.core import clock
+from secondop_tui.core.checklist import CallEntry
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.ui.dialogs.base import DialogScreen, after_typed_keys
 
@@ -25,7 +27,7 @@ class CallForm:
 
 
 class ChecklistCallDialog(DialogScreen[CallForm | None]):
-    """A short form; the date starts as today."""
+    """A short form; the date starts as today, or as the logged call being changed."""
 
     DEFAULT_CSS = """
     ChecklistCallDialog Label { color: $text-muted; }
@@ -40,24 +42,33 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
         Binding("escape", "cancel", "Cancel", show=False, id="checklist.call.cancel"),
     ]
 
-    def __init__(self, item_title: str) -> None:
+    def __init__(self, item_title: str, call: CallEntry | None = None) -> None:
         super().__init__()
         self.item_title = item_title
+        self.call = call
 
     def compose(self) -> ComposeResult:
-        today = clock.today()
+        call = self.call
+        day = call.day if call else clock.today()
+        heading = "Change a logged call" if call else "Log an insurance call"
         with VerticalScroll():
-            yield Static(f"Log an insurance call: {self.item_title}", classes="dialog-title",
+            yield Static(f"{heading}: {self.item_title}", classes="dialog-title",
                          markup=False)
             yield Label(f"Date of the call, e.g. {DATE_FORMS}")
-            yield Input(f"{today.day} {today:%b %Y}", compact=True, id="call-date")
+            # Typing replaces the prefilled date (select_on_focus), so the first key
+            # starts a new date rather than appending to today's.
+            yield Input(f"{day.day} {day:%b %Y}", compact=True, select_on_focus=True,
+                        id="call-date")
             yield Label("Who you spoke to")
-            yield Input(placeholder="name, department", compact=True, id="call-who")
+            yield Input(call.who if call else "", placeholder="name, department",
+                        compact=True, id="call-who")
             yield Label("Reference number")
-            yield Input(placeholder="the call's reference number", compact=True,
+            yield Input(call.reference if call else "",
+                        placeholder="the call's reference number", compact=True,
                         id="call-reference")
             yield Label("What was said")
-            yield Input(placeholder="e.g. covered, no referral needed", compact=True,
+            yield Input(call.said if call else "",
+                        placeholder="e.g. covered, no referral needed", compact=True,
                         id="call-said")
             yield Static("", id="call-error", markup=False)
             with Horizontal():
@@ -65,7 +76,8 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
                 yield Button("Cancel (escape)", id="call-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#call-who").focus()
+        # The first field first: tab and enter then follow the fields down the form.
+        self.query_one("#call-date").focus()
 
     def action_save(self) -> None:
         after_typed_keys(self, self.save_call)

@@ -25,6 +25,11 @@ from secondop_tui.core.checklist import (
 from secondop_tui.core.dates import DateError, format_date
 from secondop_tui.core.text import escape_controls, one_line
 from secondop_tui.ui.dialogs.checklist_call_dialog import CallForm, ChecklistCallDialog
+from secondop_tui.ui.dialogs.checklist_calls_dialog import (
+    CallAction,
+    ChecklistCallsDialog,
+    describe_call,
+)
 from secondop_tui.ui.dialogs.checklist_item_dialog import (
     ChecklistItemDialog,
     ItemForm,
@@ -56,6 +61,10 @@ class ChecklistPane(Pane):
         Binding("n", "edit_note", "Note", show=False, id="checklist.note"),
         Binding("d", "edit_due", "Due date", show=False, id="checklist.due"),
         Binding("l", "log_call", "Log insurance call", show=False, id="checklist.call"),
+        Binding("c", "list_calls", "Insurance calls: edit or delete", show=False,
+                id="checklist.calls"),
+        Binding("L", "list_calls", "Insurance calls: edit or delete", show=False,
+                id="checklist.calls.alt"),
         Binding("delete", "delete_item", "Delete item", show=False, id="checklist.delete"),
         Binding("x", "delete_item", "Delete item", show=False, id="checklist.delete.alt"),
         Binding("u", "undo_delete", "Undo delete", show=False, id="checklist.undo"),
@@ -263,15 +272,16 @@ class ChecklistPane(Pane):
         if item.due:
             flag = " ⚠ OVERDUE" if item.overdue() else ""
             lines.append(f"Due: {format_date(item.due)}{flag}\n")
+        if item.insurance_log:
+            # Before the note, so it shows in the few lines here whatever the note's
+            # length: how many calls there are and the key that lists them.
+            lines.append(calls_summary(len(item.calls)) + "\n")
         if item.note:
             lines.append("Note: " + escape_controls(item.note) + "\n")
-        if item.insurance_log:
-            if item.calls:
-                lines.append("Insurance calls:\n")
-                for call in item.calls:
-                    lines.append("  " + describe_call(call) + "\n")
-            else:
-                lines.append("No insurance calls logged yet: l logs one.\n")
+        if item.calls:
+            lines.append("Insurance calls:\n")
+            for call in item.calls:
+                lines.append("  " + describe_call(call) + "\n")
         if not lines.plain:
             lines.append("No note or due date yet: n adds a note, d a due date.")
         detail.update(lines.rstrip() or lines)
@@ -385,30 +395,86 @@ class ChecklistPane(Pane):
     def action_edit_due(self) -> None:
         self._edit("due")
 
-    def action_log_call(self) -> None:
+    def _call_log_item(self) -> tuple[ChecklistItem, Checklist] | None:
+        """The highlighted insurance item and a checklist that may change, or None (said)."""
         item = self._need_item()
         if item is None:
-            return
+            return None
         if not item.insurance_log:
             self.notify("Only the insurance items keep a call log; use a note here (n).",
                         timeout=4)
-            return
+            return None
         checklist = self._writable()
-        if checklist is None:
-            return
+        return (item, checklist) if checklist is not None else None
+
+    def action_log_call(self) -> None:
+        found = self._call_log_item()
+        if found is not None:
+            self.log_call(*found)
+
+    def log_call(self, item: ChecklistItem, checklist: Checklist,
+                 index: int | None = None) -> None:
+        """Log a new call, or, given ``index``, change that logged call."""
+        call = item.calls[index] if index is not None else None
 
         def done(form: CallForm | None) -> None:
             if form is None:
                 return
             try:
-                checklist.add_call(item.id, form.day, form.who, form.reference, form.said)
+                if index is None:
+                    checklist.add_call(item.id, form.day, form.who, form.reference,
+                                       form.said)
+                else:
+                    checklist.edit_call(item.id, index, form.day, form.who,
+                                        form.reference, form.said)
+            except (ChecklistError, DateError) as error:
+                self.notify(str(error), severity="error")
+                return
+            self._saved(f"item:{item.id}")
+            self.notify("Call logged." if index is None else "Call changed.", timeout=3)
+
+        self.app.push_screen(ChecklistCallDialog(one_line(item.title), call), done)
+
+    def action_list_calls(self) -> None:
+        found = self._call_log_item()
+        if found is None:
+            return
+        item, checklist = found
+        if not item.calls:
+            self.notify("No calls logged on this item yet: l logs one.", timeout=4)
+            return
+
+        def chosen(choice: CallAction | None) -> None:
+            if choice is None:
+                return
+            if choice.action == "add":
+                self.log_call(item, checklist)
+            elif choice.action == "edit":
+                self.log_call(item, checklist, choice.index)
+            elif choice.action == "delete":
+                self.delete_call(item, checklist, choice.index)
+
+        self.app.push_screen(ChecklistCallsDialog(one_line(item.title), item.calls), chosen)
+
+    def delete_call(self, item: ChecklistItem, checklist: Checklist, index: int) -> None:
+        """Ask, then delete one logged call."""
+        def answer(value: str | None) -> None:
+            if value != "delete":
+                return
+            try:
+                checklist.delete_call(item.id, index)
             except ChecklistError as error:
                 self.notify(str(error), severity="error")
                 return
             self._saved(f"item:{item.id}")
-            self.notify("Call logged.", timeout=3)
+            self.notify("Call deleted.", timeout=3)
 
-        self.app.push_screen(ChecklistCallDialog(one_line(item.title)), done)
+        self.app.push_screen(ChoiceDialog(
+            "Delete this call?",
+            f"{describe_call(item.calls[index])}\n\nIt goes from the call log and the "
+            "export, and cannot be brought back.",
+            [Choice("y", "Delete", "delete", "error"), Choice("n", "Keep it", "cancel")],
+            cancel="cancel"), answer)
 
     def action_delete_item(self) -> None:
         item = self._need_item()
@@ -537,12 +603,9 @@ class ChecklistPane(Pane):
         return True
 
 
-def describe_call(call) -> str:
-    """One call log entry on one line, made safe to show."""
-    parts = [format_date(call.day)]
-    if call.who:
-        parts.append(f"spoke to {one_line(call.who)}")
-    if call.reference:
-        parts.append(f"ref {one_line(call.reference)}")
-    text = ", ".join(parts)
-    return text + (f": {one_line(call.said)}" if call.said else "")
+def calls_summary(count: int) -> str:
+    """One line under an insurance item: how many calls are logged and the keys for them."""
+    if not count:
+        return "☎ No insurance calls logged yet: l logs one."
+    calls, them = ("1 call", "it") if count == 1 else (f"{count} calls", "them")
+    return f"☎ {calls} logged: c lists {them} to change or delete · l logs another."

@@ -95,6 +95,11 @@ class ChecklistLink(Static, can_focus=True):
             await pane.open_checklist_item(self.item_id)
 
 
+def block_number(widget: Static) -> int:
+    """A block's place in its section, from its id (``block-S-B`` or ``link-S-B``)."""
+    return int((widget.id or "x-0-0").rsplit("-", 1)[1])
+
+
 class GuidanceContentsScreen(ModalScreen[int]):
     """The table of contents: pick a section with the arrows and enter."""
 
@@ -403,8 +408,18 @@ class GuidancePane(Pane):
             self.notify(f'"{one_line(self.query_text)}" is not in the guidance.', timeout=4)
             self.update_status()
             return 0
-        self.show_match(0)
+        self.show_match(self.first_match_from_view())
         return len(self.matches)
+
+    def first_match_from_view(self) -> int:
+        """The first match at or after the top of the view, or the first of all (wrapping
+        round) when there is none after it."""
+        blocks = self._blocks()
+        if not blocks:
+            return 0
+        top = blocks[self.top_block_index()]
+        where = (getattr(top, "section", 0), block_number(top))
+        return next((i for i, (s, b, _, _) in enumerate(self.matches) if (s, b) >= where), 0)
 
     def _clear_match(self) -> None:
         if 0 <= self.match_index < len(self.matches):
@@ -455,8 +470,7 @@ class GuidancePane(Pane):
         links = list(self.query(ChecklistLink))
         if 0 <= self.match_index < len(self.matches):
             s, b, _, _ = self.matches[self.match_index]
-            after = [link for link in links
-                     if (link.section, int((link.id or "0-0-0").split("-")[2])) > (s, b)]
+            after = [link for link in links if (link.section, block_number(link)) > (s, b)]
             if after and after[0].section == s:
                 return after[0]
         view = self.reader.scroll_offset.y

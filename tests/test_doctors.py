@@ -22,6 +22,7 @@ from secondop_tui.ui.dialogs.doctor_detail_dialog import DoctorDetailDialog, doc
 from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 from secondop_tui.ui.panes.doctors import DoctorsPane
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
+from tests.conftest import post_burst
 
 
 async def open_pane(pilot) -> DoctorsPane:
@@ -493,6 +494,68 @@ async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, sto
         await pilot.pause()
         assert form.query_one("#f-name", Input).value == "Dr Zed"
         assert form.query_one("#f-degree", Input).value == "MD"
+
+
+async def test_a_filter_typed_in_one_burst_goes_into_the_filter(make_app, store):
+    """"/" moves the focus to the filter; the letters that arrive with it must follow it
+    there, not act on the table (where a adds, d deletes, s and r sort)."""
+    seed(store, Doctor(name="Dr Ana Ruiz"), Doctor(name="Dr Ben Okafor"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        post_burst(app, *"/ana")
+        await pilot.pause()
+        assert not isinstance(app.screen, DoctorFormDialog)
+        filter_input = pane.query_one("#doctors-filter", Input)
+        assert filter_input.value == "ana"
+        assert app.focused is filter_input
+        assert names_in_table(pane) == ["Dr Ana Ruiz"]
+        # enter goes back to the table, so the e behind it edits the doctor found.
+        post_burst(app, "enter", "e")
+        await pilot.pause()
+        assert filter_input.value == "ana"
+        assert isinstance(app.screen, DoctorFormDialog)
+        assert app.screen.doctor.name == "Dr Ana Ruiz"
+
+
+async def test_a_doctor_added_in_one_burst_keeps_every_letter(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        post_burst(app, *"aDr Zed", "tab", *"MD", "ctrl+s")
+        await pilot.pause()
+        [doctor] = list_doctors(store)
+        assert (doctor.name, doctor.degree) == ("Dr Zed", "MD")
+
+
+async def test_keys_ahead_of_a_tab_in_one_burst_act_on_the_field_they_were_typed_in(
+        make_app, store):
+    """tab moves on at once; the key typed before it must still act where it was typed:
+    right, space and left change that choice, backspace deletes in that field."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        post_burst(app, *"Dr Zex", "backspace", "d", "tab", *"MD")
+        await pilot.pause()
+        assert form.query_one("#f-name", Input).value == "Dr Zed"
+        assert form.query_one("#f-degree", Input).value == "MD"
+        await pilot.pause(0.3)  # the lower part of the form is there
+        # From the training's date checked: the license's state, status, checked.
+        form.set_focus(form.query_one("#c-training-checked", Input))
+        post_burst(app, "tab", "tab", "tab", "right", "tab")
+        await pilot.pause()
+        assert form.query_one("#c-license-status", DoctorChoice).value == "verified"
+        assert app.focused is form.query_one("#c-license-source", Input)
+        # From the license's date checked: years, patients, the experience's checked.
+        form.set_focus(form.query_one("#c-license-checked", Input))
+        post_burst(app, "tab", "tab", "tab", "space", "space", "left", "tab")
+        await pilot.pause()
+        assert form.query_one("#c-experience-status", DoctorChoice).value == "verified"
+        assert app.focused is form.query_one("#c-experience-source", Input)
 
 
 async def test_new_consultation_from_the_doctors_pane_is_tied_to_that_doctor(make_app, store):

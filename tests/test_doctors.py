@@ -496,6 +496,37 @@ async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, sto
         assert form.query_one("#f-degree", Input).value == "MD"
 
 
+async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
+    """The error bar that appears above the form pushes it down a line or two: the field
+    it names must still be in view afterwards, even when it was the last line shown."""
+    from textual.containers import VerticalScroll
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        await pilot.press(*"Dr Ana Ruiz")
+        for _ in range(100):  # until the lower part, with the appointment, is there
+            await pilot.pause(0.02)
+            if form.complete:
+                break
+        view = form.query_one("#doctor-form", VerticalScroll)
+        field = form.query_one("#f-appointment", Input)
+        form.set_focus(field, scroll_visible=False)
+        top = field.region.y - view.region.y + view.scroll_y
+        view.scroll_to(y=top - view.region.height + 1, animate=False)  # the last line
+        await pilot.pause()
+        assert field.region.y == view.region.bottom - 1
+        await pilot.press(*"31 Feb 2026", "ctrl+s")
+        await pilot.pause()
+        assert "Appointment" in str(form.query_one("#doctor-form-error").render())
+        assert app.focused is field
+        assert view.region.contains_region(field.region)
+
+
 async def test_a_filter_typed_in_one_burst_goes_into_the_filter(make_app, store):
     """"/" moves the focus to the filter; the letters that arrive with it must follow it
     there, not act on the table (where a adds, d deletes, s and r sort)."""

@@ -429,8 +429,11 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
             self.show_error(message)
             if len(error.args) > 1:
                 widget = self.query_one(f"#{error.args[1]}")
-                widget.focus()
-                widget.scroll_visible(animate=False)
+                self.set_focus(widget, scroll_visible=False)
+                # The error bar appearing above the form pushes it down, but only once it
+                # is laid out, at the next refresh: scrolled now, the field would end up
+                # below the view.
+                self.call_after_refresh(widget.scroll_visible, animate=False)
             return
         self.show_error("")
         self.dismiss(doctor)

@@ -496,6 +496,44 @@ async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, sto
         assert form.query_one("#f-degree", Input).value == "MD"
 
 
+async def test_the_date_of_a_record_not_tracked_cannot_be_typed_in(make_app, store):
+    """A record not tracked has no date to keep: its date box is closed (tab passes it
+    by) until a state is picked, so nothing typed there is thrown away on save."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        await pilot.press(*"Dr Ana Ruiz")
+        for _ in range(100):  # until the lower part, with the records, is there
+            await pilot.pause(0.02)
+            if form.complete:
+                break
+        state = form.query_one("#r-pathology_report-state", DoctorChoice)
+        date_box = form.query_one("#r-pathology_report-date", Input)
+        assert date_box.disabled
+        form.set_focus(state)
+        await pilot.press("tab")
+        assert app.focused is form.query_one("#r-slides-state", DoctorChoice)
+        # Picking a state opens the box, with today's date in it.
+        await pilot.press("shift+tab", "right", "tab")
+        assert state.value == "requested"
+        assert not date_box.disabled and app.focused is date_box
+        assert date_box.value == "20 Nov 2026"
+        await pilot.press(*(["backspace"] * 4), *"2025")  # the cursor is at its end
+        assert date_box.value == "20 Nov 2025"
+        # Back to not tracked: the box empties and closes again.
+        await pilot.press("shift+tab", "left")
+        assert state.value == "" and date_box.value == "" and date_box.disabled
+        await pilot.press("right", "tab", *(["backspace"] * 11), *"18 Nov 2026", "ctrl+s")
+        await pilot.pause()
+        [doctor] = list_doctors(store)
+        assert doctor.records == {"pathology_report": RecordSent(
+            "requested", {"requested": "2026-11-18"})}
+
+
 async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
     """The error bar that appears above the form pushes it down a line or two: the field
     it names must still be in view afterwards, even when it was the last line shown."""

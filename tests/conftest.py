@@ -109,3 +109,18 @@ def settled(*keys: str, then=None):
         await pilot.pause()
 
     return run_before
+
+
+def post_burst(app, *keys: str) -> None:
+    """Post keys to the app all at once, none waiting for the one before: what a fast
+    typist, tmux send-keys or a slow SSH link delivers. Named keys ("tab", "enter",
+    "right") or single characters."""
+    from textual import events
+
+    names = {" ": "space", "/": "slash"}
+    characters = {"tab": "\t", "enter": "\r", "space": " "}
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(names.get(key, key), key))
+        else:
+            app.post_message(events.Key(key, characters.get(key)))

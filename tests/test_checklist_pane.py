@@ -14,6 +14,7 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import ChecklistItemDialog
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 from secondop_tui.ui.panes.checklist import ChecklistPane
+from tests.conftest import post_burst
 
 async def open_checklist(app, pilot) -> ChecklistPane:
     await pilot.pause()
@@ -77,6 +78,19 @@ async def test_add_item_refuses_empty_title_then_adds(make_app, store):
         item = Checklist(store).item(added)
         assert item.title == "Ask for the CD" and item.due.isoformat() == "2026-12-03"
         assert pane.current() == ("item", added)
+
+
+async def test_an_item_added_in_one_burst_keeps_every_letter(make_app, store):
+    """a opens the form; the title typed with it (delivered in the same burst) goes
+    into the form's first field once it is open, not to the list."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(app, pilot)
+        post_burst(app, *"aCall the insurer", "ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistItemDialog)
+        titles = [i.title for g in Checklist(store).groups() for i in g.items]
+        assert "Call the insurer" in titles
 
 
 async def test_edit_delete_undo_and_reorder(make_app, store):

@@ -22,6 +22,7 @@ from secondop_tui.ui.dialogs.doctor_detail_dialog import DoctorDetailDialog, doc
 from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 from secondop_tui.ui.panes.doctors import DoctorsPane
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
+from tests.conftest import post_burst
 
 
 async def open_pane(pilot) -> DoctorsPane:
@@ -493,6 +494,137 @@ async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, sto
         await pilot.pause()
         assert form.query_one("#f-name", Input).value == "Dr Zed"
         assert form.query_one("#f-degree", Input).value == "MD"
+
+
+async def test_the_date_of_a_record_not_tracked_cannot_be_typed_in(make_app, store):
+    """A record not tracked has no date to keep: its date box is closed (tab passes it
+    by) until a state is picked, so nothing typed there is thrown away on save."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        await pilot.press(*"Dr Ana Ruiz")
+        for _ in range(100):  # until the lower part, with the records, is there
+            await pilot.pause(0.02)
+            if form.complete:
+                break
+        state = form.query_one("#r-pathology_report-state", DoctorChoice)
+        date_box = form.query_one("#r-pathology_report-date", Input)
+        assert date_box.disabled
+        form.set_focus(state)
+        await pilot.press("tab")
+        assert app.focused is form.query_one("#r-slides-state", DoctorChoice)
+        # Picking a state opens the box, with today's date in it.
+        await pilot.press("shift+tab", "right", "tab")
+        assert state.value == "requested"
+        assert not date_box.disabled and app.focused is date_box
+        assert date_box.value == "20 Nov 2026"
+        await pilot.press(*(["backspace"] * 4), *"2025")  # the cursor is at its end
+        assert date_box.value == "20 Nov 2025"
+        # Back to not tracked: the box empties and closes again.
+        await pilot.press("shift+tab", "left")
+        assert state.value == "" and date_box.value == "" and date_box.disabled
+        await pilot.press("right", "tab", *(["backspace"] * 11), *"18 Nov 2026", "ctrl+s")
+        await pilot.pause()
+        [doctor] = list_doctors(store)
+        assert doctor.records == {"pathology_report": RecordSent(
+            "requested", {"requested": "2026-11-18"})}
+
+
+async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
+    """The error bar that appears above the form pushes it down a line or two: the field
+    it names must still be in view afterwards, even when it was the last line shown."""
+    from textual.containers import VerticalScroll
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        await pilot.press(*"Dr Ana Ruiz")
+        for _ in range(100):  # until the lower part, with the appointment, is there
+            await pilot.pause(0.02)
+            if form.complete:
+                break
+        view = form.query_one("#doctor-form", VerticalScroll)
+        field = form.query_one("#f-appointment", Input)
+        form.set_focus(field, scroll_visible=False)
+        top = field.region.y - view.region.y + view.scroll_y
+        view.scroll_to(y=top - view.region.height + 1, animate=False)  # the last line
+        await pilot.pause()
+        assert field.region.y == view.region.bottom - 1
+        await pilot.press(*"31 Feb 2026", "ctrl+s")
+        await pilot.pause()
+        assert "Appointment" in str(form.query_one("#doctor-form-error").render())
+        assert app.focused is field
+        assert view.region.contains_region(field.region)
+
+
+async def test_a_filter_typed_in_one_burst_goes_into_the_filter(make_app, store):
+    """"/" moves the focus to the filter; the letters that arrive with it must follow it
+    there, not act on the table (where a adds, d deletes, s and r sort)."""
+    seed(store, Doctor(name="Dr Ana Ruiz"), Doctor(name="Dr Ben Okafor"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        post_burst(app, *"/ana")
+        await pilot.pause()
+        assert not isinstance(app.screen, DoctorFormDialog)
+        filter_input = pane.query_one("#doctors-filter", Input)
+        assert filter_input.value == "ana"
+        assert app.focused is filter_input
+        assert names_in_table(pane) == ["Dr Ana Ruiz"]
+        # enter goes back to the table, so the e behind it edits the doctor found.
+        post_burst(app, "enter", "e")
+        await pilot.pause()
+        assert filter_input.value == "ana"
+        assert isinstance(app.screen, DoctorFormDialog)
+        assert app.screen.doctor.name == "Dr Ana Ruiz"
+
+
+async def test_a_doctor_added_in_one_burst_keeps_every_letter(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        post_burst(app, *"aDr Zed", "tab", *"MD", "ctrl+s")
+        await pilot.pause()
+        [doctor] = list_doctors(store)
+        assert (doctor.name, doctor.degree) == ("Dr Zed", "MD")
+
+
+async def test_keys_ahead_of_a_tab_in_one_burst_act_on_the_field_they_were_typed_in(
+        make_app, store):
+    """tab moves on at once; the key typed before it must still act where it was typed:
+    right, space and left change that choice, backspace deletes in that field."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DoctorFormDialog)
+        post_burst(app, *"Dr Zex", "backspace", "d", "tab", *"MD")
+        await pilot.pause()
+        assert form.query_one("#f-name", Input).value == "Dr Zed"
+        assert form.query_one("#f-degree", Input).value == "MD"
+        await pilot.pause(0.3)  # the lower part of the form is there
+        # From the training's date checked: the license's state, status, checked.
+        form.set_focus(form.query_one("#c-training-checked", Input))
+        post_burst(app, "tab", "tab", "tab", "right", "tab")
+        await pilot.pause()
+        assert form.query_one("#c-license-status", DoctorChoice).value == "verified"
+        assert app.focused is form.query_one("#c-license-source", Input)
+        # From the license's date checked: years, patients, the experience's checked.
+        form.set_focus(form.query_one("#c-license-checked", Input))
+        post_burst(app, "tab", "tab", "tab", "space", "space", "left", "tab")
+        await pilot.pause()
+        assert form.query_one("#c-experience-status", DoctorChoice).value == "verified"
+        assert app.focused is form.query_one("#c-experience-source", Input)
 
 
 async def test_new_consultation_from_the_doctors_pane_is_tied_to_that_doctor(make_app, store):

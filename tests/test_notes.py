@@ -20,7 +20,7 @@ from secondop_tui.ui.dialogs.notes_new_dialog import NotesNewDialog
 from secondop_tui.ui.dialogs.notes_questions_dialog import NotesQuestionsDialog
 from secondop_tui.ui.panes.notes import NotesPane
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
-from tests.conftest import settled
+from tests.conftest import post_burst, settled
 
 
 async def open_pane(pilot) -> NotesPane:
@@ -492,3 +492,18 @@ async def test_header_says_saving_only_when_a_note_save_is_slow(make_app, store,
         assert app.sub_title.startswith("saved")
         assert only(store).note == "fast slow" and not store.dirty
         assert pane.editor.text == "fast slow"
+
+
+async def test_enter_then_words_in_one_burst_go_into_the_note(make_app, store):
+    """enter moves from the list to the note; the words that arrive with it must follow
+    it there (the d of "dear" used to open the delete question in the list)."""
+    new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        assert app.focused is pane.option_list
+        post_burst(app, "enter", *"dear doctor")
+        await pilot.pause()
+        assert app.screen is pane.screen  # no dialog opened
+        assert app.focused is pane.editor
+        assert pane.editor.text == "dear doctor"

@@ -32,6 +32,7 @@ from secondop_tui.ui.dialogs.startup_dialogs import (
     locked_dialog,
     unsaved_quit_dialog,
 )
+from secondop_tui.ui.key_order import KeysInOrder
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.panes.checklist import ChecklistPane
@@ -143,7 +144,7 @@ class WorkbookScreen(Screen):
         return self.query_one("#panes", TabbedContent).active
 
 
-class SecondOpinionApp(App[None]):
+class SecondOpinionApp(KeysInOrder, App[None]):
     """The workbook app. It receives its store from outside (the CLI or a test)."""
 
     TITLE = "secondop-tui"

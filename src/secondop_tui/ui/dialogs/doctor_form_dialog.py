@@ -236,7 +236,8 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
                          classes="form-grid"),
                     Label("Records sent to this doctor", classes="form-section"),
                     Static("State of each record, and the date it reached that state "
-                           "(today is filled in when you pick a state).",
+                           "(today is filled in when you pick a state; a record not "
+                           "tracked has no date).",
                            classes="form-hint", markup=False),
                     Grid(*self._record_widgets(), classes="records-grid"),
                     Label("Notes", classes="form-section"),
@@ -263,8 +264,11 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
                 DoctorChoice([(f"{RECORD_SYMBOLS[s]} {s}", s) for s in RECORD_STATES],
                              record.state, blank=f"{RECORD_SYMBOLS['']} not tracked",
                              id=f"r-{key}-state"),
+                # A record not tracked has no date: its box opens when a state is picked
+                # (text typed in it could only be thrown away on save).
                 Input(_date_text(record.dates.get(record.state, "")), placeholder="date",
-                      compact=True, id=f"r-{key}-date", select_on_focus=False),
+                      compact=True, id=f"r-{key}-date", select_on_focus=False,
+                      disabled=not record.state),
             ]
         return widgets
 
@@ -408,6 +412,8 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
         stored = self.doctor.record(key).dates.get(state, "")
         date_input = self.query_one(f"#r-{key}-date", Input)
         date_input.value = _date_text(stored or (clock.today().isoformat() if state else ""))
+        date_input.cursor_position = len(date_input.value)  # to change it from the end
+        date_input.disabled = not state
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#doctor-form-error", Static)
@@ -429,8 +435,11 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
             self.show_error(message)
             if len(error.args) > 1:
                 widget = self.query_one(f"#{error.args[1]}")
-                widget.focus()
-                widget.scroll_visible(animate=False)
+                self.set_focus(widget, scroll_visible=False)
+                # The error bar appearing above the form pushes it down, but only once it
+                # is laid out, at the next refresh: scrolled now, the field would end up
+                # below the view.
+                self.call_after_refresh(widget.scroll_visible, animate=False)
             return
         self.show_error("")
         self.dismiss(doctor)

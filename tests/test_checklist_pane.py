@@ -473,3 +473,34 @@ def test_checklist_pane_snapshot(snap_compare, store):
 
     app = SecondOpinionApp(store=store, watch_signals=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_call_being_logged_is_kept_when_the_connection_drops(make_app, store):
+    """The app calls every open form's save_on_hangup before it saves and leaves."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await go_to(pane, pilot, "insurance.referral")
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistCallDialog)
+        await pilot.press("tab", *"Jane at member services", "tab", *"A-77")
+        await pilot.pause()
+        app.screen.save_on_hangup()
+        [call] = Checklist(store).item("insurance.referral").calls
+        assert (call.who, call.reference) == ("Jane at member services", "A-77")
+        app.screen.save_on_hangup()  # never twice
+        assert len(Checklist(store).item("insurance.referral").calls) == 1
+
+
+async def test_a_form_with_nothing_valid_keeps_nothing_on_a_hangup(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        before = Checklist(store).progress()
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistItemDialog)
+        app.screen.save_on_hangup()  # no title yet: nothing to keep, and no error
+        assert Checklist(store).progress() == before
+        assert isinstance(app.screen, ChecklistItemDialog)

@@ -339,20 +339,29 @@ def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, 
     assert_healthy(data_dir, why)
 
 
-def test_hangup_with_a_form_open(app_dir):
+@pytest.mark.parametrize("form", ["doctor", "checklist item"])
+def test_hangup_with_a_form_open(app_dir, form: str):
     data_dir: Path = app_dir.data_dir
     WorkbookStore.open(data_dir).close()
     term = app_dir()
     term.wait_for(*PANES, "Quit")
-    term.send("3")
-    term.wait_for("Filter (/)")
-    term.send("a")
-    term.wait_for("Add a doctor")
-    term.type("Dr Maria Lopez", delay=0.02)
-    term.wait_for("Dr Maria Lopez")
+    if form == "doctor":
+        term.send("3")
+        term.wait_for("Filter (/)")
+        term.send("a")
+        term.wait_for("Add a doctor")
+        typed = "Dr Maria Lopez"
+    else:
+        term.send("2")
+        term.wait_for("Overall")
+        term.send("a")
+        term.wait_for("Add a checklist item")
+        typed = "Ask the lab for the block numbers"
+    term.type(typed, delay=0.02)
+    term.wait_for(typed)
     term.signal(signal.SIGHUP)
     term.wait_exit(timeout=10)
-    assert b"Dr Maria Lopez" in (data_dir / "workbook.json").read_bytes()
+    assert typed.encode() in (data_dir / "workbook.json").read_bytes()
 
 
 # Disk full --------------------------------------------------------------------------------

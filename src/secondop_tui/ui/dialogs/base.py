@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from textual.screen import ModalScreen, Screen, ScreenResultType
@@ -27,6 +28,24 @@ class DialogScreen(ModalScreen[ScreenResultType]):
         text-style: bold;
     }
     """
+
+    def hangup_result(self) -> ScreenResultType | None:
+        """What saving this form now would give, or None when it holds nothing valid.
+
+        Forms whose result the opener stores override it, so that a dropped connection
+        keeps what was typed (see :meth:`save_on_hangup`)."""
+        return None
+
+    def save_on_hangup(self) -> None:
+        """The connection dropped with this form open: hand its result to whoever opened
+        it now, not through the message queue, since the app saves and leaves next."""
+        result = self.hangup_result()
+        if result is None or not self._result_callbacks:
+            return
+        waiting = self._result_callbacks[-1]
+        callback, waiting.callback = waiting.callback, None  # never applied twice
+        if callback is not None and not inspect.iscoroutinefunction(callback):
+            callback(result)
 
 
 def ask_before_discarding(screen: ModalScreen, unsaved: bool, changes: str,

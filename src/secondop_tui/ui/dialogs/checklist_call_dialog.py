@@ -83,21 +83,32 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
         after_typed_keys(self, self.save_call)
 
     def save_call(self) -> None:
+        form = self.read_form(report=True)
+        if form is not None:
+            self.dismiss(form)
+
+    def hangup_result(self) -> CallForm | None:
+        return self.read_form(report=False)
+
+    def read_form(self, *, report: bool) -> CallForm | None:
+        """The call as typed, checked; None (after showing why, if ``report``) if wrong."""
         error = self.query_one("#call-error", Static)
         try:
             day = parse_date(self.query_one("#call-date", Input).value)
         except DateError as problem:
-            error.update(str(problem))
-            self.query_one("#call-date").focus()
-            return
+            if report:
+                error.update(str(problem))
+                self.query_one("#call-date").focus()
+            return None
         who, reference, said = (self.query_one(f"#call-{name}", Input).value.strip()
                                 for name in ("who", "reference", "said"))
         if not (who or reference or said):
-            error.update("Please fill in at least who you spoke to, the reference number "
-                         "or what was said.")
-            self.query_one("#call-who").focus()
-            return
-        self.dismiss(CallForm(day, who, reference, said))
+            if report:
+                error.update("Please fill in at least who you spoke to, the reference "
+                             "number or what was said.")
+                self.query_one("#call-who").focus()
+            return None
+        return CallForm(day, who, reference, said)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

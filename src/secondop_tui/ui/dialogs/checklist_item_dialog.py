@@ -100,27 +100,38 @@ class ChecklistItemDialog(DialogScreen[ItemForm | None]):
         after_typed_keys(self, self.save_item)
 
     def save_item(self) -> None:
+        form = self.read_form(report=True)
+        if form is not None:
+            self.dismiss(form)
+
+    def hangup_result(self) -> ItemForm | None:
+        return self.read_form(report=False)
+
+    def read_form(self, *, report: bool) -> ItemForm | None:
+        """The form's values, checked; None (after showing why, if ``report``) if wrong."""
         title = self.values.title
         why = self.values.why
         if not self.title_fixed:
             try:
                 title = Checklist.clean_title(self.query_one("#item-title", Input).value)
             except ChecklistError as error:
-                self.show_error(str(error), "#item-title")
-                return
+                if report:
+                    self.show_error(str(error), "#item-title")
+                return None
             why = self.query_one("#item-why", Input).value
         due = self.query_one("#item-due", Input).value.strip()
         if due:
             try:
                 due = parse_date(due).isoformat()
             except DateError as error:
-                self.show_error(str(error), "#item-due")
-                return
+                if report:
+                    self.show_error(str(error), "#item-due")
+                return None
         group = self.values.group
         if self.choose_group:
             group = str(self.query_one("#item-group", Select).value)
         note = self.query_one("#item-note", TextArea).text
-        self.dismiss(ItemForm(group, title, why, due, note))
+        return ItemForm(group, title, why, due, note)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -155,6 +155,36 @@ async def test_external_edit_asks_before_overwriting(make_app, store):
         assert list(store.paths.data_dir.glob("workbook.mine-*.json"))
 
 
+async def test_quit_and_hangup_while_an_external_edit_is_unanswered(make_app, store,
+                                                                   monkeypatch):
+    """ctrl+q waits for the answer (and says so); a hangup before it keeps both versions."""
+    monkeypatch.setattr("threading.Timer.start", lambda self: None)
+    store.set_setting("mine", "app value")
+    store.flush()
+    raw = codec.decode(store.path.read_bytes())
+    raw["settings"]["1"]["mine"] = "hand edit"
+    theirs = codec.encode(raw)
+    store.path.write_bytes(theirs)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        store.set_setting("typed", "PRECIOUSWORDS")
+        app.changed()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ChoiceDialog)
+        assert any("choose which version" in n.message for n in app._notifications)
+        app.on_terminate_signal(signal.SIGHUP)
+        await pilot.pause()
+    assert store.closed and not store.lock.held
+    assert store.path.read_bytes() == theirs
+    [aside] = store.paths.data_dir.glob("workbook.unsaved-*.json")
+    assert b"PRECIOUSWORDS" in aside.read_bytes()
+
+
 async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):
     exits = []
     monkeypatch.setattr("threading.Timer.start", lambda self: exits.append(self))

@@ -265,7 +265,9 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
     finally:
         if app.store is not None:
             result = app.store.close()
-            if not result.ok:
+            if result.kept_as is not None:
+                print(f"{APP_NAME}: {result.message}", file=sys.stderr)
+            elif not result.ok:
                 print(f"{APP_NAME}: the last changes could not be saved: {result.message}",
                       file=sys.stderr)
     return app.return_code or 0

@@ -440,7 +440,10 @@ class SecondOpinionApp(App[None]):
             self.exit()
             return
         if result.conflict:
-            return  # the conflict dialog is showing; the user decides first
+            # The conflict dialog is showing; the user decides first.
+            self.notify("The workbook file was changed outside the app: choose which "
+                        "version to keep, then quit.", title="Not quitting yet", timeout=6)
+            return
         self.push_screen(unsaved_quit_dialog(result.message), self.answer_unsaved_quit)
 
     def answer_unsaved_quit(self, answer: str | None) -> None:
@@ -464,7 +467,9 @@ class SecondOpinionApp(App[None]):
                         hook()
                     except Exception as error:
                         self.log.error(f"keeping an open form on {sig}: {error!r}")
-            self.store.close()
+            result = self.store.close()  # a conflict nobody answered: ours is kept aside
+            if not result.ok:
+                self.log.error(f"closing on {sig}: {result.message}")
         # With the terminal gone, restoring it may block forever; never outstay that.
         timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
         timer.daemon = True

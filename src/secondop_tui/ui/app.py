@@ -73,13 +73,16 @@ class WorkbookFooter(Footer):
             yield widget
 
 
+PANES_GROUP = Binding.Group("Panes", compact=True)
+
+
 class WorkbookScreen(Screen):
     """Header, the save warning, the four panes as tabs, and the Footer."""
 
     BINDINGS = [
-        # Not in the Footer: each tab's label already shows its key, and the Footer's
-        # room at 80 columns goes to the pane's own keys, Quit and Help.
-        Binding(key, f"show_pane('{pane_id}')", title, show=False, id=f"pane.{pane_id}")
+        # In the Footer as one compact group ("1234 Panes"), so it costs little room.
+        Binding(key, f"show_pane('{pane_id}')", title, id=f"pane.{pane_id}",
+                group=PANES_GROUP)
         for pane_id, title, key in PANES
     ] + [
         # A second key per pane that also works while a text field has focus.

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
@@ -53,6 +55,29 @@ ANIMATIONS_SETTING = "animations"
 # How long to wait for the terminal to be restored after a hangup before leaving anyway:
 # with the connection gone, writing to the terminal may never return.
 HANGUP_GRACE_SECONDS = 2.0
+
+
+# The Header's icon and the space on its right (4 cells each, see app.tcss): the rest
+# is the title.
+HEADER_SIDES = 8
+
+
+def fit_status(parts: list[tuple[str, ...]], width: int) -> str:
+    """The Header's status line: each part in its longest form that lets the line fit.
+
+    ``parts`` are (the save state, the notes...), each a tuple of forms, longest first.
+    The notes are shortened first, then the state. What still does not fit is cut at its
+    end by the Header, so the last part should be the one whose end matters least.
+    """
+    chosen = [0] * len(parts)
+
+    def line() -> str:
+        return " · ".join(forms[i] for forms, i in zip(parts, chosen))
+
+    for n in [*range(1, len(parts)), 0]:
+        while cell_len(line()) > width and chosen[n] < len(parts[n]) - 1:
+            chosen[n] += 1
+    return line()
 
 
 class WorkbookFooter(Footer):
@@ -138,6 +163,11 @@ class WorkbookScreen(Screen):
         pane = await self.ensure_pane(pane_id)
         pane.focus_default()
 
+    def on_resize(self) -> None:
+        app = self.app
+        if isinstance(app, SecondOpinionApp):
+            app.refresh_status()  # the Header's forms depend on the width
+
     @property
     def active_pane(self) -> str:
         return self.query_one("#panes", TabbedContent).active
@@ -213,8 +243,10 @@ class SecondOpinionApp(App[None]):
         self._retry_timer = None
         # Short notes shown in the Header beside the save state, by topic (for example
         # "appointment": the next appointment), so they are visible from every pane.
+        # Each is a tuple of forms, longest first (empty: no note); see refresh_status.
         # A timing warning comes first: it is rare, and it matters most.
-        self.header_notes: dict[str, str] = {"timing": ""}
+        self.header_notes: dict[str, tuple[str, ...]] = {"timing": ()}
+        self._header_without_name = False
         # Bumped on every change, so what is built from the store (the search index)
         # knows when to build again.
         self.workbook_version = 0
@@ -309,15 +341,19 @@ class SecondOpinionApp(App[None]):
         store = self.store
         if store is None:
             return
+        state: tuple[str, ...]
         if store.read_only:
-            self.sub_title = "READ-ONLY: changes are not saved"
+            state = ("READ-ONLY: changes are not saved", "READ-ONLY")
         elif self.save_failure:
-            self.sub_title = "NOT SAVED"
+            state = ("NOT SAVED",)
         else:
-            self.sub_title = "saved" if not store.dirty else "saving…"
-        notes = [note for note in self.header_notes.values() if note]
-        if notes:
-            self.sub_title = " · ".join([self.sub_title, *notes])
+            state = ("saved",) if not store.dirty else ("saving…",)
+        notes = [forms for forms in self.header_notes.values() if forms]
+        width = self.size.width - HEADER_SIDES
+        line = fit_status([state, *notes], width) if notes else state[0]
+        # The app's name goes first when the notes need its room (see format_title).
+        self._header_without_name = cell_len(f"{self.title} — {line}") > width
+        self.sub_title = line
         try:
             warning = self.screen.query_one("#save-warning", Static)
         except Exception:
@@ -343,6 +379,11 @@ class SecondOpinionApp(App[None]):
         if self.header_notes.get("timing") != note:
             self.header_notes["timing"] = note
             self.refresh_status()
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        if self._header_without_name and title == self.title:
+            return Content(sub_title)
+        return super().format_title(title, sub_title)
 
     # Saving -----------------------------------------------------------------------------
     def changed(self, *, dates: bool = True) -> None:

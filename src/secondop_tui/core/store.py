@@ -29,7 +29,7 @@ from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.storage import SaveResult, WorkbookStorage
 
 WORKBOOK_NAME = "workbook.json"
-PREVIOUS_NAME = "workbook.prev.json"
+PREVIOUS_NAME = backups.PREVIOUS_NAME
 LOCK_NAME = "workbook.lock"
 UNSAVED_LABEL = "unsaved"  # the app's version, kept at a close during an external change
 SETTINGS_TABLE = "settings"
@@ -171,7 +171,7 @@ class WorkbookStore:
                     aside = copy_private(source, paths.aside("damaged"))
                 raise WorkbookDamaged(
                     source, problem.reason, line=problem.line, column=problem.column,
-                    aside=aside, backup=backups.newest_valid(paths.data_dir, paths.previous),
+                    aside=aside, backup=backups.newest_valid(paths.data_dir),
                 ) from None
 
         migrated = False
@@ -366,14 +366,22 @@ def unsaved_copies(paths: WorkbookPaths) -> list[Path]:
     return [path for _, _, path in sorted(found)]
 
 
+def restore_command(path: Path) -> str:
+    """The command that restores ``path``, a copy in the data folder, by its name."""
+    import shlex
+
+    return (f"secondop-tui --data-dir {shlex.quote(str(path.parent))} restore "
+            f"{shlex.quote(path.name)}")
+
+
 def unsaved_notice(copies: list[Path]) -> str:
     """What to tell the user about copies found by :func:`unsaved_copies`."""
     newest = copies[-1]
     others = f" (and {len(copies) - 1} older)" if len(copies) > 1 else ""
-    return (f"The app's version from its last session was kept as {newest}{others}: the "
-            "workbook file had been changed outside the app and no choice was made, so "
-            "both were kept. To use the app's version, quit and run: "
-            f"secondop-tui restore {newest}")
+    return (f"The app's version from its last session was kept as {newest.name}{others} "
+            "in the data folder: the workbook file had been changed outside the app and no "
+            "choice was made, so both were kept. To use the app's version, quit and run: "
+            f"{restore_command(newest)}")
 
 
 def restore_backup(data_dir: Path, backup: Path) -> tuple[Path, Path | None]:

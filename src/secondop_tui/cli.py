@@ -252,7 +252,8 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
 
     from secondop_tui.ui.app import SecondOpinionApp
 
-    app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True)
+    app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True,
+                           read_only=read_only)
     if served:
         watch_server(app)
     try:

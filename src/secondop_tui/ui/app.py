@@ -222,8 +222,11 @@ class SecondOpinionApp(App[None]):
         data_dir: Path | None = None,
         watch_signals: bool = True,
         freeze_gc: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        # Started with --read-only: nothing may write the workbook, not even a restore.
+        self.started_read_only = read_only
         self.freeze_gc = freeze_gc  # the command does; tests, sharing one process, do not
         self.started_at = time.monotonic()
         for theme in THEMES:
@@ -270,7 +273,8 @@ class SecondOpinionApp(App[None]):
         elif isinstance(self.problem, WorkbookLocked):
             self.push_screen(locked_dialog(self.problem), self.answer_locked)
         elif isinstance(self.problem, WorkbookDamaged):
-            self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
+            self.push_screen(damaged_dialog(self.problem, read_only=self.started_read_only),
+                             self.answer_damaged)
 
     def start_workbook(self, *, push: bool = True) -> None:
         assert self.store is not None
@@ -296,7 +300,7 @@ class SecondOpinionApp(App[None]):
     def answer_damaged(self, answer: str | None) -> None:
         assert isinstance(self.problem, WorkbookDamaged) and self.data_dir is not None
         backup = self.problem.backup
-        if answer == "restore" and backup is not None:
+        if answer == "restore" and backup is not None and not self.started_read_only:
             try:
                 restore_backup(self.data_dir, backup.path)
             except (StoreError, OSError) as error:
@@ -329,7 +333,8 @@ class SecondOpinionApp(App[None]):
             return
         except WorkbookDamaged as error:
             self.problem = error
-            self.push_screen(damaged_dialog(error), self.answer_damaged)
+            self.push_screen(damaged_dialog(error, read_only=self.started_read_only),
+                             self.answer_damaged)
             return
         except StoreError as error:
             self.exit(message=str(error))

@@ -494,9 +494,9 @@ def test_hangup_while_a_hand_edit_is_unanswered(app_dir):
     check = run_command(data_dir, "check")
     assert check.returncode == 0 and aside.name in check.stdout, check.stdout
     term = app_dir()
-    shown = term.wait_for_notification("The app's version from its last session was kept")
+    shown = term.wait_for_notification("'secondop-tui check' says how to restore it.")
     # The long name wraps mid-word in the notification; compare without the breaks.
-    assert f"keptas{aside.name}" in shown.replace(" ", ""), term.display
+    assert f"isin{aside.name}" in shown.replace(" ", ""), term.display
     term.send("ctrl+q")
     assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
     # The command the notice gives puts the app's version back.

@@ -375,13 +375,13 @@ def restore_command(path: Path) -> str:
 
 
 def unsaved_notice(copies: list[Path]) -> str:
-    """What to tell the user about copies found by :func:`unsaved_copies`."""
+    """What to tell the user about copies found by :func:`unsaved_copies` (short: it is
+    shown as a notification; ``check`` gives the restore command)."""
     newest = copies[-1]
     others = f" (and {len(copies) - 1} older)" if len(copies) > 1 else ""
-    return (f"The app's version from its last session was kept as {newest.name}{others} "
-            "in the data folder: the workbook file had been changed outside the app and no "
-            "choice was made, so both were kept. To use the app's version, quit and run: "
-            f"{restore_command(newest)}")
+    return (f"The app's version from the last session is in {newest.name}{others}: the "
+            "workbook had been changed outside the app, and both were kept. "
+            "'secondop-tui check' says how to restore it.")
 
 
 def restore_backup(data_dir: Path, backup: Path) -> tuple[Path, Path | None]:

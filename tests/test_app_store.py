@@ -92,6 +92,42 @@ async def test_damaged_workbook_restore_from_dialog(data_dir: Path):
     assert list(data_dir.glob("workbook.damaged-*.json"))[0].read_bytes() == b"\x00\x00garbage"
 
 
+async def test_damaged_workbook_started_read_only_offers_no_restore(data_dir: Path):
+    """--read-only writes nothing: the dialog says a restore needs a normal start."""
+    for n in range(2):
+        store = WorkbookStore.open(data_dir, autoflush=True)
+        store.table("notes").insert({"text": f"note {n}"})
+        store.changed()
+        store.close()
+    (data_dir / "workbook.json").write_bytes(b"\x00\x00garbage")
+    try:
+        WorkbookStore.open(data_dir, read_only=True)
+    except WorkbookDamaged as error:
+        problem = error
+    assert problem.backup is not None
+    before = sorted(p.name for p in data_dir.iterdir())
+    app = SecondOpinionApp(problem=problem, data_dir=data_dir, watch_signals=False,
+                           read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog)
+        assert [c.value for c in dialog.choices] == ["read-only", "quit"]
+        body = str(dialog.query_one(".dialog-body", Static).render())
+        assert "needs a normal start (without --read-only)" in body
+        await pilot.press("b")  # not offered: nothing happens
+        await pilot.pause()
+        assert app.screen is dialog
+        await pilot.press("r")  # the backup, read-only
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbookScreen)
+        assert app.store is not None and app.store.read_only
+        assert len(app.store.table("notes")) >= 1
+        await pilot.press("ctrl+q")
+    assert (data_dir / "workbook.json").read_bytes() == b"\x00\x00garbage"
+    assert sorted(p.name for p in data_dir.iterdir()) == before  # nothing written
+
+
 async def test_damaged_without_backup_opens_empty_read_only(data_dir: Path):
     data_dir.mkdir(mode=0o700)
     (data_dir / "workbook.json").write_bytes(b"{")
@@ -153,6 +189,36 @@ async def test_external_edit_asks_before_overwriting(make_app, store):
         await pilot.pause()
         assert store.get_setting("mine") == "hand edit"
         assert list(store.paths.data_dir.glob("workbook.mine-*.json"))
+
+
+async def test_quit_and_hangup_while_an_external_edit_is_unanswered(make_app, store,
+                                                                   monkeypatch):
+    """ctrl+q waits for the answer (and says so); a hangup before it keeps both versions."""
+    monkeypatch.setattr("threading.Timer.start", lambda self: None)
+    store.set_setting("mine", "app value")
+    store.flush()
+    raw = codec.decode(store.path.read_bytes())
+    raw["settings"]["1"]["mine"] = "hand edit"
+    theirs = codec.encode(raw)
+    store.path.write_bytes(theirs)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        store.set_setting("typed", "PRECIOUSWORDS")
+        app.changed()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ChoiceDialog)
+        assert any("choose which version" in n.message for n in app._notifications)
+        app.on_terminate_signal(signal.SIGHUP)
+        await pilot.pause()
+    assert store.closed and not store.lock.held
+    assert store.path.read_bytes() == theirs
+    [aside] = store.paths.data_dir.glob("workbook.unsaved-*.json")
+    assert b"PRECIOUSWORDS" in aside.read_bytes()
 
 
 async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):

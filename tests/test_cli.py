@@ -7,12 +7,16 @@ import os
 import pkgutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 import secondop_tui.core
 from secondop_tui import __version__
 from secondop_tui.cli import main
 from secondop_tui.core import backups
+from secondop_tui.core.errors import WorkbookDamaged
 from secondop_tui.core.store import WorkbookStore
 
 
@@ -124,6 +128,66 @@ def test_restore_refuses_a_damaged_backup_and_a_missing_one(data_dir: Path, tmp_
     before = (data_dir / "workbook.json").read_bytes()
     assert main(["--data-dir", str(data_dir), "restore", str(bad)]) == 1
     assert main(["--data-dir", str(data_dir), "restore", "no-such-backup"]) == 2
+    assert (data_dir / "workbook.json").read_bytes() == before
+
+
+def workbook_holding(doctor: str) -> bytes:
+    from secondop_tui.core import codec, schema
+
+    raw = schema.new_workbook()
+    raw["doctors"] = {"1": {"name": doctor}}
+    return codec.encode(raw)
+
+
+NOW = time.time()
+
+
+def put(path: Path, content: bytes, age: float) -> None:
+    """Write a file last modified ``age`` seconds before NOW (the same NOW for all)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_bytes(content)
+    os.utime(path, (NOW - age, NOW - age))
+
+
+@pytest.mark.parametrize("newest", ["previous save", "startup backup", "same time"])
+def test_restore_newest_is_the_backup_the_damaged_dialog_offers(data_dir: Path, capsys,
+                                                                 newest: str):
+    """One choice of "the newest good backup", whichever of the two kinds it is. On a
+    tie the previous save wins: a session's backup is taken before its first save."""
+    ages = {"previous save": (60, 3600), "startup backup": (3600, 60), "same time": (60, 60)}
+    previous_age, backup_age = ages[newest]
+    put(data_dir / "workbook.prev.json", workbook_holding("Dr Previous"), age=previous_age)
+    put(backups.backup_dir(data_dir) / "workbook-20261101-090000.json",
+        workbook_holding("Dr Backup"), age=backup_age)
+    put(backups.backup_dir(data_dir) / "workbook-20261102-090000.json", b"{broken", age=0)
+    (data_dir / "workbook.json").write_bytes(b"{damaged")
+    with pytest.raises(WorkbookDamaged) as caught:
+        WorkbookStore.open(data_dir)
+    offered = caught.value.backup
+    expected = "Dr Backup" if newest == "startup backup" else "Dr Previous"
+    assert offered is not None and offered.path == backups.find(data_dir, "newest")
+    assert main(["--data-dir", str(data_dir), "restore", "newest"]) == 0
+    assert f"from {offered.path}" in capsys.readouterr().out
+    assert expected.encode() in (data_dir / "workbook.json").read_bytes()
+
+
+def test_restore_by_the_names_check_lists(data_dir: Path, tmp_path: Path, monkeypatch,
+                                          capsys):
+    WorkbookStore.open(data_dir).close()
+    put(data_dir / "workbook.prev.json", workbook_holding("Dr Previous"), age=60)
+    put(data_dir / "workbook.unsaved-20261120-093000.json", workbook_holding("Dr Unsaved"),
+        age=30)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # names are looked up in the data folder, not here
+    for name, doctor in [("workbook.prev.json", "Dr Previous"),
+                         ("workbook.unsaved-20261120-093000.json", "Dr Unsaved")]:
+        assert main(["--data-dir", str(data_dir), "restore", name]) == 0, name
+        assert doctor.encode() in (data_dir / "workbook.json").read_bytes()
+    before = (data_dir / "workbook.json").read_bytes()
+    assert main(["--data-dir", str(data_dir), "restore", "workbook.json"]) == 2
+    assert "the workbook itself" in capsys.readouterr().err
+    assert main(["--data-dir", str(data_dir), "restore", "nowhere/workbook.prev.json"]) == 2
     assert (data_dir / "workbook.json").read_bytes() == before
 
 

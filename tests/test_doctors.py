@@ -121,7 +121,7 @@ async def test_edit_doctor(make_app, store):
         assert doctor.appointment == "2026-12-03T14:30"
         assert doctor.affiliation == "Lakeside Cancer Center"
         assert pane.table.get_row_at(0)[4].plain == "3 Dec 14:30"
-        assert "Next: 3 Dec 14:30, Dr Ana Ruiz" in app.sub_title
+        assert "Next 3 Dec 14:30 Dr Ana Ruiz" in app.sub_title
 
 
 async def test_cancel_with_unsaved_changes_asks_first(make_app, store):
@@ -433,7 +433,7 @@ async def test_restart_shows_next_appointment_everywhere(data_dir):
             for key in ("1", "2", "3", "4"):
                 await pilot.press(key)
                 await pilot.pause()
-                assert "Next: 3 Dec 14:30, Dr Ben Okafor" in app.sub_title
+                assert "Next 3 Dec 14:30 Dr Ben Okafor" in app.sub_title
             assert sorted(d.name for d in list_doctors(store)) == [
                 "Dr Ana Ruiz", "Dr Ben Okafor", "Dr Chen Li"]
             # Deleting the only appointment clears the note.
@@ -441,7 +441,7 @@ async def test_restart_shows_next_appointment_everywhere(data_dir):
             pane.table.move_cursor(row=names_in_table(pane).index("Dr Ben Okafor"))
             await pilot.press("d", "y")
             await pilot.pause()
-            assert "Next:" not in app.sub_title
+            assert "Next " not in app.sub_title
     finally:
         store.close()
 

@@ -83,7 +83,7 @@ def test_next_appointment_skips_past_and_declined(store):
     add_doctor(store, Doctor(name="No date"))
     soon = next_appointment(store, now)
     assert soon is not None and soon.name == "Soon"
-    assert appointment_note(soon) == "Next: 3 Dec 14:30, Soon"
+    assert appointment_note(soon) == "Next 3 Dec 14:30 Soon"
     assert appointment_note(None) == ""
 
 
@@ -91,7 +91,7 @@ def test_appointment_note_is_short():
     doctor = Doctor(name="Dr Bartholomew Featherstonehaugh-Smythe",
                     appointment="2026-12-03T14:30")
     note = appointment_note(doctor)
-    assert len(note) <= 40 and note.startswith("Next: 3 Dec 14:30, Dr B") and "…" in note
+    assert len(note) <= 40 and note.startswith("Next 3 Dec 14:30 Dr B") and "…" in note
 
 
 def test_export_prints_every_field_escaped_and_wrapped(store):

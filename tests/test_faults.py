@@ -13,6 +13,7 @@ already tested elsewhere are named, not repeated; the rest are tested in this fi
 | A failing write in the store (ENOSPC, EIO, EFBIG) | previous file intact, no temp file | test_store.py, test_app_store.py |
 | Disk full while exporting to a file | a message, no partial file left | `test_export_to_a_full_disk_leaves_no_partial_file` |
 | Hand edit of the workbook while the app runs | asks; keeps the other version aside | `test_hand_edit_while_the_app_runs` (and test_app_store.py) |
+| SIGHUP while the "changed on disk" question is unanswered | the hand edit stays, the app's words kept aside and named at the next start | `test_hangup_while_a_hand_edit_is_unanswered` (store: test_store.py) |
 | Hand edit that breaks the JSON while the app runs | reload refused with the reason, nothing lost | `test_hand_edit_that_damages_the_file_while_the_app_runs` |
 | Damaged workbook, each form of the foundation issue | copied aside, never overwritten, reason shown | `test_damaged_workbook_in_the_installed_app` (store: test_store.py) |
 | Workbook from a newer schema | read-only, never downgraded | `test_newer_schema_in_the_installed_app` |
@@ -34,6 +35,7 @@ import os
 import random
 import resource
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Callable
@@ -475,6 +477,41 @@ def test_hand_edit_while_the_app_runs(app_dir, answer: str):
         assert kept["consultations"][str(doc_id)]["note"] == mine
     term.send("escape", "ctrl+q")
     assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    assert_healthy(data_dir)
+
+
+def test_hangup_while_a_hand_edit_is_unanswered(app_dir):
+    """The connection drops with the 'changed on disk' question on screen: neither the
+    hand edit nor the words typed since are lost, and the next start says where they are."""
+    data_dir: Path = app_dir.data_dir
+    doc_id = workbook_with_a_consultation(data_dir)
+    term = app_dir()
+    open_the_note(term)
+    term.type("first words. ", delay=0.01)
+    wait_until(lambda: note_on_disk(data_dir, doc_id) == "first words. ", "the first save")
+    theirs = hand_edit(data_dir, add_doctor_by_hand)
+    term.type("PRECIOUSWORDS", delay=0.01)
+    term.wait_for("The workbook changed on disk", "Keep mine")
+    term.signal(signal.SIGHUP)
+    assert os.waitstatus_to_exitcode(term.wait_exit(timeout=10)) == 0
+
+    assert (data_dir / "workbook.json").read_bytes() == theirs  # the hand edit stays
+    [aside] = data_dir.glob("workbook.unsaved-*.json")
+    assert stat.S_IMODE(aside.stat().st_mode) == 0o600
+    kept = codec.decode(aside.read_bytes())
+    assert kept["consultations"][str(doc_id)]["note"] == "first words. PRECIOUSWORDS"
+    check = run_command(data_dir, "check")
+    assert check.returncode == 0 and aside.name in check.stdout, check.stdout
+    term = app_dir()
+    shown = term.wait_for_notification("'secondop-tui check' says how to restore it.")
+    # The long name wraps mid-word in the notification; compare without the breaks.
+    assert f"isin{aside.name}" in shown.replace(" ", ""), term.display
+    term.send("ctrl+q")
+    assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    # The command the notice gives puts the app's version back.
+    restore = run_command(data_dir, "restore", aside.name)
+    assert restore.returncode == 0, restore.stderr
+    assert note_on_disk(data_dir, doc_id) == "first words. PRECIOUSWORDS"
     assert_healthy(data_dir)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from textual.widgets import Input, OptionList, TextArea
 
 from secondop_tui.core import notes
@@ -166,7 +167,7 @@ async def test_timing_warning_in_the_header_follows_the_workbook(make_app, store
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        assert app.header_notes["timing"] == ""
+        assert app.header_notes["timing"] == ()
         assert "⚠" not in app.sub_title
         dialog = await open_opinion(pilot)
         assert dialog.consultation_id in ids
@@ -179,7 +180,8 @@ async def test_timing_warning_in_the_header_follows_the_workbook(make_app, store
         app.screen.query_one("#f-start_by", Input).value = "10 Dec 2026"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "⚠ visit after start-by: Dr Ben Brook" in app.sub_title
+        # At 80 columns the short form, beside the next appointment (see below).
+        assert "⚠ visit after start-by · Next 15 Dec" in app.sub_title
         assert app.sub_title.startswith("saved") or app.sub_title.startswith("saving")
         # And it goes when the date is taken away again.
         await pilot.press("alt+o")
@@ -190,12 +192,84 @@ async def test_timing_warning_in_the_header_follows_the_workbook(make_app, store
         assert "⚠" not in app.sub_title
 
 
+def header_line(app: SecondOpinionApp) -> str:
+    from tests.test_small_terminals import screen_text
+
+    return screen_text(app).splitlines()[0]
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_header_fits_the_warning_and_the_next_appointment_at_80_columns(
+        store, data_dir, read_only: bool):
+    """Both must be seen from every pane: the timing warning and the next appointment."""
+    add_doctor(store, Doctor(name="Dr Ana Ruiz", status="appointment booked",
+                             appointment="2026-12-03T14:30"))
+    late = add_doctor(store, Doctor(name="Dr Benjamin Brookfield-Hart",
+                                    status="appointment booked",
+                                    appointment="2026-12-15T10:00"))
+    visit = notes.new_consultation(store, title="First opinion", doctor_id=late,
+                                   day=date(2026, 11, 2))
+    save_opinion(store, Opinion(visit.doc_id, stage="II", start_by="2026-12-10"))
+    store.flush()
+    if read_only:
+        store.close()
+        store = WorkbookStore.open(data_dir, read_only=True)
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)
+            state = "READ-ONLY" if read_only else "saved"
+            for key in "1234":
+                await pilot.press(key)
+                await pilot.pause()
+                line = header_line(app)
+                assert (f"{state} · ⚠ visit after start-by · Next 3 Dec 14:30 Dr Ana Ruiz"
+                        in line), line
+                assert "secondop-tui" not in line and "…" not in line
+            await pilot.resize_terminal(130, 24)  # room enough for the long forms
+            await pilot.pause()
+            line = header_line(app)
+            assert "⚠ visit after start-by: Dr Benjamin Brookfield-Hart" in line, line
+            assert "Next 3 Dec 14:30 Dr Ana Ruiz" in line
+            if read_only:
+                assert "READ-ONLY: changes are not saved" in line
+    finally:
+        if read_only:
+            store.close()
+
+
+async def test_header_keeps_its_name_without_notes(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in "1234":
+            await pilot.press(key)
+            await pilot.pause()
+            assert "secondop-tui — saved" in header_line(app)
+
+
+def test_short_timing_note_counts_the_warnings():
+    from secondop_tui.core.timeline import APPOINTMENT, REPORT, TimelineEvent
+    from secondop_tui.ui.screens.timeline_screen import header_note
+
+    def event(kind: str, who: str) -> TimelineEvent:
+        return TimelineEvent(date(2026, 12, 15), kind, "", who=who, warning="after")
+
+    visit, report = event(APPOINTMENT, "Dr A"), event(REPORT, "Dr B")
+    assert header_note([visit]) == ("⚠ visit after start-by: Dr A", "⚠ visit after start-by")
+    assert header_note([visit, visit]) == ("⚠ visit after start-by: Dr A (+1)",
+                                           "⚠ 2 visits after start-by")
+    assert header_note([report])[1] == "⚠ report after start-by"
+    assert header_note([report, visit]) == ("⚠ report awaited after start-by: Dr B (+1)",
+                                            "⚠ 2 after start-by")
+
+
 async def test_timing_warning_at_start_and_on_the_timeline(make_app, store):
     seed(store, 2)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        assert app.header_notes["timing"] == "⚠ visit after start-by: Dr Ben Brook"
+        assert app.header_notes["timing"] == ("⚠ visit after start-by: Dr Ben Brook",
+                                           "⚠ visit after start-by")
         await open_notes(pilot)
         await pilot.press("alt+l")
         await pilot.pause()

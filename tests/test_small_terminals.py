@@ -187,6 +187,7 @@ async def test_every_pane_usable(workbook, pane: str, size: tuple[int, int]):
         for words in MUST_SHOW[pane]:
             assert words in text, (words, screen_text(app))
         assert "f1 Help" in text  # the way to every other key stays in view
+        assert "1234 Panes" in text and "^q Quit" in text  # the pane keys, one word
         focused = app.focused
         assert focused is not None and focused.region.width >= 20, focused
         assert app.screen.region.contains_region(focused.region), focused

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -333,3 +334,46 @@ def test_update_record_after_a_reload_writes_the_reloaded_data(store: WorkbookSt
     assert store.flush().ok
     saved = json.loads(store.path.read_text(encoding="utf-8"))["notes"]
     assert saved == {"1": {"text": "typed after the reload"}, "2": {"text": "added by hand"}}
+
+
+def test_close_during_an_unanswered_external_edit_keeps_both_versions(data_dir: Path):
+    """The connection drops while the 'changed on disk' question is on screen: the hand
+    edit stays in the workbook, and the app's words go to a private copy beside it that
+    the next start and ``check`` point to."""
+    from secondop_tui.core.check import run_check
+
+    store = WorkbookStore.open(data_dir)
+    store.table("notes").insert({"text": "app"})
+    assert store.flush().ok
+    raw = codec.decode(store.path.read_bytes())
+    raw["notes"]["1"]["text"] = "edited by hand"
+    theirs = codec.encode(raw)
+    store.path.write_bytes(theirs)
+    an_hour_ago = time.time() - 3600  # the hand edit, well before the close
+    os.utime(store.path, (an_hour_ago, an_hour_ago))
+    store.table("notes").insert({"text": "PRECIOUSWORDS"})
+    assert store.flush().conflict
+
+    result = store.close()
+    assert result.conflict and not result.ok
+    assert result.kept_as is not None and result.kept_as.parent == data_dir.absolute()
+    assert result.kept_as.name.startswith("workbook.unsaved-")
+    assert str(result.kept_as) in result.message
+    assert mode(result.kept_as) == 0o600
+    kept = codec.decode(result.kept_as.read_bytes())
+    assert [d["text"] for d in kept["notes"].values()] == ["app", "PRECIOUSWORDS"]
+    assert store.path.read_bytes() == theirs  # the hand edit is not overwritten
+
+    command = f"secondop-tui --data-dir {data_dir} restore {result.kept_as.name}"
+    report, code = run_check(data_dir)
+    assert code == 0 and command in report
+    again = WorkbookStore.open(data_dir)
+    assert any(result.kept_as.name in notice and "secondop-tui check" in notice
+               for notice in again.notices)
+    # Once the workbook is saved again, the copy is no longer news.
+    os.utime(result.kept_as, (an_hour_ago, an_hour_ago))
+    again.table("notes").insert({"text": "later"})
+    assert again.flush().ok
+    again.close()
+    assert not WorkbookStore.open(data_dir, read_only=True).notices
+    assert result.kept_as.exists()  # never deleted by the app

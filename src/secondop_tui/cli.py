@@ -121,28 +121,23 @@ def cmd_check(data_dir: Path) -> int:
     return code
 
 
-def _find_backup(data_dir: Path, name: str) -> Path | None:
-    from secondop_tui.core import backups
-
-    if name == "newest":
-        best = backups.newest_valid(data_dir)
-        return best.path if best else None
-    candidate = Path(name).expanduser()
-    if candidate.exists():
-        return candidate
-    in_folder = backups.backup_dir(data_dir) / name
-    return in_folder if in_folder.exists() else None
-
-
 def cmd_restore(data_dir: Path, name: str) -> int:
     from secondop_tui.core.codec import ParseProblem
     from secondop_tui.core.errors import WorkbookLocked
     from secondop_tui.core.store import restore_backup
 
-    backup = _find_backup(data_dir, name)
+    from secondop_tui.core import backups
+
+    data_dir = Path(data_dir).expanduser()
+    backup = backups.find(data_dir, name)
     if backup is None:
-        print(f"{APP_NAME}: no backup called {name!r}. 'secondop-tui check' lists them.",
+        what = "no valid backup yet" if name == "newest" else f"no backup called {name!r}"
+        print(f"{APP_NAME}: there is {what}. 'secondop-tui check' lists them.",
               file=sys.stderr)
+        return 2
+    if backup.absolute() == (data_dir / "workbook.json").absolute():
+        print(f"{APP_NAME}: {backup} is the workbook itself; name a backup. Nothing was "
+              "changed.", file=sys.stderr)
         return 2
     try:
         restored, aside = restore_backup(data_dir, backup)
@@ -257,7 +252,8 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
 
     from secondop_tui.ui.app import SecondOpinionApp
 
-    app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True)
+    app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True,
+                           read_only=read_only)
     if served:
         watch_server(app)
     try:
@@ -265,7 +261,9 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
     finally:
         if app.store is not None:
             result = app.store.close()
-            if not result.ok:
+            if result.kept_as is not None:
+                print(f"{APP_NAME}: {result.message}", file=sys.stderr)
+            elif not result.ok:
                 print(f"{APP_NAME}: the last changes could not be saved: {result.message}",
                       file=sys.stderr)
     return app.return_code or 0

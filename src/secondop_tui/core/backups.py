@@ -13,6 +13,7 @@ from secondop_tui.core.files import copy_private, ensure_private_dir
 KEEP = 5
 BACKUP_DIR = "backups"
 PREFIX = "workbook-"
+PREVIOUS_NAME = "workbook.prev.json"  # the workbook as it was before the last save
 
 
 @dataclass
@@ -69,11 +70,39 @@ def list_backups(data_dir: Path) -> list[BackupInfo]:
     return [inspect(p) for p in _newest_first(data_dir)]
 
 
-def newest_valid(data_dir: Path, *extra: Path) -> BackupInfo | None:
-    """The newest backup (or extra candidate file) that holds a valid workbook."""
-    candidates = [inspect(p) for p in extra if p.exists()] + list_backups(data_dir)
-    valid = [c for c in candidates if c.valid]
+def restore_candidates(data_dir: Path) -> list[BackupInfo]:
+    """Every copy a workbook can be restored from: the startup backups and the
+    previous save (``workbook.prev.json``)."""
+    previous = data_dir / PREVIOUS_NAME
+    # The previous save first: on a tie (a coarse clock) it is the later of the two, as
+    # a session's backup is taken before its first save.
+    return ([inspect(previous)] if previous.exists() else []) + list_backups(data_dir)
+
+
+def newest_valid(data_dir: Path) -> BackupInfo | None:
+    """The newest of :func:`restore_candidates` that holds a valid workbook.
+
+    The one choice of "the newest good backup": the damaged-file dialog offers it and
+    ``secondop-tui restore newest`` restores it.
+    """
+    valid = [c for c in restore_candidates(data_dir) if c.valid]
     return max(valid, key=lambda c: c.modified) if valid else None
+
+
+def find(data_dir: Path, name: str) -> Path | None:
+    """The copy ``secondop-tui restore`` means by ``name``: ``newest``, a file's name in
+    the backups folder or the data folder (the previous save, a copy kept aside), or a
+    file's path. None when there is no such file."""
+    if name == "newest":
+        best = newest_valid(data_dir)
+        return best.path if best else None
+    given = Path(name).expanduser()
+    # A bare name is first one that 'check' lists; a path is only that file.
+    folders = [backup_dir(data_dir), data_dir] if given.name == name else []
+    for candidate in [folder / name for folder in folders] + [given]:
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def take_backup(workbook: Path, data_dir: Path, *, label: str = "") -> Path:

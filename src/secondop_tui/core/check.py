@@ -7,7 +7,7 @@ from pathlib import Path
 from secondop_tui.core import backups, codec, schema
 from secondop_tui.core.files import PRIVATE_DIR, PRIVATE_FILE, TEMP_SUFFIX
 from secondop_tui.core.lock import WorkbookLock, read_holder
-from secondop_tui.core.store import WorkbookPaths
+from secondop_tui.core.store import WorkbookPaths, restore_command, unsaved_copies
 
 
 def run_check(data_dir: Path) -> tuple[str, int]:
@@ -86,6 +86,10 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
     if aside:
         lines.append("Kept aside: " + ", ".join(aside))
 
+    for copy in unsaved_copies(paths):
+        problems.append(f"{copy.name} holds the app's version from a close while the "
+                        "workbook had been changed outside the app (the workbook was left "
+                        f"as changed); to use it instead: {restore_command(copy)}")
     leftovers = list(paths.data_dir.glob(f".*{TEMP_SUFFIX}"))
     if leftovers:
         problems.append(f"{len(leftovers)} temp file(s) from an interrupted save "

@@ -296,7 +296,7 @@ def next_appointment(store: WorkbookStore, now: datetime | None = None) -> Docto
 
 
 def appointment_note(doctor: Doctor | None, width: int = 40) -> str:
-    """A short line for the Header: ``Next: 3 Dec 14:30, Dr Name``.
+    """A short line for the Header: ``Next 3 Dec 14:30 Dr Name``.
 
     The date comes first: at 80 columns the Header has little room, and if it has to
     cut the line it cuts the end, so the name is shortened rather than the time.
@@ -310,10 +310,10 @@ def appointment_note(doctor: Doctor | None, width: int = 40) -> str:
     if when.time() != datetime.min.time():
         stamp += f" {when:%H:%M}"
     name = one_line(doctor.name).strip() or "(no name)"
-    room = max(8, width - len(f"Next: {stamp}, "))
+    room = max(8, width - len(f"Next {stamp} "))
     if len(name) > room:
         name = name[: room - 1] + "…"
-    return f"Next: {stamp}, {name}"
+    return f"Next {stamp} {name}"
 
 
 # Export ------------------------------------------------------------------------------------

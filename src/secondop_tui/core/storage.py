@@ -52,12 +52,14 @@ class DiskSignature:
 
 @dataclass(frozen=True)
 class SaveResult:
-    """The outcome of a flush. ``conflict`` means the file changed behind the app's back."""
+    """The outcome of a flush. ``conflict`` means the file changed behind the app's back;
+    ``kept_as`` names the file the app's data went to instead (see ``WorkbookStore.close``)."""
 
     ok: bool
     message: str = ""
     conflict: bool = False
     wrote: bool = False
+    kept_as: Path | None = None
 
 
 class WorkbookStorage(Storage):

@@ -29,8 +29,9 @@ from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.storage import SaveResult, WorkbookStorage
 
 WORKBOOK_NAME = "workbook.json"
-PREVIOUS_NAME = "workbook.prev.json"
+PREVIOUS_NAME = backups.PREVIOUS_NAME
 LOCK_NAME = "workbook.lock"
+UNSAVED_LABEL = "unsaved"  # the app's version, kept at a close during an external change
 SETTINGS_TABLE = "settings"
 
 
@@ -170,7 +171,7 @@ class WorkbookStore:
                     aside = copy_private(source, paths.aside("damaged"))
                 raise WorkbookDamaged(
                     source, problem.reason, line=problem.line, column=problem.column,
-                    aside=aside, backup=backups.newest_valid(paths.data_dir, paths.previous),
+                    aside=aside, backup=backups.newest_valid(paths.data_dir),
                 ) from None
 
         migrated = False
@@ -193,6 +194,10 @@ class WorkbookStore:
 
         if data_from is not None:
             read_only = True
+        else:
+            kept = unsaved_copies(paths)
+            if kept:
+                notices.append(unsaved_notice(kept))
         if not read_only and on_disk is not None and source.exists():
             if (source.stat().st_mode & 0o777) != PRIVATE_FILE:
                 os.chmod(source, PRIVATE_FILE)
@@ -311,16 +316,72 @@ class WorkbookStore:
         return aside
 
     def close(self, *, flush: bool = True) -> SaveResult:
-        """Flush (unless told not to), then release the lock. Safe to call twice."""
+        """Flush (unless told not to), then release the lock. Safe to call twice.
+
+        If the file was changed outside the app and nobody chose between the two
+        versions (the connection dropped while the question was on screen), neither is
+        lost: the file stays as it is, and the app's version is written beside it as
+        ``workbook.unsaved-*.json``, named by the result's ``kept_as``.
+        """
         result = SaveResult(ok=True)
         if self.closed:
             return result
         if flush and not self.read_only:
             result = self.flush()
+            if result.conflict:
+                result = self._keep_unsaved_aside()
         self.closed = True
         if self.lock is not None:
             self.lock.release()
         return result
+
+    def _keep_unsaved_aside(self) -> SaveResult:
+        aside = self.paths.aside(UNSAVED_LABEL)
+        try:
+            atomic_write(aside, codec.encode(self.storage.read()))
+        except OSError as error:
+            return SaveResult(False, "The workbook file was changed outside the app, and "
+                              f"the app's version could not be kept aside either: "
+                              f"{error.strerror or error}.", conflict=True)
+        return SaveResult(False, "The workbook file was changed outside the app, so it was "
+                          f"left as it is; the app's version was kept as {aside}.",
+                          conflict=True, kept_as=aside)
+
+
+def unsaved_copies(paths: WorkbookPaths) -> list[Path]:
+    """Copies of the app's data kept at a close during an unresolved external change,
+    not older than the workbook file (saved since, the copy is old news), oldest first."""
+    try:
+        since = paths.workbook.stat().st_mtime_ns
+    except OSError:
+        since = 0
+    found = []
+    for path in paths.data_dir.glob(f"workbook.{UNSAVED_LABEL}-*.json"):
+        try:
+            modified = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        if modified >= since:  # a tie (coarse clock) counts: better told twice than never
+            found.append((modified, path.name, path))
+    return [path for _, _, path in sorted(found)]
+
+
+def restore_command(path: Path) -> str:
+    """The command that restores ``path``, a copy in the data folder, by its name."""
+    import shlex
+
+    return (f"secondop-tui --data-dir {shlex.quote(str(path.parent))} restore "
+            f"{shlex.quote(path.name)}")
+
+
+def unsaved_notice(copies: list[Path]) -> str:
+    """What to tell the user about copies found by :func:`unsaved_copies` (short: it is
+    shown as a notification; ``check`` gives the restore command)."""
+    newest = copies[-1]
+    others = f" (and {len(copies) - 1} older)" if len(copies) > 1 else ""
+    return (f"The app's version from the last session is in {newest.name}{others}: the "
+            "workbook had been changed outside the app, and both were kept. "
+            "'secondop-tui check' says how to restore it.")
 
 
 def restore_backup(data_dir: Path, backup: Path) -> tuple[Path, Path | None]:

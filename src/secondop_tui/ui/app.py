@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
@@ -59,6 +61,29 @@ HANGUP_GRACE_SECONDS = 2.0
 SLOW_SAVE = 1.0
 
 
+# The Header's icon and the space on its right (4 cells each, see app.tcss): the rest
+# is the title.
+HEADER_SIDES = 8
+
+
+def fit_status(parts: list[tuple[str, ...]], width: int) -> str:
+    """The Header's status line: each part in its longest form that lets the line fit.
+
+    ``parts`` are (the save state, the notes...), each a tuple of forms, longest first.
+    The notes are shortened first, then the state. What still does not fit is cut at its
+    end by the Header, so the last part should be the one whose end matters least.
+    """
+    chosen = [0] * len(parts)
+
+    def line() -> str:
+        return " · ".join(forms[i] for forms, i in zip(parts, chosen))
+
+    for n in [*range(1, len(parts)), 0]:
+        while cell_len(line()) > width and chosen[n] < len(parts[n]) - 1:
+            chosen[n] += 1
+    return line()
+
+
 class WorkbookFooter(Footer):
     """A Footer that shows the app's keys (Quit, Help) in the very first frame.
 
@@ -77,13 +102,16 @@ class WorkbookFooter(Footer):
             yield widget
 
 
+PANES_GROUP = Binding.Group("Panes", compact=True)
+
+
 class WorkbookScreen(Screen):
     """Header, the save warning, the four panes as tabs, and the Footer."""
 
     BINDINGS = [
-        # Not in the Footer: each tab's label already shows its key, and the Footer's
-        # room at 80 columns goes to the pane's own keys, Quit and Help.
-        Binding(key, f"show_pane('{pane_id}')", title, show=False, id=f"pane.{pane_id}")
+        # In the Footer as one compact group ("1234 Panes"), so it costs little room.
+        Binding(key, f"show_pane('{pane_id}')", title, id=f"pane.{pane_id}",
+                group=PANES_GROUP)
         for pane_id, title, key in PANES
     ] + [
         # A second key per pane that also works while a text field has focus.
@@ -139,6 +167,11 @@ class WorkbookScreen(Screen):
         pane = await self.ensure_pane(pane_id)
         pane.focus_default()
 
+    def on_resize(self) -> None:
+        app = self.app
+        if isinstance(app, SecondOpinionApp):
+            app.refresh_status()  # the Header's forms depend on the width
+
     @property
     def active_pane(self) -> str:
         return self.query_one("#panes", TabbedContent).active
@@ -193,8 +226,11 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         data_dir: Path | None = None,
         watch_signals: bool = True,
         freeze_gc: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        # Started with --read-only: nothing may write the workbook, not even a restore.
+        self.started_read_only = read_only
         self.freeze_gc = freeze_gc  # the command does; tests, sharing one process, do not
         self.started_at = time.monotonic()
         for theme in THEMES:
@@ -215,8 +251,10 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         self._slow_save_timer = None
         # Short notes shown in the Header beside the save state, by topic (for example
         # "appointment": the next appointment), so they are visible from every pane.
+        # Each is a tuple of forms, longest first (empty: no note); see refresh_status.
         # A timing warning comes first: it is rare, and it matters most.
-        self.header_notes: dict[str, str] = {"timing": ""}
+        self.header_notes: dict[str, tuple[str, ...]] = {"timing": ()}
+        self._header_without_name = False
         # Bumped on every change, so what is built from the store (the search index)
         # knows when to build again.
         self.workbook_version = 0
@@ -240,7 +278,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         elif isinstance(self.problem, WorkbookLocked):
             self.push_screen(locked_dialog(self.problem), self.answer_locked)
         elif isinstance(self.problem, WorkbookDamaged):
-            self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
+            self.push_screen(damaged_dialog(self.problem, read_only=self.started_read_only),
+                             self.answer_damaged)
 
     def start_workbook(self, *, push: bool = True) -> None:
         assert self.store is not None
@@ -266,7 +305,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
     def answer_damaged(self, answer: str | None) -> None:
         assert isinstance(self.problem, WorkbookDamaged) and self.data_dir is not None
         backup = self.problem.backup
-        if answer == "restore" and backup is not None:
+        if answer == "restore" and backup is not None and not self.started_read_only:
             try:
                 restore_backup(self.data_dir, backup.path)
             except (StoreError, OSError) as error:
@@ -299,7 +338,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             return
         except WorkbookDamaged as error:
             self.problem = error
-            self.push_screen(damaged_dialog(error), self.answer_damaged)
+            self.push_screen(damaged_dialog(error, read_only=self.started_read_only),
+                             self.answer_damaged)
             return
         except StoreError as error:
             self.exit(message=str(error))
@@ -311,15 +351,19 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         store = self.store
         if store is None:
             return
+        state: tuple[str, ...]
         if store.read_only:
-            self.sub_title = "READ-ONLY: changes are not saved"
+            state = ("READ-ONLY: changes are not saved", "READ-ONLY")
         elif self.save_failure:
-            self.sub_title = "NOT SAVED"
+            state = ("NOT SAVED",)
         else:
-            self.sub_title = "saved" if not store.dirty else "saving…"
-        notes = [note for note in self.header_notes.values() if note]
-        if notes:
-            self.sub_title = " · ".join([self.sub_title, *notes])
+            state = ("saved",) if not store.dirty else ("saving…",)
+        notes = [forms for forms in self.header_notes.values() if forms]
+        width = self.size.width - HEADER_SIDES
+        line = fit_status([state, *notes], width) if notes else state[0]
+        # The app's name goes first when the notes need its room (see format_title).
+        self._header_without_name = cell_len(f"{self.title} — {line}") > width
+        self.sub_title = line
         try:
             warning = self.screen.query_one("#save-warning", Static)
         except Exception:
@@ -345,6 +389,11 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if self.header_notes.get("timing") != note:
             self.header_notes["timing"] = note
             self.refresh_status()
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        if self._header_without_name and title == self.title:
+            return Content(sub_title)
+        return super().format_title(title, sub_title)
 
     # Saving -----------------------------------------------------------------------------
     def changed(self, *, dates: bool = True) -> None:
@@ -454,7 +503,10 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             self.exit()
             return
         if result.conflict:
-            return  # the conflict dialog is showing; the user decides first
+            # The conflict dialog is showing; the user decides first.
+            self.notify("The workbook file was changed outside the app: choose which "
+                        "version to keep, then quit.", title="Not quitting yet", timeout=6)
+            return
         self.push_screen(unsaved_quit_dialog(result.message), self.answer_unsaved_quit)
 
     def answer_unsaved_quit(self, answer: str | None) -> None:
@@ -478,7 +530,9 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                         hook()
                     except Exception as error:
                         self.log.error(f"keeping an open form on {sig}: {error!r}")
-            self.store.close()
+            result = self.store.close()  # a conflict nobody answered: ours is kept aside
+            if not result.ok:
+                self.log.error(f"closing on {sig}: {result.message}")
         # With the terminal gone, restoring it may block forever; never outstay that.
         timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
         timer.daemon = True

@@ -22,7 +22,8 @@ def locked_dialog(error: WorkbookLocked) -> ChoiceDialog:
     ], cancel="quit")
 
 
-def damaged_dialog(error: WorkbookDamaged) -> ChoiceDialog:
+def damaged_dialog(error: WorkbookDamaged, *, read_only: bool = False) -> ChoiceDialog:
+    """``read_only``: started with --read-only, so restoring (a write) is not offered."""
     where = f" at line {error.line}, column {error.column}" if error.line is not None else ""
     lines = [
         f"The workbook file cannot be read: {error.reason}{where}.",
@@ -37,8 +38,13 @@ def damaged_dialog(error: WorkbookDamaged) -> ChoiceDialog:
         total = sum(b.counts.values())
         lines.append(f"\nThe newest good backup is from {b.modified:%Y-%m-%d %H:%M} "
                      f"({total} record{'' if total == 1 else 's'}): {b.path.name}.")
-        choices.append(Choice("b", "Restore backup", "restore", "primary"))
-        lines.append("Restore it to carry on, or open it read-only to look first.")
+        if read_only:
+            lines.append("You can open it read-only to look. Restoring it writes the "
+                         "workbook, so it needs a normal start (without --read-only), or "
+                         "'secondop-tui restore newest'.")
+        else:
+            choices.append(Choice("b", "Restore backup", "restore", "primary"))
+            lines.append("Restore it to carry on, or open it read-only to look first.")
     else:
         lines.append("\nThere is no good backup to restore. You can open an empty workbook "
                      "read-only, or quit and repair the file by hand (a text editor will do).")

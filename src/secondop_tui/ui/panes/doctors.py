@@ -216,7 +216,7 @@ class DoctorsPane(Pane):
         app = self.workbook_app
         store = self.store
         note = appointment_note(next_appointment(store)) if store is not None else ""
-        app.header_notes["appointment"] = note
+        app.header_notes["appointment"] = (note,) if note else ()
         app.refresh_status()
 
     # Pane hooks ---------------------------------------------------------------------

@@ -177,7 +177,9 @@ class NotesPane(Pane):
                 id="notes.copy"),
         Binding("f9", "copy_note", "Copy the note to the clipboard", show=False,
                 id="notes.copy.alt"),
-        Binding("alt+x", "export_notes", "Export", id="notes.export"),
+        # Not in the Footer, which at 80 columns has room for the pane keys instead;
+        # F1 help and the palette ("export") name it.
+        Binding("alt+x", "export_notes", "Export", show=False, id="notes.export"),
         Binding("f8", "export_notes", "Export", show=False,
                 id="notes.export.alt"),
         Binding("escape", "back_to_list", "Back to the list", show=False, id="notes.list"),

@@ -44,21 +44,30 @@ def event_text(event: core.TimelineEvent) -> Table:
     return grid
 
 
-def header_note(events: list[core.TimelineEvent]) -> str:
-    """The first timing warning, short enough for the Header at 80 columns.
+def header_note(events: list[core.TimelineEvent]) -> tuple[str, ...]:
+    """The timing warnings for the Header, in a long and a short form (none: empty).
 
-    ``⚠ visit after start-by: Dr Ben Brook (+1)``: the words that matter come first, as
-    the Header cuts the end of a line that does not fit; the timeline says it in full.
+    Long, ``⚠ visit after start-by: Dr Ben Brook (+1)``, names the first one; short,
+    ``⚠ visit after start-by`` or ``⚠ 2 visits after start-by``, leaves room at 80
+    columns for the next appointment beside it. The timeline says it all in full.
     """
     late = [e for e in events if e.warning]
     if not late:
-        return ""
+        return ()
     first = late[0]
     what = "visit" if first.kind == core.APPOINTMENT else "report awaited"
-    note = f"{core.WARNING} {what} after start-by"
+    long = f"{core.WARNING} {what} after start-by"
     if first.who:
-        note += f": {first.who}"
-    return note + (f" (+{len(late) - 1})" if len(late) > 1 else "")
+        long += f": {first.who}"
+    if len(late) > 1:
+        long += f" (+{len(late) - 1})"
+    visits = sum(e.kind == core.APPOINTMENT for e in late)
+    noun = ("visit" if visits == len(late) else "report" if not visits else "")
+    if len(late) == 1:
+        short = f"{core.WARNING} {noun} after start-by"
+    else:
+        short = f"{core.WARNING} {len(late)} {noun + 's ' if noun else ''}after start-by"
+    return (long, short)
 
 
 class TimelineScreen(Screen[None]):

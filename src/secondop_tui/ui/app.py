@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
@@ -138,8 +139,11 @@ class WorkbookScreen(Screen):
         after_first_frame(self, self.mount_hidden_panes)
 
     async def mount_hidden_panes(self) -> None:
-        for pane_id, _, _ in PANES:
-            await self.ensure_pane(pane_id)
+        try:
+            for pane_id, _, _ in PANES:
+                await self.ensure_pane(pane_id)
+        except NoMatches:
+            return  # quit in the first moment: the screen went away while panes mounted
         if getattr(self.app, "freeze_gc", False):
             # Everything made at start-up (the workbook's records, the panes) is kept for
             # the whole run: moved out of the collector's reach, a collection while

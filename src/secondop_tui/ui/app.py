@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import inspect
 import os
 import signal
@@ -38,18 +39,23 @@ from secondop_tui.ui.dialogs.startup_dialogs import (
 from secondop_tui.ui.key_order import KeysInOrder
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
-from secondop_tui.ui.panes.checklist import ChecklistPane
-from secondop_tui.ui.panes.doctors import DoctorsPane
-from secondop_tui.ui.panes.guidance import GuidancePane
-from secondop_tui.ui.panes.notes import NotesPane
 from secondop_tui.ui.themes import PALETTE_THEMES, THEMES
 
-PANE_CLASSES: dict[str, type[Pane]] = {
-    "guidance": GuidancePane,
-    "checklist": ChecklistPane,
-    "doctors": DoctorsPane,
-    "notes": NotesPane,
+# The first pane's class is imported with the app; the other three (and the dialogs they
+# import) after the first frame, when their panes are mounted: the first frame does not
+# wait for them.
+PANE_MODULES: dict[str, tuple[str, str]] = {
+    "guidance": ("secondop_tui.ui.panes.guidance", "GuidancePane"),
+    "checklist": ("secondop_tui.ui.panes.checklist", "ChecklistPane"),
+    "doctors": ("secondop_tui.ui.panes.doctors", "DoctorsPane"),
+    "notes": ("secondop_tui.ui.panes.notes", "NotesPane"),
 }
+
+
+def pane_class(pane_id: str) -> type[Pane]:
+    """The class of a pane, its module imported if it was not yet."""
+    module, name = PANE_MODULES[pane_id]
+    return getattr(importlib.import_module(module), name)
 
 FIRST_PANE = "guidance"
 ANIMATIONS_SETTING = "animations"
@@ -130,7 +136,7 @@ class WorkbookScreen(Screen):
                     # Hidden panes are mounted once the first frame is drawn, so the
                     # first pane is on screen without waiting for the other three.
                     if pane_id == FIRST_PANE:
-                        yield PANE_CLASSES[pane_id](id=f"{pane_id}-pane")
+                        yield pane_class(pane_id)(id=f"{pane_id}-pane")
         yield WorkbookFooter()
 
     def on_mount(self) -> None:
@@ -157,7 +163,7 @@ class WorkbookScreen(Screen):
             if mounted is None:
                 mounted = self._pane_mounted[pane_id] = asyncio.Event()
                 await self.query_one(f"#{pane_id}", TabPane).mount(
-                    PANE_CLASSES[pane_id](id=f"{pane_id}-pane"))
+                    pane_class(pane_id)(id=f"{pane_id}-pane"))
                 mounted.set()
             await mounted.wait()
         return self.query_one(f"#{pane_id}-pane", Pane)
@@ -561,7 +567,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                                     partial(screen.action_show_pane, pane_id))
             yield SystemCommand("Workbook: save now", "Write every change to disk now",
                                 self.action_save)
-            notes = next(iter(screen.query(NotesPane)), None)
+            notes = next(iter(screen.query(pane_class("notes"))), None)
             for title, help_text, callback in workbook_commands(self, notes):
                 if notes is not None and callback == notes.action_edit_opinion:
                     callback = partial(self._run_in_pane, screen, notes, callback)

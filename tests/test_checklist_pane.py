@@ -93,6 +93,24 @@ async def test_an_item_added_in_one_burst_keeps_every_letter(make_app, store):
         assert "Call the insurer" in titles
 
 
+async def test_a_key_right_after_a_form_closes_in_one_burst_acts_on_the_list(make_app, store):
+    """ctrl+s closes the form; the space sent with it ticks the item just added (the
+    form's result reaches the pane, and the focus the list, before the space does)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        post_burst(app, *"aBring the scans", "ctrl+s", "space")
+        await pilot.pause(0.3)
+        [item] = [i for g in Checklist(store).groups() for i in g.items
+                  if i.title == "Bring the scans"]
+        assert item.done
+        await go_to(pane, pilot, "before.reasons")
+        post_burst(app, "n", *"asked at the desk", "ctrl+s", "space")
+        await pilot.pause(0.3)
+        item = Checklist(store).item("before.reasons")
+        assert item.note == "asked at the desk" and item.done
+
+
 async def test_edit_delete_undo_and_reorder(make_app, store):
     mine = Checklist(store).add_item("visit", "Book a taxi")
     app = make_app()

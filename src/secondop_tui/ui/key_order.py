@@ -65,6 +65,12 @@ class KeysInOrder:
             if event.is_forwarded:
                 target = self.focused or self.screen  # type: ignore[attr-defined]
                 self._follow_key(event, target, target, sweeping=False)
+            elif self.focused is not None:  # type: ignore[attr-defined]
+                # A priority binding ran it here. What it queued on the focused field (a
+                # form's save, behind the letters typed before it) runs first, and the
+                # screen that save closes is gone, before the next key.
+                focused = self.focused  # type: ignore[attr-defined]
+                self._follow_key(event, focused, focused, sweeping=True)
             else:
                 self._key_done(event)
 

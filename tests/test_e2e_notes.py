@@ -7,6 +7,7 @@ export holds the words.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -83,6 +84,24 @@ def test_hangup_while_typing_loses_nothing(tmp_path: Path, sig: int):
     assert words.strip() in note_text(data_dir, doc_id)
     assert "suggested surgery first" in checks_and_exports(data_dir)
     WorkbookStore.open(data_dir).close()  # the lock was released
+
+
+def test_hangup_right_after_a_burst_keeps_the_whole_burst(tmp_path: Path):
+    """A fast typist or a slow link delivers keys together; the connection drops a
+    moment later, before they are all on screen: every key that reached the app is
+    saved."""
+    data_dir = tmp_path / "data"
+    doc_id = make_workbook(data_dir)
+    term = open_note(data_dir, tmp_path)
+    try:
+        burst = "she said the margins were clear and no more surgery is needed. "
+        os.write(term.fd, burst.encode())
+        time.sleep(0.05)
+        term.signal(signal.SIGHUP)
+        term.wait_exit(timeout=10)
+    finally:
+        term.close()
+    assert burst.strip() in note_text(data_dir, doc_id)
 
 
 def test_sigkill_while_typing_loses_at_most_the_last_second(tmp_path: Path):

@@ -64,6 +64,9 @@ ANIMATIONS_SETTING = "animations"
 # with the connection gone, writing to the terminal may never return.
 HANGUP_GRACE_SECONDS = 2.0
 
+# After a hangup, keys received just before it are still handled for at most this long.
+KEYS_AFTER_HANGUP = 0.5
+
 # A save of a typed note still running after this many seconds shows "saving…".
 SLOW_SAVE = 1.0
 
@@ -526,27 +529,57 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             self.exit()
 
     def on_terminate_signal(self, sig: int) -> None:
-        """SIGHUP (connection dropped) or SIGTERM: save, release the lock, leave."""
-        if self.store is not None:
-            try:
-                self.collect_pending_edits()
-            except Exception as error:  # the save below must happen whatever went wrong
-                self.log.error(f"collecting edits on {sig}: {error!r}")
-            for screen in self.screen_stack:
-                # A form still open keeps what it holds, as if saved, when it can be.
-                hook = getattr(screen, "save_on_hangup", None)
-                if hook is not None and not self.store.read_only:
-                    try:
-                        hook()
-                    except Exception as error:
-                        self.log.error(f"keeping an open form on {sig}: {error!r}")
-            result = self.store.close()  # a conflict nobody answered: ours is kept aside
-            if not result.ok:
-                self.log.error(f"closing on {sig}: {result.message}")
-        # With the terminal gone, restoring it may block forever; never outstay that.
+        """SIGHUP (connection dropped) or SIGTERM: save, release the lock, leave.
+
+        Everything is saved at once. Keys that arrived just before the signal (a burst
+        from a fast typist or a slow link, handed on one at a time) are then let through
+        and saved too, for at most KEYS_AFTER_HANGUP seconds.
+        """
+        # With the terminal gone, restoring (or drawing) it may block forever; never
+        # outstay that. What was typed is saved first.
         timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
         timer.daemon = True
         timer.start()
+        store = self.store
+        if store is None:
+            self.exit(return_code=0)
+            return
+        self._collect_for_exit(sig, forms=True)
+        if store.read_only or store.flush().conflict:
+            self._close_and_exit(sig)  # a conflict nobody answered: ours is kept aside
+            return
+        self._hangup_deadline = time.monotonic() + KEYS_AFTER_HANGUP
+        self.call_later(self._exit_after_keys, sig)  # behind the keys already received
+
+    def _exit_after_keys(self, sig: int) -> None:
+        if self.keys_pending() and time.monotonic() < self._hangup_deadline:
+            self.set_timer(0.01, partial(self._exit_after_keys, sig))
+            return
+        self._collect_for_exit(sig, forms=False)
+        self._close_and_exit(sig)
+
+    def _collect_for_exit(self, sig: int, *, forms: bool) -> None:
+        assert self.store is not None
+        try:
+            self.collect_pending_edits()
+        except Exception as error:  # the save must happen whatever went wrong
+            self.log.error(f"collecting edits on {sig}: {error!r}")
+        if not forms or self.store.read_only:
+            return
+        for screen in self.screen_stack:
+            # A form still open keeps what it holds, as if saved, when it can be.
+            hook = getattr(screen, "save_on_hangup", None)
+            if hook is not None:
+                try:
+                    hook()
+                except Exception as error:
+                    self.log.error(f"keeping an open form on {sig}: {error!r}")
+
+    def _close_and_exit(self, sig: int) -> None:
+        assert self.store is not None
+        result = self.store.close()
+        if not result.ok:
+            self.log.error(f"closing on {sig}: {result.message}")
         self.exit(return_code=0)
 
     # Help and palette -------------------------------------------------------------------

@@ -43,6 +43,10 @@ class KeysInOrder:
         self._keys_waiting: deque[events.Key] = deque()
         self._key_timer = None
 
+    def keys_pending(self) -> bool:
+        """Whether keys have been received that are not yet handled to their end."""
+        return bool(self._keys_waiting) or self._key_in_hand is not None
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             self._keys_waiting.append(event)

@@ -277,3 +277,19 @@ def test_guidance_pane_snapshot(snap_compare, store):
 
     app = SecondOpinionApp(store=store, watch_signals=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_c_takes_the_step_on_screen_not_an_old_search_match(make_app):
+    """A search match the reader has moved away from (by the contents) must not choose
+    the checklist step: c takes the step on screen."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        await pilot.press("slash", *"second opinion", "enter")
+        await pilot.pause()
+        assert pane.match_index == 0
+        records = next(i for i, s in enumerate(pane.sections) if s.id == "records")
+        pane.go_to_section(records)
+        await pilot.pause()
+        link = pane.link_in_view()
+        assert link is not None and link.section == records, (link and link.item_id)

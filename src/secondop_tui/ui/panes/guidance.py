@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static, Tabs
 from textual.widgets.option_list import Option
 
@@ -463,23 +464,29 @@ class GuidancePane(Pane):
                             bool(item and item.deleted), item is not None)
 
     def link_in_view(self) -> ChecklistLink | None:
-        """The focused link, or the first link in view (or the one after the match)."""
+        """The focused link, or a link on screen: the first after the search match when
+        the match is on screen too, else the first one. A match the reader has scrolled
+        away from says nothing about what they are reading now."""
         focused = self.app.focused
         if isinstance(focused, ChecklistLink):
             return focused
-        links = list(self.query(ChecklistLink))
-        if 0 <= self.match_index < len(self.matches):
-            s, b, _, _ = self.matches[self.match_index]
-            after = [link for link in links if (link.section, block_number(link)) > (s, b)]
-            if after and after[0].section == s:
-                return after[0]
         view = self.reader.scroll_offset.y
         bottom = view + self.reader.scrollable_content_region.height
-        for link in links:
-            region = link.virtual_region
-            if region.bottom > view and region.y < bottom:
-                return link
-        return None
+
+        def on_screen(widget: Widget) -> bool:
+            region = widget.virtual_region
+            return region.bottom > view and region.y < bottom
+
+        links = [link for link in self.query(ChecklistLink) if on_screen(link)]
+        if not links:
+            return None
+        if 0 <= self.match_index < len(self.matches):
+            s, b, _, _ = self.matches[self.match_index]
+            if on_screen(self.query_one(f"#block-{s}-{b}")):
+                after = [link for link in links if (link.section, block_number(link)) > (s, b)]
+                if after:
+                    return after[0]
+        return links[0]
 
     async def action_checklist_item(self) -> None:
         link = self.link_in_view()

@@ -9,7 +9,8 @@ from secondop_tui.core.guidance import find_matches, load_guidance, parse_sectio
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp
 from secondop_tui.ui.panes.checklist import ChecklistPane
-from secondop_tui.ui.panes.guidance import GuidanceBlock, GuidanceContentsScreen, GuidancePane
+from secondop_tui.ui.panes.guidance import (ChecklistLink, GuidanceBlock, GuidanceContentsScreen,
+                                            GuidancePane, block_number)
 
 PANE_CSS = ["panes/guidance.tcss", "panes/checklist.tcss"]
 
@@ -287,8 +288,14 @@ async def test_c_takes_the_step_on_screen_not_an_old_search_match(make_app):
         pane = await _open(app, pilot)
         await pilot.press("slash", *"second opinion", "enter")
         await pilot.pause()
-        assert pane.match_index == 0
         records = next(i for i, s in enumerate(pane.sections) if s.id == "records")
+        # A match with a checklist step after it in its own section, before the records.
+        links = [(link.section, block_number(link)) for link in pane.query(ChecklistLink)]
+        chosen = next(i for i, (s, b, _, _) in enumerate(pane.matches)
+                      if s < records and any(ls == s and lb > b for ls, lb in links))
+        for _ in range(chosen - pane.match_index):
+            await pilot.press("n")
+        assert pane.match_index == chosen
         pane.go_to_section(records)
         await pilot.pause()
         link = pane.link_in_view()

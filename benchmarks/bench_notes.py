@@ -108,7 +108,9 @@ def open_note(term: Terminal) -> None:
     term.send("4", delay=0)
     term.wait_for("n New", "│", timeout=60, poll=0.005)  # the list and the editor
     time.sleep(0.3)
-    term.send("enter", delay=0.3)  # into the note; the cursor is at its start
+    term.send("enter", delay=0.3)  # into the note, where the cursor is at its end
+    # Typed at the start, like the bare TextArea app, so both draw the same lines.
+    term.send("ctrl+home", delay=0.3)
 
 
 def mode_name(pause: float | None) -> str:

@@ -507,3 +507,16 @@ async def test_enter_then_words_in_one_burst_go_into_the_note(make_app, store):
         assert app.screen is pane.screen  # no dialog opened
         assert app.focused is pane.editor
         assert pane.editor.text == "dear doctor"
+
+
+async def test_a_note_is_continued_at_its_end(make_app, store):
+    visit = new_consultation(store, title="Visit")
+    save_note(store, visit.doc_id, "first line\nsecond line")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("enter", *" more")
+        await pilot.pause()
+        assert pane.editor.text == "first line\nsecond line more"
+        await pilot.press("ctrl+home", *"top ", "ctrl+end", *"!")
+        assert pane.editor.text == "top first line\nsecond line more!"

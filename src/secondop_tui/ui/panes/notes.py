@@ -38,6 +38,13 @@ class NoteEditor(TextArea):
     writes it to disk on a worker thread, so typing never waits for the disk.
     """
 
+    BINDINGS = [
+        # TextArea has no keys for the ends of the whole note.
+        Binding("ctrl+end", "note_end", "End of the note", show=False, id="note.end"),
+        Binding("ctrl+home", "note_start", "Start of the note", show=False,
+                id="note.start"),
+    ]
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
                          id=id)
@@ -57,6 +64,8 @@ class NoteEditor(TextArea):
         self.consultation_id = consultation.doc_id if consultation else None
         self.saved_text = consultation.note if consultation else ""
         self.load_text(self.saved_text)
+        # A note is read top to bottom and continued at its end.
+        self.move_cursor(self.document.end)
         self.read_only = consultation is None or self.store is None or self.store.read_only
 
     def route_keys(self, owner: Widget | Screen, keep: tuple[str, ...] = ()) -> None:
@@ -86,6 +95,12 @@ class NoteEditor(TextArea):
         if event.key.startswith("alt+"):
             return
         await super()._on_key(event)
+
+    def action_note_end(self) -> None:
+        self.move_cursor(self.document.end)
+
+    def action_note_start(self) -> None:
+        self.move_cursor((0, 0))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self.text == self.saved_text or self.consultation_id is None:

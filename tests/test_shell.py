@@ -54,6 +54,20 @@ async def test_help_lists_live_bindings(make_app):
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_help_shows_the_pane_keys_first_in_their_order(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        descriptions = [d for _, d in app.screen.rows]
+        # The pane's own keys, as declared, before the list's moves and the app's keys.
+        assert descriptions[:3] == ["Tick", "Add", "Edit item"], descriptions[:6]
+        assert descriptions.index("Guidance") < descriptions.index("Notes")
+        assert descriptions.index("Move down") < descriptions.index("Down")
+
+
 async def test_quit_saves_pending_changes(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -19,8 +19,13 @@ def describe_bindings(screen) -> list[tuple[str, str]]:
     """(keys, description) pairs for every enabled binding of ``screen``, merged by action."""
     app = screen.app
     rows: dict[tuple[str, str], list[tuple[tuple[bool, bool], str]]] = {}
-    # The app's and the screen's own keys first, then those of the focused widget.
-    for key, active in reversed(list(screen.active_bindings.items())):
+    # The app's own keys (they all have an id) before Textual's built-in ones (moving in
+    # a list...); among each, those of what has focus first (a pane's or a form's keys),
+    # then the screen's and the app's, each in the order they are declared.
+    bindings = sorted(screen.active_bindings.items(),
+                      key=lambda item: (item[1].binding.id is None,
+                                        -len(item[1].node.ancestors_with_self)))
+    for key, active in bindings:
         binding = active.binding
         if not active.enabled or binding.system and not binding.description:
             continue

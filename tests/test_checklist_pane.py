@@ -522,3 +522,32 @@ async def test_a_form_with_nothing_valid_keeps_nothing_on_a_hangup(make_app, sto
         app.screen.save_on_hangup()  # no title yet: nothing to keep, and no error
         assert Checklist(store).progress() == before
         assert isinstance(app.screen, ChecklistItemDialog)
+
+
+async def test_the_highlighted_row_stays_in_sight_when_the_detail_grows(make_app, store):
+    """Moving down onto an item with a long note: the detail under the list grows and
+    the list shrinks; the highlighted row must still be on screen."""
+    checklist = Checklist(store)
+    ids = [item.id for group in checklist.groups() for item in group.items]
+    plain, noted = ids[9], ids[10]
+    checklist.set_note(noted, "first line of the note\nsecond\nthird\nfourth")
+    checklist.set_due(noted, "1 Nov 2026")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        options = pane.options
+        await go_to(pane, pilot, plain)
+        # Put the plain item on the list's last visible line, then move down one.
+        options._update_lines()
+        line = options._index_to_line[options.highlighted]
+        options.scroll_to(y=max(0, line - options.scrollable_content_region.height + 1),
+                          animate=False, immediate=True)
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+        await pilot.pause()
+        assert pane.current() == ("item", noted)
+        top = options.scroll_offset.y
+        line = options._index_to_line[options.highlighted]
+        assert top <= line < top + options.scrollable_content_region.height, (
+            top, line, options.scrollable_content_region.height)

@@ -249,6 +249,9 @@ class ChecklistPane(Pane):
     @on(OptionList.OptionHighlighted, "#checklist-list")
     def highlighted(self) -> None:
         self.show_detail()
+        # The detail below the list may have grown and shrunk the list: keep the
+        # highlighted row in sight once the new layout is done.
+        self.options.call_after_refresh(self.options.scroll_to_highlight)
 
     def show_detail(self) -> None:
         detail = self.query_one("#checklist-detail", Static)

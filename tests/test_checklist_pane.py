@@ -544,10 +544,12 @@ async def test_the_highlighted_row_stays_in_sight_when_the_detail_grows(make_app
                           animate=False, immediate=True)
         await pilot.pause()
         await pilot.press("down")
-        await pilot.pause()
-        await pilot.pause()
         assert pane.current() == ("item", noted)
-        top = options.scroll_offset.y
         line = options._index_to_line[options.highlighted]
+        for _ in range(40):  # the list scrolls once the new layout is drawn
+            await pilot.pause(0.05)
+            top = options.scroll_offset.y
+            if top <= line < top + options.scrollable_content_region.height:
+                break
         assert top <= line < top + options.scrollable_content_region.height, (
             top, line, options.scrollable_content_region.height)

@@ -158,9 +158,9 @@ never leaving half a file). A save encodes only the records changed since the la
 but it still writes every byte, and start-up and the export still read and turn every
 record into text; so all three grow with everything ever written, and
 {largest['size']:,} consultations of about 4 KB make {largest['bytes'] / 1e6:.0f} MB of
-JSON. Two costs reach the typing thread: at each save (at most every half second while
-typing) TinyDB rebuilds the table and the store checks every record for a change before
-handing the saving thread a snapshot, and once shown the Notes pane lists every
+JSON. A typed note's save touches the typing thread little: it puts the one changed
+record into the data and into a copy of the last snapshot (two dictionary copies, done
+in C), and the saving thread does the rest; once shown, the Notes pane lists every
 consultation. The profiles below, of the largest workbook, show where the time goes.
 Nobody is expected to write {largest['size']:,} four-kilobyte notes for one second
 opinion; the benchmark workbook of the notes issue ({BENCHMARK_CONSULTATIONS:,} of them)

@@ -87,3 +87,28 @@ async def test_theme_choice_is_kept(make_app, store):
         app.theme = "textual-light"
         await pilot.pause()
     assert store.get_setting("theme") == "textual-light"
+
+
+async def test_a_save_while_a_hidden_pane_is_still_mounting(make_app):
+    """The hidden panes are mounted after the first frame; a save in that moment (alt+s,
+    a pane switch) asked a pane not yet composed for its edits and crashed the app."""
+    import asyncio
+
+    from textual.widgets import TabPane
+
+    from secondop_tui.ui.panes.notes import NotesPane
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = NotesPane(id="second-notes-pane")  # mounted like a hidden pane is
+        app.screen.query_one("#notes", TabPane).mount(pane)
+        caught = False
+        for _ in range(200):
+            await asyncio.sleep(0)
+            if pane.is_attached and not pane.is_mounted:
+                caught = True
+                assert app.save_now().ok
+            if pane.is_mounted:
+                break
+        assert caught and pane.is_mounted

@@ -52,6 +52,12 @@ PANE_MODULES: dict[str, tuple[str, str]] = {
 }
 
 
+def mounted_panes(screen: Screen) -> list[Pane]:
+    """The screen's panes that are ready: a hidden pane still being mounted (after the
+    first frame) has no widgets yet to ask, and nothing typed in it to save."""
+    return [pane for pane in screen.query(Pane) if pane.is_mounted]
+
+
 def pane_class(pane_id: str) -> type[Pane]:
     """The class of a pane, its module imported if it was not yet."""
     module, name = PANE_MODULES[pane_id]
@@ -444,7 +450,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             hook = getattr(screen, "save_pending_edits", None)
             if hook is not None:
                 hook()
-            for pane in screen.query(Pane):
+            for pane in mounted_panes(screen):
                 pane.save_pending_edits()
 
     def save_now(self) -> SaveResult:
@@ -486,7 +492,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                 self.workbook_version += 1
                 self.refresh_timing_note()
                 for screen in self.screen_stack:
-                    for pane in screen.query(Pane):
+                    for pane in mounted_panes(screen):
                         pane.on_workbook_reloaded()
                     hook = getattr(screen, "on_workbook_reloaded", None)
                     if hook is not None:
@@ -600,12 +606,13 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                                     partial(screen.action_show_pane, pane_id))
             yield SystemCommand("Workbook: save now", "Write every change to disk now",
                                 self.action_save)
-            notes = next(iter(screen.query(pane_class("notes"))), None)
+            notes = next((pane for pane in mounted_panes(screen)
+                          if pane.id == "notes-pane"), None)
             for title, help_text, callback in workbook_commands(self, notes):
                 if notes is not None and callback == notes.action_edit_opinion:
                     callback = partial(self._run_in_pane, screen, notes, callback)
                 yield SystemCommand(title, help_text, callback)
-            for pane in screen.query(Pane):
+            for pane in mounted_panes(screen):
                 for title, help_text, callback in pane.palette_commands():
                     yield SystemCommand(title, help_text,
                                         partial(self._run_in_pane, screen, pane, callback))

@@ -23,6 +23,7 @@ from textual.css.query import NoMatches
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from secondop_tui.core.content import NOT_ADVICE
@@ -157,7 +158,7 @@ class WorkbookScreen(Screen):
         try:
             for pane_id, _, _ in PANES:
                 await self.ensure_pane(pane_id)
-        except NoMatches:
+        except (NoMatches, MountError):
             return  # quit in the first moment: the screen went away while panes mounted
         if getattr(self.app, "freeze_gc", False):
             # Everything made at start-up (the workbook's records, the panes) is kept for

@@ -46,6 +46,11 @@ READ_ONLY_MESSAGE = "This workbook is open read-only: the checklist cannot be ch
 class ChecklistList(OptionList):
     """The list of groups and items. Enter ticks an item or folds a group."""
 
+    def on_resize(self) -> None:
+        # The detail under the list grows and shrinks with the item shown: keep the
+        # highlighted row in sight whatever height the list is left with.
+        self.scroll_to_highlight()
+
 
 class ChecklistPane(Pane):
     """Groups of preparation steps with progress, notes, due dates and a call log."""
@@ -249,9 +254,6 @@ class ChecklistPane(Pane):
     @on(OptionList.OptionHighlighted, "#checklist-list")
     def highlighted(self) -> None:
         self.show_detail()
-        # The detail below the list may have grown and shrunk the list: keep the
-        # highlighted row in sight once the new layout is done.
-        self.options.call_after_refresh(self.options.scroll_to_highlight)
 
     def show_detail(self) -> None:
         detail = self.query_one("#checklist-detail", Static)

@@ -32,6 +32,22 @@ async def open_pane(pilot) -> DoctorsPane:
     return pilot.app.screen.query_one(DoctorsPane)
 
 
+async def add_form_with_a_name(pilot, name: str) -> DoctorFormDialog:
+    """The Add form, opened by key, with ``name`` typed and all its parts built (the
+    lower ones, records and appointment, come a moment after the first)."""
+    await open_pane(pilot)
+    await pilot.press("a")
+    await pilot.pause()
+    form = pilot.app.screen
+    assert isinstance(form, DoctorFormDialog)
+    await pilot.press(*name)
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if form.complete:
+            break
+    return form
+
+
 def names_in_table(pane: DoctorsPane) -> list[str]:
     table = pane.table
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
@@ -501,16 +517,7 @@ async def test_the_date_of_a_record_not_tracked_cannot_be_typed_in(make_app, sto
     by) until a state is picked, so nothing typed there is thrown away on save."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_pane(pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, DoctorFormDialog)
-        await pilot.press(*"Dr Ana Ruiz")
-        for _ in range(100):  # until the lower part, with the records, is there
-            await pilot.pause(0.02)
-            if form.complete:
-                break
+        form = await add_form_with_a_name(pilot, "Dr Ana Ruiz")
         state = form.query_one("#r-pathology_report-state", DoctorChoice)
         date_box = form.query_one("#r-pathology_report-date", Input)
         assert date_box.disabled
@@ -541,16 +548,7 @@ async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_pane(pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, DoctorFormDialog)
-        await pilot.press(*"Dr Ana Ruiz")
-        for _ in range(100):  # until the lower part, with the appointment, is there
-            await pilot.pause(0.02)
-            if form.complete:
-                break
+        form = await add_form_with_a_name(pilot, "Dr Ana Ruiz")
         view = form.query_one("#doctor-form", VerticalScroll)
         field = form.query_one("#f-appointment", Input)
         form.set_focus(field, scroll_visible=False)

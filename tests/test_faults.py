@@ -191,6 +191,14 @@ class Typist:
     def commit(self, at: float, state: object) -> None:
         self.commits.append((at, state))
 
+    def fill_form(self, key: str, heading: str, text: str) -> float:
+        """Open a form with ``key``, type ``text`` into it once ``heading`` shows, and
+        save with ctrl+s; returns when the save key was written."""
+        self.key(key)
+        self.wait_for(heading)
+        self.text(text)
+        return self.key("ctrl+s")
+
     def words(self) -> str:
         return " ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(1, 3)))
 
@@ -213,18 +221,12 @@ def kill_scenario_doctor_form(typist: Typist) -> None:
     typist.term.send("3")
     typist.wait_for("Filter (/)")
     for n in range(1, 100):
-        typist.key("a")
-        typist.wait_for("Add a doctor")
         name = f"Dr {n} {typist.words()}"
-        typist.text(name)
-        at = typist.key("ctrl+s")
+        at = typist.fill_form("a", "Add a doctor", name)
         names.append(name)
         typist.commit(at, tuple(names))
         typist.wait_for("Add a doctor", gone=True)
-        typist.key("e")
-        typist.wait_for(f"Edit {name}")
-        typist.text(" ed")
-        at = typist.key("ctrl+s")
+        at = typist.fill_form("e", f"Edit {name}", " ed")
         names[-1] = name + " ed"
         typist.commit(at, tuple(names))
         typist.wait_for("Edit ", gone=True)
@@ -237,19 +239,13 @@ def kill_scenario_checklist_item(typist: Typist) -> None:
     typist.term.send("2")
     typist.wait_for("Overall")
     for n in range(1, 100):
-        typist.key("a")
-        typist.wait_for("Add a checklist item")
         title = f"Item {n} {typist.words()}"
-        typist.text(title)
-        at = typist.key("ctrl+s")
+        at = typist.fill_form("a", "Add a checklist item", title)
         items[title] = ""
         typist.commit(at, dict(items))
         typist.wait_for("Add a checklist item", gone=True)
-        typist.key("n")
-        typist.wait_for("Edit your item")
         note = typist.words()
-        typist.text(note)
-        at = typist.key("ctrl+s")
+        at = typist.fill_form("n", "Edit your item", note)
         items[title] = note
         typist.commit(at, dict(items))
         typist.wait_for("Edit your item", gone=True)

@@ -70,9 +70,9 @@ class KeysInOrder:
                 target = self.focused or self.screen  # type: ignore[attr-defined]
                 self._follow_key(event, target, target, sweeping=False)
             elif self.focused is not None:  # type: ignore[attr-defined]
-                # A priority binding ran it here. What it queued on the focused field (a
-                # form's save, behind the letters typed before it) runs first, and the
-                # screen that save closes is gone, before the next key.
+                # A priority binding ran it here (ctrl+s in a form). What it queued on
+                # the focused field runs first, and the screen it closed is gone, before
+                # the next key.
                 focused = self.focused  # type: ignore[attr-defined]
                 self._follow_key(event, focused, focused, sweeping=True)
             else:

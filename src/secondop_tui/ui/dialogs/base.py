@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.screen import ModalScreen, ScreenResultType
 
 
 class DialogScreen(ModalScreen[ScreenResultType]):
@@ -71,16 +71,3 @@ def ask_before_discarding(screen: ModalScreen, unsaved: bool, changes: str,
         [Choice("s", "Save", "save", "primary"), Choice("d", "Discard", "discard", "error"),
          Choice("k", "Keep editing", "keep")], cancel="keep"), answered)
 
-
-def after_typed_keys(screen: Screen, callback: Callable[[], object]) -> None:
-    """Run ``callback`` once the focused field has taken every key typed before.
-
-    A priority key (ctrl+s) is acted on as soon as it arrives, while the letters typed
-    just ahead of it may still wait in the focused field's queue: a form saved then
-    would miss its last letters. Queued behind them, the callback sees them all.
-    """
-    focused = screen.focused
-    if focused is None:
-        callback()
-    else:
-        focused.call_later(callback)

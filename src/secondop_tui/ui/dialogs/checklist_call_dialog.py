@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 from secondop_tui.core import clock
 from secondop_tui.core.checklist import CallEntry
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
-from secondop_tui.ui.dialogs.base import DialogScreen, after_typed_keys
+from secondop_tui.ui.dialogs.base import DialogScreen
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
         self.query_one("#call-date").focus()
 
     def action_save(self) -> None:
-        after_typed_keys(self, self.save_call)
+        self.save_call()
 
     def save_call(self) -> None:
         form = self.read_form(report=True)

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from secondop_tui.core.checklist import Checklist, ChecklistError
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.core.text import one_line
-from secondop_tui.ui.dialogs.base import DialogScreen, after_typed_keys
+from secondop_tui.ui.dialogs.base import DialogScreen
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class ChecklistItemDialog(DialogScreen[ItemForm | None]):
         self.query_one(field).focus()
 
     def action_save(self) -> None:
-        after_typed_keys(self, self.save_item)
+        self.save_item()
 
     def save_item(self) -> None:
         form = self.read_form(report=True)

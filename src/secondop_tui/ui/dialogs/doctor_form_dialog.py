@@ -39,7 +39,7 @@ from secondop_tui.core.doctors import (
     Doctor,
     check_doctor,
 )
-from secondop_tui.ui.dialogs.base import after_typed_keys, ask_before_discarding
+from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
 YES_NO = (("yes", "yes"), ("no", "no"))
@@ -422,7 +422,7 @@ class DoctorFormDialog(ModalScreen["Doctor | None"]):
 
     # Actions ----------------------------------------------------------------------------
     def action_save(self) -> None:
-        after_typed_keys(self, self.save_form)
+        self.save_form()
 
     def save_form(self) -> None:
         if not self.complete:

@@ -20,7 +20,7 @@ from textual.widgets import Input, Static
 
 from secondop_tui.core import clock
 from secondop_tui.core import export as core_export
-from secondop_tui.ui.dialogs.base import DialogScreen, after_typed_keys
+from secondop_tui.ui.dialogs.base import DialogScreen
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
@@ -117,7 +117,7 @@ class ExportTextDialog(DialogScreen[Path | None]):
         self.action_export()
 
     def action_export(self) -> None:
-        after_typed_keys(self, self.export_now)
+        self.export_now()
 
     def export_now(self) -> None:
         if self._writing:

@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.core.text import one_line
-from secondop_tui.ui.dialogs.base import after_typed_keys, ask_before_discarding
+from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
 TEXT, CHOICE, STEPS, DATE, AREA = "text", "choice", "steps", "date", "area"
@@ -275,7 +275,7 @@ class FieldFormDialog(ModalScreen["Any | None"]):
 
     # Actions ----------------------------------------------------------------------------
     def action_save(self) -> None:
-        after_typed_keys(self, self.save_form)
+        self.save_form()
 
     def save_form(self) -> None:
         try:

@@ -122,11 +122,10 @@ def cmd_check(data_dir: Path) -> int:
 
 
 def cmd_restore(data_dir: Path, name: str) -> int:
+    from secondop_tui.core import backups
     from secondop_tui.core.codec import ParseProblem
     from secondop_tui.core.errors import WorkbookLocked
-    from secondop_tui.core.store import restore_backup
-
-    from secondop_tui.core import backups
+    from secondop_tui.core.store import WORKBOOK_NAME, restore_backup
 
     data_dir = Path(data_dir).expanduser()
     backup = backups.find(data_dir, name)
@@ -135,7 +134,7 @@ def cmd_restore(data_dir: Path, name: str) -> int:
         print(f"{APP_NAME}: there is {what}. 'secondop-tui check' lists them.",
               file=sys.stderr)
         return 2
-    if backup.absolute() == (data_dir / "workbook.json").absolute():
+    if backup.absolute() == (data_dir / WORKBOOK_NAME).absolute():
         print(f"{APP_NAME}: {backup} is the workbook itself; name a backup. Nothing was "
               "changed.", file=sys.stderr)
         return 2
@@ -168,7 +167,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     # records: the cyclic garbage collector would walk that tree again and again.
     gc.disable()
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import SECTIONS, export_chunks, load_sections, write_export
+    from secondop_tui.core.export import SECTIONS, export_chunks, write_export
     from secondop_tui.core.store import WorkbookStore
 
     if only == VISIT_PACK and doctor is None:
@@ -192,8 +191,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
             chunks = [render_visit_pack(store, doctor or "", fmt)]
         else:
             chunks = export_chunks(store, only, fmt)
-    except KeyError:
-        load_sections()
+    except KeyError:  # export_chunks has loaded the sections by then
         print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
               f"{', '.join([*SECTIONS, VISIT_PACK])}.", file=sys.stderr)
         return 2

@@ -397,18 +397,21 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             warning.update(text)
         warning.set_class(bool(self.save_failure), "-visible")
 
-    def refresh_timing_note(self) -> None:
+    def refresh_timing_note(self) -> bool:
         """Put the first timing warning (an appointment or an awaited report after a
-        start-by date) in the Header, with how many more the timeline lists."""
+        start-by date) in the Header, with how many more the timeline lists. True when
+        it changed (the Header was then refreshed)."""
         if self.store is None:
-            return
+            return False
         from secondop_tui.core.timeline import timeline
         from secondop_tui.ui.screens.timeline_screen import header_note
 
         note = header_note(timeline(self.store))
-        if self.header_notes.get("timing") != note:
-            self.header_notes["timing"] = note
-            self.refresh_status()
+        if self.header_notes.get("timing") == note:
+            return False
+        self.header_notes["timing"] = note
+        self.refresh_status()
+        return True
 
     def format_title(self, title: str, sub_title: str) -> Content:
         if self._header_without_name and title == self.title:
@@ -425,8 +428,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if self.store is not None and not self.store.read_only:
             self.workbook_version += 1
             if dates:
-                self.refresh_timing_note()
-                self.refresh_status()
+                if not self.refresh_timing_note():
+                    self.refresh_status()
             elif self._slow_save_timer is None:
                 # A typed note is saved twice a second. Turning the Header to "saving…"
                 # and back at each save would cost the typist two frames a save, so the

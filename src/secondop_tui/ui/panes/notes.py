@@ -103,11 +103,12 @@ class NoteEditor(TextArea):
         self.move_cursor((0, 0))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if self.text == self.saved_text or self.consultation_id is None:
-            return
         if self._timer is not None:
             # Already due: restarting it on every key would hold a fast typist's words
             # back until they paused, and a crash (kill -9) in that time loses them all.
+            # (Checked first: comparing the whole note at every key is not needed then.)
+            return
+        if self.consultation_id is None or self.text == self.saved_text:
             return
         self._timer = self.set_timer(SAVE_DELAY, self.flush)
 
@@ -127,10 +128,11 @@ class NoteEditor(TextArea):
             self._timer.stop()
             self._timer = None
         store = self.store
-        if (self.consultation_id is None or store is None or store.read_only
-                or self.text == self.saved_text):
+        if self.consultation_id is None or store is None or store.read_only:
             return False
         text = self.text
+        if text == self.saved_text:
+            return False
         try:
             core.save_note(store, self.consultation_id, text)
         except PermissionError:
@@ -206,6 +208,18 @@ class NotesPane(Pane):
                 id="notes.delete"),
         Binding("delete", "delete_consultation", "Delete the consultation", show=False,
                 id="notes.delete.alt"),
+        # Opinions, comparison and timeline (keys that type nothing, so they work while
+        # writing the note too).
+        Binding("alt+o", "edit_opinion", "Opinion given at this consultation", show=False,
+                id="notes.opinion"),
+        Binding("f6", "edit_opinion", "Opinion given at this consultation", show=False,
+                id="notes.opinion.alt"),
+        Binding("alt+m", "compare_opinions", "Compare opinions", show=False,
+                id="notes.compare"),
+        Binding("f7", "compare_opinions", "Compare opinions", show=False,
+                id="notes.compare.alt"),
+        Binding("alt+l", "show_timeline", "Timeline", show=False, id="notes.timeline"),
+        Binding("ctrl+l", "show_timeline", "Timeline", show=False, id="notes.timeline.alt"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -494,22 +508,6 @@ class NotesPane(Pane):
                self.action_external_editor)
         yield ("Notes: Copy note", "Copy the note to the clipboard through the terminal "
                "(alt+y)", self.action_copy_note)
-
-    # Opinions, comparison and timeline (keys that type nothing, so they work while
-    # writing the note too) ---------------------------------------------------------------
-    BINDINGS = [
-        *BINDINGS,
-        Binding("alt+o", "edit_opinion", "Opinion given at this consultation", show=False,
-                id="notes.opinion"),
-        Binding("f6", "edit_opinion", "Opinion given at this consultation", show=False,
-                id="notes.opinion.alt"),
-        Binding("alt+m", "compare_opinions", "Compare opinions", show=False,
-                id="notes.compare"),
-        Binding("f7", "compare_opinions", "Compare opinions", show=False,
-                id="notes.compare.alt"),
-        Binding("alt+l", "show_timeline", "Timeline", show=False, id="notes.timeline"),
-        Binding("ctrl+l", "show_timeline", "Timeline", show=False, id="notes.timeline.alt"),
-    ]
 
     def action_edit_opinion(self) -> None:
         from secondop_tui.ui.commands import edit_opinion

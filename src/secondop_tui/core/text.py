@@ -47,16 +47,19 @@ _BREAKERS: dict[int, re.Pattern[str]] = {}
 def _breaker(room: int) -> re.Pattern[str]:
     """A pattern whose ``findall`` over a whole text gives its wrapped lines.
 
-    In order: as much as fits from a non-space to a non-space just before a space or
-    the end of the line (the spaces at a break are skipped; this is also a whole line
-    that fits, so a long line is scanned once); else a line that fits as it is (blank
-    ones, and leading spaces, kept); else, for a word longer than a line, a line's
-    worth of it.
+    In order: as much as fits from a non-space to a non-space just before a space, or
+    before the white space that ends the line (a tab, a no-break space: the spaces at a
+    break are skipped; this is also a whole line that fits, so a long line is scanned
+    once); else a line that fits once its trailing white space is dropped (blank ones,
+    and leading spaces, kept); else, for a word longer than a line, a line's worth of
+    it. No line but the last kind ends in white space, and no word is ever dropped.
     """
     pattern = _BREAKERS.get(room)
     if pattern is None:
         pattern = _BREAKERS[room] = re.compile(
-            rf"\S[^\n]{{0,{room - 1}}}(?<=\S)(?= |$)|^[^\n]{{0,{room}}}$|\S[^\n]{{{room - 1}}}",
+            rf"\S[^\n]{{0,{room - 1}}}(?<=\S)(?= |[^\S\n]*$)"
+            rf"|^(?:[^\n]{{0,{room - 1}}}\S)?(?=[^\S\n]*$)"
+            rf"|\S[^\n]{{{room - 1}}}",
             re.MULTILINE)
     return pattern
 
@@ -106,10 +109,11 @@ def wrap(text: str, first: str = "", indent: str = "", width: int = WIDTH) -> li
 def wrap_block(text: str, indent: str = "", width: int = WIDTH) -> str:
     """:func:`wrap` with the same ``indent`` on every line, as one string.
 
-    The fast way for long texts such as notes: the lines are joined in C and trailing
-    spaces are only looked for when the text has any.
+    The fast way for long texts such as notes: the lines are joined in C. Only a piece
+    of a word longer than a line can end in white space (when the word holds tabs), so
+    only a text with a tab takes the slower way that strips each line.
     """
-    if " \n" in text or text.endswith(" ") or "\t" in text:
+    if "\t" in text:
         return "\n".join(wrap(text, indent, indent, width))
     lines = _breaker(max(width - len(indent), 10)).findall(text)
     if not indent:

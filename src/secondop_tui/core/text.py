@@ -99,7 +99,7 @@ def wrap(text: str, first: str = "", indent: str = "", width: int = WIDTH) -> li
                 return head
         else:
             line, rest = _first_line(paragraph, first_room)
-            head, text = [first + line], paragraph[rest:] + newline + remainder
+            head, text = [(first + line).rstrip()], paragraph[rest:] + newline + remainder
         first = indent
     lines = _breaker(room).findall(text)
     return head + [(first + lines[0]).rstrip()] + [(indent + line).rstrip()

@@ -264,43 +264,61 @@ def _doctor_names(store: WorkbookStore) -> dict[int, str]:
             for doc in store.table(DOCTORS).all()}
 
 
+def _question_lines(consultation: Consultation, md: bool) -> list[str]:
+    """The agenda with each question's state and answer (empty when there is none)."""
+    if not consultation.questions:
+        return []
+    lines = ["### Questions", ""] if md else ["Questions:"]
+    first = "" if md else "  "
+    for i, q in enumerate(consultation.questions, 1):
+        flags = (" ★ top three" if q.top else "") + (" (follow-up)" if q.follow_up else "")
+        lines += wrap(f"{i}. [{STATE_SYMBOLS[q.state]} {q.state}]{flags} {one_line(q.text)}",
+                      first, "    ")
+        if q.answer:
+            lines += wrap(escape_controls(q.answer), "    Answer: ", "    ")
+    lines.append("")
+    return lines
+
+
+def _notes_block(consultation: Consultation, md: bool) -> str:
+    """The free notes, wrapped, with their heading, ending with one newline.
+
+    A piece of its own: the notes are most of an export and usually plain ASCII, which is
+    written out as it is, while the agenda's state symbols would make Python widen and
+    re-encode the whole piece.
+    """
+    note = escape_controls(consultation.note).strip("\n")
+    if not note.strip():
+        return "### Notes\n\n(no notes)\n" if md else "Notes:\n  (no notes)\n"
+    if md:
+        return f"### Notes\n\n{wrap_block(note)}\n"
+    return f"Notes:\n{wrap_block(note, '  ')}\n"
+
+
 def render_consultation(store: WorkbookStore, consultation: Consultation,
                         fmt: str = "text", doctors: dict[int, str] | None = None) -> list[str]:
-    """The lines of one consultation (safe: the user's text is escaped).
+    """The pieces of text of one consultation (safe: the user's text is escaped).
 
-    ``doctors`` maps doctor ids to names; pass it when rendering many consultations.
+    Joined, they end with one newline. ``doctors`` maps doctor ids to names; pass it
+    when rendering many consultations.
     """
     md = fmt == "markdown"
     if doctors is None:
         doctors = _doctor_names(store)
     # Names and titles come through one_line(), so they are already escaped.
     name = doctors.get(consultation.doctor_id) if consultation.doctor_id is not None else None
-    when = _shown_date(consultation.date)
-    head = f"{when}: {consultation.display_title}"
+    head = f"{_shown_date(consultation.date)}: {consultation.display_title}"
     lines = [f"## {head}", ""] if md else [head, "-" * min(80, len(head)), ""]
     lines += wrap(f"Doctor: {name or 'no doctor named'}", "- " if md else "", "  ")
     lines.append("")
-    if consultation.questions:
-        lines += ["### Questions", ""] if md else ["Questions:"]
-        first = "" if md else "  "
-        for i, q in enumerate(consultation.questions, 1):
-            flags = (" ★ top three" if q.top else "") + (" (follow-up)" if q.follow_up else "")
-            lines += wrap(f"{i}. [{STATE_SYMBOLS[q.state]} {q.state}]{flags} {one_line(q.text)}",
-                          first, "    ")
-            if q.answer:
-                lines += wrap(escape_controls(q.answer), "    Answer: ", "    ")
-        lines.append("")
-    lines += ["### Notes", ""] if md else ["Notes:"]
-    note = escape_controls(consultation.note).strip("\n")
-    lines.append(wrap_block(note, "" if md else "  ") if note.strip()
-                 else "(no notes)" if md else "  (no notes)")
+    lines += _question_lines(consultation, md)
     lines.append("")
-    return lines
+    return ["\n".join(lines), _notes_block(consultation, md)]
 
 
 def render_chunks(store: WorkbookStore, fmt: str = "text",
                   only: list[int] | None = None) -> Iterator[str]:
-    """:func:`render` in pieces, one consultation each, for writing as they are made."""
+    """:func:`render` in pieces, a few for each consultation, for writing as they are made."""
     consultations = list(reversed(list_consultations(store)))
     if only is not None:
         consultations = [c for c in consultations if c.doc_id in only]
@@ -308,10 +326,10 @@ def render_chunks(store: WorkbookStore, fmt: str = "text",
     if not consultations:
         yield "\nNo consultations yet.\n"
     doctors = _doctor_names(store)
-
     for consultation in consultations:
-        # Its lines end with a blank one, so each piece ends with exactly one newline.
-        yield "\n" + "\n".join(render_consultation(store, consultation, fmt, doctors))
+        # Each consultation starts after a blank line and ends with one newline.
+        yield "\n"
+        yield from render_consultation(store, consultation, fmt, doctors)
 
 
 def render(store: WorkbookStore, fmt: str = "text",

@@ -1,7 +1,5 @@
 """Allow ``python -m secondop_tui``."""
 
-import sys
+from secondop_tui.cli import run
 
-from secondop_tui.cli import main
-
-sys.exit(main())
+run()

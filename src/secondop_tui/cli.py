@@ -13,6 +13,9 @@ from secondop_tui import __version__
 
 ENV_DATA_DIR = "SECONDOP_TUI_DATA_DIR"
 APP_NAME = "secondop-tui"
+# The status of a command ended by SIGPIPE (128 + 13): "secondop-tui export | head" is
+# not an error worth a traceback.
+BROKEN_PIPE = 141
 
 
 def default_data_dir() -> Path:
@@ -92,7 +95,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def run() -> None:
+    """The ``secondop-tui`` command itself (``main`` is also called by the tests)."""
+    sys.exit(main(leave_at_once=True))
+
+
+def leave_now(code: int) -> None:
+    """End the process at once, without freeing its objects one by one.
+
+    After an export has been written, the interpreter's own exit would spend longer
+    taking the workbook's records apart than the export took to print some of them.
+    Everything written is flushed first; nothing else is left to save.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader has gone, or the stream is closed
+            code = code or BROKEN_PIPE
+    os._exit(code)
+
+
+def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
+    """Run the command line; ``leave_at_once`` ends the process after an export."""
     args = build_parser().parse_args(argv)
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     # Over the file size limit, write() must fail with EFBIG rather than kill us.
@@ -103,8 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "restore":
         return cmd_restore(data_dir, args.backup)
     if args.command == "export":
-        return cmd_export(data_dir, args.only, args.format, args.output, args.force,
+        code = cmd_export(data_dir, args.only, args.format, args.output, args.force,
                           doctor=args.doctor)
+        if leave_at_once:
+            leave_now(code)
+        return code
     if args.command == "serve":
         from secondop_tui.web import serve
 
@@ -199,7 +226,13 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         print(f"{APP_NAME}: {error} Nothing was written.", file=sys.stderr)
         return 2
     if output is None:
-        sys.stdout.writelines(chunks)
+        try:
+            sys.stdout.writelines(chunks)
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader stopped early ("| head"): nothing to report
+            # Python would try to flush the rest at exit and complain; send it nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return BROKEN_PIPE
         return 0
     try:
         write_export(chunks, output, force=force)

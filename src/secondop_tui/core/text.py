@@ -53,13 +53,14 @@ def _breaker(room: int) -> re.Pattern[str]:
     once); else a line that fits once its trailing white space is dropped (blank ones,
     and leading spaces, kept); else, for a word longer than a line, a line's worth of
     it. No line but the last kind ends in white space, and no word is ever dropped.
+    (``.`` is any character but a newline: the same as ``[^\n]``, a little faster.)
     """
     pattern = _BREAKERS.get(room)
     if pattern is None:
         pattern = _BREAKERS[room] = re.compile(
-            rf"\S[^\n]{{0,{room - 1}}}(?<=\S)(?= |[^\S\n]*$)"
-            rf"|^(?:[^\n]{{0,{room - 1}}}\S)?(?=[^\S\n]*$)"
-            rf"|\S[^\n]{{{room - 1}}}",
+            rf"\S.{{0,{room - 1}}}(?<=\S)(?= |[^\S\n]*$)"
+            rf"|^(?:.{{0,{room - 1}}}\S)?(?=[^\S\n]*$)"
+            rf"|\S.{{{room - 1}}}",
             re.MULTILINE)
     return pattern
 

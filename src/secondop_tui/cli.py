@@ -6,16 +6,12 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from secondop_tui import __version__
 
 ENV_DATA_DIR = "SECONDOP_TUI_DATA_DIR"
 APP_NAME = "secondop-tui"
-# The status of a command ended by SIGPIPE (128 + 13): "secondop-tui export | head" is
-# not an error worth a traceback.
-BROKEN_PIPE = 141
 
 
 def default_data_dir() -> Path:
@@ -107,6 +103,8 @@ def leave_now(code: int) -> None:
     taking the workbook's records apart than the export took to print some of them.
     Everything written is flushed first; nothing else is left to save.
     """
+    from secondop_tui.core.files import BROKEN_PIPE
+
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -194,7 +192,8 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     # records: the cyclic garbage collector would walk that tree again and again.
     gc.disable()
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import SECTIONS, export_chunks, write_export
+    from secondop_tui.core.export import SECTIONS, Parts, export_parts, write_export, write_parts
+    from secondop_tui.core.files import BROKEN_PIPE
     from secondop_tui.core.store import WorkbookStore
 
     if only == VISIT_PACK and doctor is None:
@@ -211,31 +210,35 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
     try:
-        chunks: Iterable[str]
         if only == VISIT_PACK:
             from secondop_tui.core.visitpack import render_visit_pack
 
-            chunks = [render_visit_pack(store, doctor or "", fmt)]
+            parts = Parts([[render_visit_pack(store, doctor or "", fmt)]])
         else:
-            chunks = export_chunks(store, only, fmt)
-    except KeyError:  # export_chunks has loaded the sections by then
+            parts = export_parts(store, only, fmt)
+    except KeyError:  # export_parts has loaded the sections by then
         print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
               f"{', '.join([*SECTIONS, VISIT_PACK])}.", file=sys.stderr)
         return 2
     except LookupError as error:
         print(f"{APP_NAME}: {error} Nothing was written.", file=sys.stderr)
         return 2
+    # This process has no other threads, so a big export is shared with a helper process.
     if output is None:
         try:
-            sys.stdout.writelines(chunks)
+            write_parts(parts, sys.stdout, share=True)
             sys.stdout.flush()
         except BrokenPipeError:  # the reader stopped early ("| head"): nothing to report
             # Python would try to flush the rest at exit and complain; send it nowhere.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return BROKEN_PIPE
+        except OSError as error:
+            print(f"{APP_NAME}: the export was cut short: {error.strerror or error}.",
+                  file=sys.stderr)
+            return 1
         return 0
     try:
-        write_export(chunks, output, force=force)
+        write_export(parts, output, force=force, share=True)
     except FileExistsError:
         print(f"{APP_NAME}: {output} already exists. Nothing was written; use --force to "
               "overwrite it or choose another name.", file=sys.stderr)

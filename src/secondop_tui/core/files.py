@@ -8,6 +8,9 @@ from pathlib import Path
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 TEMP_SUFFIX = ".tmp"
+# The status of a command ended by SIGPIPE (128 + 13): its reader went away, as after
+# "secondop-tui export | head". Not an error worth a traceback.
+BROKEN_PIPE = 141
 
 
 def ensure_private_dir(path: Path) -> Path:

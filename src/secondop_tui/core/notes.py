@@ -12,7 +12,8 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from secondop_tui.core import clock
@@ -316,20 +317,30 @@ def render_consultation(store: WorkbookStore, consultation: Consultation,
     return ["\n".join(lines), _notes_block(consultation, md)]
 
 
-def render_chunks(store: WorkbookStore, fmt: str = "text",
-                  only: list[int] | None = None) -> Iterator[str]:
-    """:func:`render` in pieces, a few for each consultation, for writing as they are made."""
+def render_parts(store: WorkbookStore, fmt: str = "text",
+                 only: list[int] | None = None) -> list[Iterable[str]]:
+    """:func:`render` as lazy parts: the heading, then one for each consultation."""
     consultations = list(reversed(list_consultations(store)))
     if only is not None:
-        consultations = [c for c in consultations if c.doc_id in only]
-    yield "# Consultation notes\n" if fmt == "markdown" else "CONSULTATION NOTES\n"
+        wanted = set(only)
+        consultations = [c for c in consultations if c.doc_id in wanted]
+    heading = "# Consultation notes\n" if fmt == "markdown" else "CONSULTATION NOTES\n"
     if not consultations:
-        yield "\nNo consultations yet.\n"
+        return [(heading, "\nNo consultations yet.\n")]
     doctors = _doctor_names(store)
-    for consultation in consultations:
+
+    def part(consultation: Consultation) -> Iterator[str]:
         # Each consultation starts after a blank line and ends with one newline.
         yield "\n"
         yield from render_consultation(store, consultation, fmt, doctors)
+
+    return [(heading,), *map(part, consultations)]
+
+
+def render_chunks(store: WorkbookStore, fmt: str = "text",
+                  only: list[int] | None = None) -> Iterator[str]:
+    """:func:`render` in pieces, a few for each consultation, for writing as they are made."""
+    return chain.from_iterable(render_parts(store, fmt, only))
 
 
 def render(store: WorkbookStore, fmt: str = "text",
@@ -339,4 +350,4 @@ def render(store: WorkbookStore, fmt: str = "text",
 
 
 SECTIONS["notes"] = render
-STREAMS["notes"] = render_chunks
+STREAMS["notes"] = render_parts

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from pathlib import Path
@@ -161,6 +160,8 @@ def _write_second_half(parts: list[Iterable[str]], out: TextIO, go: int, report:
         os.write(report, (error.strerror or str(error)).encode("utf-8", "replace"))
         return 1
     except BaseException:  # a bug, with where it is
+        import traceback
+
         os.write(report, traceback.format_exc().encode("utf-8", "replace"))
         return 1
 

@@ -39,6 +39,14 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
+def _iso_day(value: Any) -> str:
+    """A stored date as ISO, or "" when it is missing or not a date."""
+    try:
+        return date.fromisoformat(_text(value)).isoformat()
+    except ValueError:
+        return ""
+
+
 @dataclass
 class AgendaItem:
     """One question on a consultation's agenda, with what became of it."""
@@ -89,13 +97,9 @@ class Consultation:
     def from_dict(cls, raw: Any, doc_id: int | None = None) -> "Consultation":
         """Read a stored (maybe hand-edited) dict; bad or missing values get defaults."""
         raw = raw if isinstance(raw, dict) else {}
-        try:
-            day = date.fromisoformat(_text(raw.get("date"))).isoformat()
-        except ValueError:
-            day = ""
         doctor = raw.get("doctor_id")
         questions = raw.get("questions") if isinstance(raw.get("questions"), list) else []
-        return cls(date=day, title=_text(raw.get("title")),
+        return cls(date=_iso_day(raw.get("date")), title=_text(raw.get("title")),
                    doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
                    else None,
                    note=_text(raw.get("note")),
@@ -118,6 +122,18 @@ class Consultation:
         return (self.date, self.created, self.doc_id or 0)
 
 
+def _newest_first(store: WorkbookStore) -> list[Any]:
+    """The stored consultations in the order of :meth:`Consultation.sort_key`, newest first.
+
+    Sorted before they are read whole, so that an export can read each one only when it
+    writes it.
+    """
+    def key(doc: Any) -> tuple[str, str, int]:
+        return (_iso_day(doc.get("date")), _text(doc.get("created")), doc.doc_id)
+
+    return sorted(store.table(TABLE).all(), key=key, reverse=True)
+
+
 # Store functions -------------------------------------------------------------------------
 def _writable(store: WorkbookStore) -> None:
     if store.read_only:
@@ -126,8 +142,7 @@ def _writable(store: WorkbookStore) -> None:
 
 def list_consultations(store: WorkbookStore) -> list[Consultation]:
     """Every consultation, newest first (by date, then by when it was created)."""
-    found = [Consultation.from_dict(doc, doc.doc_id) for doc in store.table(TABLE).all()]
-    return sorted(found, key=Consultation.sort_key, reverse=True)
+    return [Consultation.from_dict(doc, doc.doc_id) for doc in _newest_first(store)]
 
 
 def get_consultation(store: WorkbookStore, doc_id: int) -> Consultation | None:
@@ -319,22 +334,26 @@ def render_consultation(store: WorkbookStore, consultation: Consultation,
 
 def render_parts(store: WorkbookStore, fmt: str = "text",
                  only: list[int] | None = None) -> list[Iterable[str]]:
-    """:func:`render` as lazy parts: the heading, then one for each consultation."""
-    consultations = list(reversed(list_consultations(store)))
+    """:func:`render` as lazy parts: the heading, then one for each consultation.
+
+    Each consultation is read from its stored record only when its part is rendered.
+    """
+    stored = _newest_first(store)[::-1]
     if only is not None:
         wanted = set(only)
-        consultations = [c for c in consultations if c.doc_id in wanted]
+        stored = [doc for doc in stored if doc.doc_id in wanted]
     heading = "# Consultation notes\n" if fmt == "markdown" else "CONSULTATION NOTES\n"
-    if not consultations:
+    if not stored:
         return [(heading, "\nNo consultations yet.\n")]
     doctors = _doctor_names(store)
 
-    def part(consultation: Consultation) -> Iterator[str]:
+    def part(doc: Any) -> Iterator[str]:
         # Each consultation starts after a blank line and ends with one newline.
         yield "\n"
-        yield from render_consultation(store, consultation, fmt, doctors)
+        yield from render_consultation(store, Consultation.from_dict(doc, doc.doc_id), fmt,
+                                       doctors)
 
-    return [(heading,), *map(part, consultations)]
+    return [(heading,), *map(part, stored)]
 
 
 def render_chunks(store: WorkbookStore, fmt: str = "text",

@@ -110,9 +110,9 @@ class RecordSent:
     def from_dict(cls, raw: Any) -> "RecordSent":
         raw = raw if isinstance(raw, dict) else {}
         dates = raw.get("dates") if isinstance(raw.get("dates"), dict) else {}
+        checked = ((k, _iso_date(v)) for k, v in dates.items() if k in RECORD_STATES)
         return cls(state=_choice(raw.get("state"), RECORD_STATES),
-                   dates={k: _iso_date(v) for k, v in dates.items()
-                          if k in RECORD_STATES and _iso_date(v)})
+                   dates={k: day for k, day in checked if day})
 
 
 def _iso_date(value: Any) -> str:
@@ -183,11 +183,7 @@ class Doctor:
     # Conversions -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The stored form (without ``doc_id``, which TinyDB keeps)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            if f.name in ("credentials", "records", "doc_id"):
-                continue
-            out[f.name] = getattr(self, f.name)
+        out: dict[str, Any] = {name: getattr(self, name) for name in _TEXT_FIELDS}
         out["credentials"] = {k: c.to_dict() for k, c in self.credentials.items()}
         out["records"] = {k: r.to_dict() for k, r in self.records.items() if r.state}
         return out
@@ -196,11 +192,8 @@ class Doctor:
     def from_dict(cls, raw: Any, doc_id: int | None = None) -> "Doctor":
         """Read a stored (maybe hand-edited) dict; bad or missing values get defaults."""
         raw = raw if isinstance(raw, dict) else {}
-        doctor = cls(doc_id=doc_id)
-        for f in fields(cls):
-            if f.name in ("credentials", "records", "doc_id") or f.name not in raw:
-                continue
-            setattr(doctor, f.name, _text(raw[f.name]))
+        doctor = cls(doc_id=doc_id, **{name: _text(raw[name]) for name in _TEXT_FIELDS
+                                       if name in raw})
         doctor.role = doctor.role if doctor.role in ROLES or not doctor.role else "other"
         doctor.how_found = (doctor.how_found if doctor.how_found in HOW_FOUND
                             or not doctor.how_found else "other")
@@ -237,6 +230,11 @@ class Doctor:
     @property
     def display_name(self) -> str:
         return display_name(self.name, self.degree)
+
+
+# Every field but the credentials, the records and the id: plain text.
+_TEXT_FIELDS = tuple(f.name for f in fields(Doctor)
+                     if f.name not in ("credentials", "records", "doc_id"))
 
 
 def display_name(name: Any, degree: Any = "") -> str:
@@ -390,6 +388,7 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
     """Every doctor with every field, as plain text or Markdown, wrapped at 80 columns."""
     doctors = sorted(list_doctors(store), key=lambda d: d.name.casefold())
     md = fmt == "markdown"
+    indent = "  " if md else "    "
     lines = ["# Doctors" if md else "DOCTORS", ""]
     if not doctors:
         lines.append("No doctors yet.")
@@ -399,10 +398,15 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
         for section, rows in doctor_fields(doctor):
             lines.append(f"### {section}" if md else f"{section}:")
             for label, value in rows:
-                value = escape_controls(value) if value else "—"
-                prefix = f"- **{label}:** " if md else f"  {label}: "
-                indent = "  " if md else "    "
-                lines += wrap(value, prefix, indent)
+                line = f"- **{label}:** " if md else f"  {label}: "
+                if not value:
+                    lines.append(line + "—")
+                    continue
+                value = escape_controls(value)
+                if len(line) + len(value) <= 80 and "\n" not in value:  # most: one line
+                    lines.append((line + value).rstrip())
+                else:
+                    lines += wrap(value, line, indent)
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

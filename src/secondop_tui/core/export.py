@@ -144,15 +144,15 @@ def _write_second_half(parts: list[Iterable[str]], out: TextIO, go: int, report:
     """In the helper: render, wait for the first half to be written, write. Its status."""
     try:
         encoding, errors = out.encoding, out.errors or "strict"
-        # Each piece on its own: most are plain ASCII, and encode as a copy.
-        data = [piece.encode(encoding, errors) for piece in chain.from_iterable(parts)]
+        # Each piece on its own: most are plain ASCII, and encode as a copy. Joined while
+        # the first half is still being written, then written at once.
+        data = memoryview(b"".join([piece.encode(encoding, errors)
+                                    for piece in chain.from_iterable(parts)]))
         if os.read(go, 1) != b"1":
             return 1  # the first half failed; writing the second would mislead
         fd = out.fileno()
-        for chunk in data:
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
+        while data:
+            data = data[os.write(fd, data):]
         return 0
     except BrokenPipeError:
         return BROKEN_PIPE

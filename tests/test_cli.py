@@ -203,47 +203,6 @@ def test_export_refuses_to_overwrite(data_dir: Path, tmp_path: Path):
     assert (target.stat().st_mode & 0o777) == 0o600
 
 
-def big_workbook(data_dir: Path, consultations: int = 40) -> WorkbookStore:
-    from secondop_tui.core.notes import new_consultation, save_note
-
-    store = WorkbookStore.open(data_dir)
-    for n in range(consultations):
-        visit = new_consultation(store, title=f"Visit {n}")
-        save_note(store, visit.doc_id, f"Visit {n}: " + "the surgeon explained the plan. " * 130)
-    store.flush()
-    return store
-
-
-def test_the_command_prints_what_the_core_exports(data_dir: Path, tmp_path: Path):
-    from secondop_tui.core.export import export
-
-    store = big_workbook(data_dir)
-    try:
-        # (The notes: the timeline's "today" is the real one in the command, not the tests'.)
-        for fmt in ("text", "markdown"):
-            out = run_cli("--data-dir", str(data_dir), "export", "--only", "notes",
-                          "--format", fmt)
-            assert out.returncode == 0 and out.stderr == ""
-            assert out.stdout == export(store, "notes", fmt)
-        target = tmp_path / "all.txt"
-        out = run_cli("--data-dir", str(data_dir), "export", "-o", str(target))
-        assert out.returncode == 0
-        assert export(store, "notes") in target.read_text(encoding="utf-8")
-    finally:
-        store.close()
-
-
-def test_a_reader_that_stops_early_ends_the_export_quietly(data_dir: Path):
-    big_workbook(data_dir).close()  # far more than a pipe holds
-    with subprocess.Popen([sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir),
-                           "export"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdout.read(100)  # what "| head" does: read a little, then go away
-        proc.stdout.close()
-        errors = proc.stderr.read().decode()
-        assert proc.wait(timeout=60) == 141
-    assert errors == ""  # no traceback
-
-
 def test_unusable_data_dir_gets_a_clear_message(tmp_path: Path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")

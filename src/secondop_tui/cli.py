@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from secondop_tui import __version__
 
@@ -192,10 +193,14 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     # records: the cyclic garbage collector would walk that tree again and again.
     gc.disable()
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import SECTIONS, Parts, export_parts, write_export, write_parts
+    from secondop_tui.core.export import SECTIONS, export_file, export_workbook, load_sections
     from secondop_tui.core.files import BROKEN_PIPE
-    from secondop_tui.core.store import WorkbookStore
 
+    load_sections()
+    if only is not None and only not in (*SECTIONS, VISIT_PACK):
+        print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
+              f"{', '.join([*SECTIONS, VISIT_PACK])}.", file=sys.stderr)
+        return 2
     if only == VISIT_PACK and doctor is None:
         print(f"{APP_NAME}: the visit pack is for one doctor: add --doctor NAME (part of "
               "the name is enough).", file=sys.stderr)
@@ -203,51 +208,52 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     if doctor is not None and only != VISIT_PACK:
         print(f"{APP_NAME}: --doctor goes with --only {VISIT_PACK}.", file=sys.stderr)
         return 2
-    try:
-        # Read-only: exporting never writes to the workbook and works while the app runs.
-        store = WorkbookStore.open(data_dir, read_only=True)
-    except StoreError as error:
-        print(f"{APP_NAME}: {error}", file=sys.stderr)
-        return 1
-    try:
-        if only == VISIT_PACK:
-            from secondop_tui.core.visitpack import render_visit_pack
+    pack = None
+    if only == VISIT_PACK:
+        from secondop_tui.core.store import WorkbookStore
+        from secondop_tui.core.visitpack import render_visit_pack
 
-            parts = Parts([[render_visit_pack(store, doctor or "", fmt)]])
-        else:
-            parts = export_parts(store, only, fmt)
-    except KeyError:  # export_parts has loaded the sections by then
-        print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
-              f"{', '.join([*SECTIONS, VISIT_PACK])}.", file=sys.stderr)
-        return 2
-    except LookupError as error:
-        print(f"{APP_NAME}: {error} Nothing was written.", file=sys.stderr)
-        return 2
-    # This process has no other threads, so a big export is shared with a helper process.
-    if output is None:
         try:
-            write_parts(parts, sys.stdout, share=True)
-            sys.stdout.flush()
-        except BrokenPipeError:  # the reader stopped early ("| head"): nothing to report
-            # Python would try to flush the rest at exit and complain; send it nowhere.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return BROKEN_PIPE
-        except OSError as error:
-            print(f"{APP_NAME}: the export was cut short: {error.strerror or error}.",
-                  file=sys.stderr)
+            # Read-only: exporting never writes to the workbook and works while the app runs.
+            pack = render_visit_pack(WorkbookStore.open(data_dir, read_only=True),
+                                     doctor or "", fmt)
+        except StoreError as error:
+            print(f"{APP_NAME}: {error}", file=sys.stderr)
             return 1
-        return 0
+        except LookupError as error:
+            print(f"{APP_NAME}: {error} Nothing was written.", file=sys.stderr)
+            return 2
+
+    def write(out: TextIO) -> None:
+        if pack is not None:
+            out.write(pack)
+        else:  # this process has no other threads: a big export is shared with a helper
+            export_workbook(data_dir, out, only, fmt, share=True)
+
     try:
-        write_export(parts, output, force=force, share=True)
+        if output is None:
+            write(sys.stdout)
+            sys.stdout.flush()
+        else:
+            with export_file(output, force=force) as out:
+                write(out)
     except FileExistsError:
         print(f"{APP_NAME}: {output} already exists. Nothing was written; use --force to "
               "overwrite it or choose another name.", file=sys.stderr)
         return 1
-    except OSError as error:
-        print(f"{APP_NAME}: could not write {output}: {error.strerror or error}.",
-              file=sys.stderr)
+    except StoreError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
-    print(f"Wrote {output}.", file=sys.stderr)
+    except BrokenPipeError:  # the reader stopped early ("| head"): nothing to report
+        # Python would try to flush the rest at exit and complain; send it nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
+    except OSError as error:
+        where = "the export was cut short" if output is None else f"could not write {output}"
+        print(f"{APP_NAME}: {where}: {error.strerror or error}.", file=sys.stderr)
+        return 1
+    if output is not None:
+        print(f"Wrote {output}.", file=sys.stderr)
     return 0
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
 from secondop_tui.core.files import BROKEN_PIPE, PRIVATE_FILE
-from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.store import WorkbookPaths, WorkbookStore
 
 FORMATS = ("text", "markdown")
 
@@ -24,12 +26,8 @@ SECTIONS: dict[str, Callable[[WorkbookStore, str], str]] = {}
 # name -> the same text as a list of lazy pieces, for the parts that can be large (the
 # notes, a piece for each consultation): written as they are made, a big export needs
 # neither one huge string nor the time to build it, and it can be shared out (see
-# write_parts).
+# export_workbook).
 STREAMS: dict[str, Callable[[WorkbookStore, str], list[Iterable[str]]]] = {}
-
-
-class Parts(list):
-    """An export in order, as lazy parts: a part renders its text only when iterated."""
 
 
 def load_sections() -> None:
@@ -58,8 +56,10 @@ def _section(render: Callable[[WorkbookStore, str], str], store: WorkbookStore, 
         yield text.rstrip("\n") + "\n"
 
 
-def export_parts(store: WorkbookStore, only: str | None = None, fmt: str = "text") -> Parts:
-    """The workbook (or one part of it) as lazy parts of text or Markdown, in order.
+def export_parts(store: WorkbookStore, only: str | None = None,
+                 fmt: str = "text") -> list[Iterable[str]]:
+    """The workbook (or one part of it) as lazy parts of text or Markdown, in order: a
+    part renders its text only when iterated.
 
     Raises ``KeyError`` at once for a part that does not exist. A blank line separates
     the sections; each section ends with one newline.
@@ -67,7 +67,7 @@ def export_parts(store: WorkbookStore, only: str | None = None, fmt: str = "text
     load_sections()
     if only is not None and only not in SECTIONS:
         raise KeyError(only)
-    parts = Parts()
+    parts: list[Iterable[str]] = []
     for name in [only] if only else SECTIONS:
         lead = "\n" if parts else ""
         if name in STREAMS:
@@ -92,99 +92,139 @@ def export(store: WorkbookStore, only: str | None = None, fmt: str = "text") -> 
     return "".join(export_chunks(store, only, fmt))
 
 
-# Below this many parts, one process writes the export alone: sharing it costs a fork.
-SHARE_FROM = 200
+def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: str = "text",
+                    *, share: bool = False) -> None:
+    """Open the workbook in ``data_dir`` read-only and write its export to ``out``.
+
+    Raises what :meth:`WorkbookStore.open` raises, and ``KeyError`` (before anything is
+    written) for a part that does not exist.
+
+    With ``share`` (and ``os.fork``), a big workbook is exported by two processes. This
+    one reads the file and forks a helper; each parses the same bytes and renders half
+    of the parts, and the helper writes its half straight to ``out``'s file once this
+    one has written the first. An export is parsing and rendering, and this nearly
+    halves both on a machine with two cores. Only for a process with no other threads:
+    the command line, never the app.
+    """
+    load_sections()
+    if only is not None and only not in SECTIONS:
+        raise KeyError(only)
+    content = _content_worth_sharing(data_dir) if share else None
+    if content is None:
+        store = WorkbookStore.open(data_dir, read_only=True)
+        out.writelines(export_chunks(store, only, fmt))
+        return
+    out.flush()
+    sys.stderr.flush()
+    go_read, go_write = os.pipe()  # to the helper: the first half is written
+    report_read, report_write = os.pipe()  # from the helper: "0", or why it failed
+    pid = os.fork()
+    if pid == 0:
+        os.close(go_write)
+        os.close(report_read)
+        code, why = _helper(data_dir, content, only, fmt, out, go_read)
+        os.close(out.fileno())  # a reader of the output need not wait for this exit
+        os.write(report_write, f"{code} {why}".encode("utf-8", "replace"))
+        os.close(report_write)
+        os._exit(code)
+    os.close(go_read)
+    os.close(report_write)
+    try:
+        parts = export_parts(WorkbookStore.open(data_dir, read_only=True, content=content),
+                             only, fmt)
+        out.writelines(chain.from_iterable(parts[:len(parts) // 2]))
+        out.flush()
+        try:
+            os.write(go_write, b"1")
+        except BrokenPipeError:
+            pass  # the helper has already failed: its report says why
+    finally:
+        os.close(go_write)  # if this half failed, the helper sees it close and writes nothing
+        with open(report_read, "rb") as report:
+            code, _, why = report.read().decode("utf-8", "replace").partition(" ")
+        # Taking the ended helper's status is left to a thread: a process that has just
+        # written its last byte still takes a while to end.
+        threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
+    if code == "0":
+        return
+    if code == str(BROKEN_PIPE):
+        raise BrokenPipeError("the reader stopped before the end of the export")
+    raise HelperFailed(why.strip() or "the second half of the export was not written")
+
+
+# A smaller workbook is exported by one process: a second costs more than it saves.
+SHARE_FROM_BYTES = 1_000_000
 
 
 class HelperFailed(OSError):
     """The process that rendered the second half of an export did not write it."""
 
 
-def write_parts(parts: Parts, out: TextIO, *, share: bool = False) -> None:
-    """Write the parts to ``out`` in order.
+def _content_worth_sharing(data_dir: Path) -> bytes | None:
+    """The workbook's bytes when an export of it is worth sharing, else None."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        content = WorkbookPaths(Path(data_dir).expanduser()).workbook.read_bytes()
+    except OSError:  # no workbook yet, or one that cannot be read: the store will say
+        return None
+    return content if len(content) >= SHARE_FROM_BYTES else None
 
-    With ``share`` (and ``os.fork``), a big export is written by two processes: a copy of
-    this one renders the second half while this one renders and writes the first, then
-    writes its half after it, straight to the same file. A command-line export is mostly
-    rendering, and this nearly halves it on a machine with two cores. Only for a process
-    with no other threads: the command line, never the app.
+
+def _helper(data_dir: Path, content: bytes, only: str | None, fmt: str, out: TextIO,
+            go: int) -> tuple[int, str]:
+    """In the helper: render the second half, wait for the first to be written, write it.
+
+    Its exit status and, when it failed, why. It tells nobody but the first process: a
+    workbook that cannot be opened is reported there, once.
     """
-    if not share or len(parts) < SHARE_FROM or not hasattr(os, "fork"):
-        out.writelines(chain.from_iterable(parts))
-        return
-    half = len(parts) // 2
-    out.flush()
-    sys.stderr.flush()
-    go_read, go_write = os.pipe()  # to the helper: the first half is written
-    report_read, report_write = os.pipe()  # from the helper: why it failed
-    pid = os.fork()
-    if pid == 0:
-        os.close(go_write)
-        os.close(report_read)
-        os._exit(_write_second_half(parts[half:], out, go_read, report_write))
-    os.close(go_read)
-    os.close(report_write)
     try:
-        out.writelines(chain.from_iterable(parts[:half]))
-        out.flush()
-        os.write(go_write, b"1")
-    finally:
-        os.close(go_write)  # if this half failed, the helper sees it close and writes nothing
-        _, status = os.waitpid(pid, 0)
-        with open(report_read, "rb") as report:
-            why = report.read().decode("utf-8", "replace").strip()
-    code = os.waitstatus_to_exitcode(status)
-    if code == BROKEN_PIPE:
-        raise BrokenPipeError("the reader stopped before the end of the export")
-    if code != 0:
-        raise HelperFailed(why or "the second half of the export was not written")
-
-
-def _write_second_half(parts: list[Iterable[str]], out: TextIO, go: int, report: int) -> int:
-    """In the helper: render, wait for the first half to be written, write. Its status."""
-    try:
+        parts = export_parts(WorkbookStore.open(data_dir, read_only=True, content=content),
+                             only, fmt)
         encoding, errors = out.encoding, out.errors or "strict"
         # Each piece on its own: most are plain ASCII, and encode as a copy. Joined while
         # the first half is still being written, then written at once.
-        data = memoryview(b"".join([piece.encode(encoding, errors)
-                                    for piece in chain.from_iterable(parts)]))
+        data = memoryview(b"".join([piece.encode(encoding, errors) for piece
+                                    in chain.from_iterable(parts[len(parts) // 2:])]))
         if os.read(go, 1) != b"1":
-            return 1  # the first half failed; writing the second would mislead
+            return 1, ""  # the first half failed; writing the second would mislead
         fd = out.fileno()
         while data:
             data = data[os.write(fd, data):]
-        return 0
+        return 0, ""
     except BrokenPipeError:
-        return BROKEN_PIPE
+        return BROKEN_PIPE, ""
     except OSError as error:  # a full disk, say: the first process tells the user
-        os.write(report, (error.strerror or str(error)).encode("utf-8", "replace"))
-        return 1
+        return 1, error.strerror or str(error)
     except BaseException:  # a bug, with where it is
         import traceback
 
-        os.write(report, traceback.format_exc().encode("utf-8", "replace"))
-        return 1
+        return 1, traceback.format_exc()
 
 
-def write_export(text: str | Iterable[str], target: Path, *, force: bool = False,
-                 share: bool = False) -> Path:
-    """Write an export to ``target`` with mode 0600; refuse to overwrite without ``force``.
+@contextmanager
+def export_file(target: Path, *, force: bool = False) -> Iterator[TextIO]:
+    """``target`` opened for an export (mode 0600), removed again if writing it fails.
 
-    ``text`` may be :class:`Parts`, written as :func:`write_parts` does (with ``share``).
+    Refuses (``FileExistsError``) to overwrite a file without ``force``.
     """
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     fd = os.open(target, flags, PRIVATE_FILE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            if isinstance(text, str):
-                out.write(text)
-            elif isinstance(text, Parts):
-                write_parts(text, out, share=share)
-            else:
-                out.writelines(text)
+            yield out
     except BaseException:
         # Half an export (a full disk) must not pass for the whole, nor block the retry.
         target.unlink(missing_ok=True)
         raise
     os.chmod(target, PRIVATE_FILE)
+
+
+def write_export(text: str | Iterable[str], target: Path, *, force: bool = False) -> Path:
+    """Write an export to ``target`` with mode 0600; refuse to overwrite without ``force``."""
+    with export_file(target, force=force) as out:
+        if isinstance(text, str):
+            out.write(text)
+        else:
+            out.writelines(text)
     return target

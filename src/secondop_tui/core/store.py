@@ -97,6 +97,7 @@ class WorkbookStore:
         read_only: bool = False,
         autoflush: bool = False,
         data_from: Path | None = None,
+        content: bytes | None = None,
     ) -> "WorkbookStore":
         """Open the workbook in ``data_dir``, creating it if it does not exist.
 
@@ -104,7 +105,11 @@ class WorkbookStore:
         :class:`WorkbookDamaged` when the file cannot be read (after copying it aside),
         and :class:`WorkbookUnreadable` when the folder cannot be used at all.
         ``data_from`` opens another file's content read-only (a backup, say).
+        ``content`` is the workbook file's bytes when the caller has read them already
+        (read-only only: two processes sharing an export parse the same read).
         """
+        if content is not None and not read_only:
+            raise ValueError("content read beforehand can only be opened read-only")
         paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
         notices: list[str] = []
         try:
@@ -131,7 +136,7 @@ class WorkbookStore:
                     "Check who owns the files in the data folder."
                 ) from None
         try:
-            return cls._load(paths, lock, read_only, autoflush, notices, data_from)
+            return cls._load(paths, lock, read_only, autoflush, notices, data_from, content)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -147,12 +152,13 @@ class WorkbookStore:
                    notices=[notice] if notice else [])
 
     @classmethod
-    def _load(cls, paths, lock, read_only, autoflush, notices, data_from) -> "WorkbookStore":
+    def _load(cls, paths, lock, read_only, autoflush, notices, data_from,
+              content=None) -> "WorkbookStore":
         source = data_from or paths.workbook
         if lock is not None:
             remove_stale_temp_files(paths.data_dir)
         try:
-            on_disk = source.read_bytes()
+            on_disk = source.read_bytes() if content is None else content
         except FileNotFoundError:
             on_disk = None
         except OSError as error:

@@ -1,0 +1,176 @@
+"""A big export shared with a helper process: the same bytes, and no half-written file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from secondop_tui.core import export
+from secondop_tui.core.export import HelperFailed, export_file, export_workbook
+from secondop_tui.core.notes import new_consultation, save_note
+from secondop_tui.core.store import WorkbookStore
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="shared only where fork is")
+
+NOTE = "the surgeon explained why the plan starts with chemotherapy. " * 70  # about 4 KB
+
+
+def fill(data_dir: Path, consultations: int) -> WorkbookStore:
+    store = WorkbookStore.open(data_dir)
+    for n in range(consultations):
+        visit = new_consultation(store, title=f"Visit {n}")
+        save_note(store, visit.doc_id, f"Visit {n}: {NOTE}")
+    store.flush()
+    return store
+
+
+@pytest.fixture
+def workbook(data_dir: Path, monkeypatch) -> WorkbookStore:
+    """A workbook over the size from which an export is shared (made smaller here)."""
+    monkeypatch.setattr(export, "SHARE_FROM_BYTES", 100_000)
+    store = fill(data_dir, 40)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    made: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        made.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    return made
+
+
+def test_a_shared_export_writes_the_same_file(workbook, data_dir: Path, tmp_path: Path, forks):
+    for fmt in export.FORMATS:
+        target = tmp_path / f"all.{fmt}"
+        with export_file(target) as out:
+            export_workbook(data_dir, out, None, fmt, share=True)
+        assert target.read_text(encoding="utf-8") == export.export(workbook, None, fmt)
+        assert (target.stat().st_mode & 0o777) == 0o600
+    assert forks == [1, 1]
+
+
+def test_a_small_workbook_is_exported_by_one_process(data_dir: Path, tmp_path: Path, forks):
+    store = fill(data_dir, 3)
+    target = tmp_path / "small.txt"
+    with export_file(target) as out:
+        export_workbook(data_dir, out, share=True)
+    assert forks == [] and target.read_text(encoding="utf-8") == export.export(store)
+    store.close()
+
+
+def test_a_failing_second_half_leaves_no_file(workbook, data_dir: Path, tmp_path: Path,
+                                              monkeypatch):
+    def broken(store, fmt):  # the timeline is in the helper's half
+        raise RuntimeError("the timeline cannot be drawn")
+
+    monkeypatch.setitem(export.SECTIONS, "timeline", broken)
+    target = tmp_path / "broken.txt"
+    with pytest.raises(HelperFailed, match="the timeline cannot be drawn"):
+        with export_file(target) as out:
+            export_workbook(data_dir, out, share=True)
+    assert not target.exists()
+
+
+def test_a_full_disk_in_the_second_half_is_reported_in_words(workbook, data_dir: Path,
+                                                             tmp_path: Path, monkeypatch):
+    real_write = os.write
+
+    def write(fd, data):  # the helper writes its half straight to the file's descriptor
+        if b"TIMELINE" in bytes(data):
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    target = tmp_path / "full.txt"
+    with pytest.raises(HelperFailed) as failed:
+        with export_file(target) as out:
+            export_workbook(data_dir, out, share=True)
+    assert str(failed.value) == "No space left on device"
+    assert not target.exists()
+
+
+def test_a_failing_first_half_stops_the_helper_writing(workbook, data_dir: Path,
+                                                       tmp_path: Path, monkeypatch):
+    def broken(store, fmt):  # the checklist comes first
+        raise RuntimeError("the checklist cannot be drawn")
+
+    monkeypatch.setitem(export.SECTIONS, "checklist", broken)
+    target = tmp_path / "broken.txt"
+    with target.open("w", encoding="utf-8") as out:
+        with pytest.raises(RuntimeError, match="the checklist cannot"):
+            export_workbook(data_dir, out, share=True)
+    assert "TIMELINE" not in target.read_text(encoding="utf-8")
+
+
+# The command itself, as a user runs it ----------------------------------------------------
+@pytest.fixture
+def big_workbook(data_dir: Path) -> WorkbookStore:
+    """Over export.SHARE_FROM_BYTES, so the command shares its export."""
+    store = fill(data_dir, 300)
+    assert (data_dir / "workbook.json").stat().st_size >= export.SHARE_FROM_BYTES
+    yield store
+    store.close()
+
+
+def run(data_dir: Path, *args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir),
+                           "export", *args], capture_output=True, text=True, timeout=60,
+                          **options)
+
+
+def test_the_command_prints_a_big_export_whole(big_workbook, data_dir: Path, tmp_path: Path):
+    out = run(data_dir, "--only", "notes")
+    assert out.returncode == 0 and out.stderr == ""
+    assert out.stdout == export.export(big_workbook, "notes")
+    target = tmp_path / "notes.md"
+    out = run(data_dir, "--only", "notes", "--format", "markdown", "-o", str(target))
+    assert out.returncode == 0 and out.stderr == f"Wrote {target}.\n"
+    assert target.read_text(encoding="utf-8") == export.export(big_workbook, "notes",
+                                                               "markdown")
+
+
+@pytest.mark.parametrize("consultations", [40, 300], ids=["alone", "shared"])
+def test_a_reader_that_stops_early_ends_the_export_quietly(consultations, data_dir: Path):
+    fill(data_dir, consultations).close()  # far more than a pipe holds
+    with subprocess.Popen([sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir),
+                           "export"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout.read(100)  # what "| head" does: read a little, then go away
+        proc.stdout.close()
+        errors = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141
+    assert errors == ""  # no traceback
+
+
+def test_the_command_says_so_when_the_export_does_not_fit(big_workbook, data_dir: Path,
+                                                          tmp_path: Path):
+    import resource
+
+    whole = len(export.export(big_workbook, "notes").encode())
+    target = tmp_path / "notes.txt"
+
+    def limit_file_size():  # room for the first half only, as on a nearly full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (whole * 3 // 4, whole * 3 // 4))
+
+    out = run(data_dir, "--only", "notes", "-o", str(target), preexec_fn=limit_file_size)
+    assert out.returncode == 1
+    assert out.stderr == f"secondop-tui: could not write {target}: File too large.\n"
+    assert not target.exists()
+
+
+def test_a_damaged_workbook_is_reported_once(big_workbook, data_dir: Path):
+    workbook = data_dir / "workbook.json"
+    workbook.write_bytes(workbook.read_bytes()[:-5000])  # cut short, and still big
+    out = run(data_dir)
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.count("damaged") == 1, out.stderr

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinydb import Query
 
@@ -35,23 +34,20 @@ class ChecklistError(ValueError):
 
 
 # The packaged defaults ---------------------------------------------------------------
-@dataclass(frozen=True)
-class DefaultItem:
+class DefaultItem(NamedTuple):
     id: str
     title: str
     why: str = ""
     insurance_log: bool = False
 
 
-@dataclass(frozen=True)
-class DefaultGroup:
+class DefaultGroup(NamedTuple):
     id: str
     title: str
     items: tuple[DefaultItem, ...]
 
 
-@dataclass(frozen=True)
-class DefaultSet:
+class DefaultSet(NamedTuple):
     version: int
     groups: tuple[DefaultGroup, ...]
 
@@ -83,8 +79,7 @@ def load_defaults() -> DefaultSet:
 
 
 # What the user sees ------------------------------------------------------------------
-@dataclass(frozen=True)
-class CallEntry:
+class CallEntry(NamedTuple):
     """One call to the insurer: when, who, the reference number and what was said."""
 
     day: date
@@ -93,8 +88,7 @@ class CallEntry:
     said: str
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
+class ChecklistItem(NamedTuple):
     """A default or user item merged with the user's state."""
 
     id: str
@@ -115,11 +109,10 @@ class ChecklistItem:
         return self.due is not None and not self.done and self.due < today
 
 
-@dataclass(frozen=True)
-class ChecklistGroup:
+class ChecklistGroup(NamedTuple):
     id: str
     title: str
-    items: tuple[ChecklistItem, ...] = field(default_factory=tuple)
+    items: tuple[ChecklistItem, ...] = ()
 
     @property
     def done(self) -> int:

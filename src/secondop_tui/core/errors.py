@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from secondop_tui.core.backups import BackupInfo
@@ -14,8 +13,7 @@ class StoreError(Exception):
     """Base class for workbook store errors."""
 
 
-@dataclass(frozen=True)
-class LockHolder:
+class LockHolder(NamedTuple):
     """Who holds the workbook lock, as recorded in the lock file."""
 
     pid: int | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinydb import Query
 
@@ -58,8 +58,7 @@ def _steps(value: Any) -> list[str]:
     return [_text(step).strip() for step in value if _text(step).strip()]
 
 
-@dataclass(frozen=True)
-class OpinionField:
+class OpinionField(NamedTuple):
     """One field of an opinion as the form, the comparison and the export show it.
 
     ``kind`` is ``"text"``, ``"choice"`` (one of ``choices``, or nothing), ``"steps"``

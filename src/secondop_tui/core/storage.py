@@ -13,9 +13,8 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinydb.storages import Storage
 
@@ -33,8 +32,7 @@ def _digest(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
-@dataclass(frozen=True)
-class DiskSignature:
+class DiskSignature(NamedTuple):
     """What the file on disk looked like when the app last read or wrote it."""
 
     inode: int
@@ -50,8 +48,7 @@ class DiskSignature:
         return cls(st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-@dataclass(frozen=True)
-class SaveResult:
+class SaveResult(NamedTuple):
     """The outcome of a flush. ``conflict`` means the file changed behind the app's back;
     ``kept_as`` names the file the app's data went to instead (see ``WorkbookStore.close``)."""
 

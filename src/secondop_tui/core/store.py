@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinydb import TinyDB
 from tinydb.table import Table
@@ -35,8 +34,7 @@ UNSAVED_LABEL = "unsaved"  # the app's version, kept at a close during an extern
 SETTINGS_TABLE = "settings"
 
 
-@dataclass(frozen=True)
-class WorkbookPaths:
+class WorkbookPaths(NamedTuple):
     """Where each file of a workbook lives inside its data folder."""
 
     data_dir: Path

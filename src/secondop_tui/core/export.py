@@ -109,9 +109,9 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: s
     load_sections()
     if only is not None and only not in SECTIONS:
         raise KeyError(only)
-    content = _content_worth_sharing(data_dir) if share else None
-    if content is None:
-        store = WorkbookStore.open(data_dir, read_only=True)
+    content = _workbook_bytes(data_dir) if share else None
+    if content is None or len(content) < SHARE_FROM_BYTES or not hasattr(os, "fork"):
+        store = WorkbookStore.open(data_dir, read_only=True, content=content)
         out.writelines(export_chunks(store, only, fmt))
         return
     out.flush()
@@ -160,15 +160,13 @@ class HelperFailed(OSError):
     """The process that rendered the second half of an export did not write it."""
 
 
-def _content_worth_sharing(data_dir: Path) -> bytes | None:
-    """The workbook's bytes when an export of it is worth sharing, else None."""
-    if not hasattr(os, "fork"):
-        return None
+def _workbook_bytes(data_dir: Path) -> bytes | None:
+    """The workbook file's bytes, or None when there is none or it cannot be read (the
+    store says why when it opens)."""
     try:
-        content = WorkbookPaths(Path(data_dir).expanduser()).workbook.read_bytes()
-    except OSError:  # no workbook yet, or one that cannot be read: the store will say
+        return WorkbookPaths(Path(data_dir).expanduser()).workbook.read_bytes()
+    except OSError:
         return None
-    return content if len(content) >= SHARE_FROM_BYTES else None
 
 
 def _helper(data_dir: Path, content: bytes, only: str | None, fmt: str, out: TextIO,

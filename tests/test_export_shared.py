@@ -174,3 +174,13 @@ def test_a_damaged_workbook_is_reported_once(big_workbook, data_dir: Path):
     out = run(data_dir)
     assert out.returncode == 1 and out.stdout == ""
     assert out.stderr.count("damaged") == 1, out.stderr
+
+
+def test_with_one_cpu_the_export_is_not_shared(workbook, data_dir: Path, tmp_path: Path,
+                                               forks, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    target = tmp_path / "alone.txt"
+    with export_file(target) as out:
+        export_workbook(data_dir, out, share=True)
+    assert forks == [] and target.read_text(encoding="utf-8") == export.export(workbook)

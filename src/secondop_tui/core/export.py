@@ -110,7 +110,7 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: s
     if only is not None and only not in SECTIONS:
         raise KeyError(only)
     content = _workbook_bytes(data_dir) if share else None
-    if content is None or len(content) < SHARE_FROM_BYTES or not hasattr(os, "fork"):
+    if content is None or len(content) < SHARE_FROM_BYTES or not _can_share():
         store = WorkbookStore.open(data_dir, read_only=True, content=content)
         out.writelines(export_chunks(store, only, fmt))
         return
@@ -158,6 +158,15 @@ SHARE_FROM_BYTES = 1_000_000
 
 class HelperFailed(OSError):
     """The process that rendered the second half of an export did not write it."""
+
+
+def _can_share() -> bool:
+    """Whether a helper process would run beside this one: it needs fork and a second CPU
+    (on one, the two would take turns, and parsing twice would only cost more)."""
+    if not hasattr(os, "fork"):
+        return False
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return (len(usable) if usable is not None else os.cpu_count() or 1) > 1
 
 
 def _workbook_bytes(data_dir: Path) -> bytes | None:

@@ -164,6 +164,27 @@ async def test_consultation_mode_marks_questions_and_offers_follow_up(make_app, 
         assert [q.follow_up for q in visit.questions] == [True, True, True]
 
 
+async def test_letters_typed_into_the_mark_question_are_named_not_lost_silently(make_app,
+                                                                                store):
+    with_questions(store, "Do you agree with the stage?")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(pilot)
+        await pilot.press("f5", *"Intro", "alt+m")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog)
+        await pilot.press(*"Yes st")  # typing on without looking at the screen
+        await pilot.pause()
+        assert app.screen is dialog  # no letter of these picks an answer...
+        warnings = [n.message for n in app._notifications]
+        assert len(warnings) == 1  # ...and the user is told once, in words
+        assert "Not typed" in warnings[0] and "a, w, d or o" in warnings[0]
+        await pilot.press("w")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChoiceDialog)
+
+
 async def test_consultation_mode_folds_at_80_columns(make_app, store):
     with_questions(store, "One?")
     app = make_app()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from time import monotonic
 
 from rich.text import Text
 from textual import on
@@ -13,7 +14,6 @@ from textual.events import Key
 from textual.widgets import Button, Static
 
 from secondop_tui.ui.dialogs.base import DialogScreen
-
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class ChoiceDialog(DialogScreen[str]):
         self.body = body
         self.choices = choices
         self.cancel_value = cancel
+        self._told_at = -10.0
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -93,3 +94,18 @@ class ChoiceDialog(DialogScreen[str]):
         if event.key == "escape" and self.cancel_value is not None:
             event.stop()
             self.dismiss(self.cancel_value)
+        elif event.is_printable and event.character not in (None, " "):
+            # Typing on without looking (into a note, say) would otherwise vanish here.
+            self.say_what_to_press()
+
+    def say_what_to_press(self) -> None:
+        now = monotonic()
+        if now - self._told_at < 2:  # once for a run of letters, not once for each
+            return
+        self._told_at = now
+        keys = [choice.key for choice in self.choices if len(choice.key) == 1]
+        how = ", ".join(keys[:-1]) + f" or {keys[-1]}" if len(keys) > 1 else "".join(keys)
+        if self.cancel_value is not None:
+            how += " (escape: cancel)"
+        self.notify(f"Not typed: first answer \"{self.dialog_title}\" with {how}.",
+                    severity="warning")

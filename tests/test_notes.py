@@ -6,6 +6,8 @@ import stat
 from datetime import date
 from pathlib import Path
 
+from textual.events import Key
+from textual.keys import _character_to_key
 from textual.widgets import Input, OptionList
 
 from secondop_tui.core import notes as core
@@ -108,6 +110,22 @@ async def test_pane_switch_and_blur_flush_at_once(make_app, store):
         await pilot.press(*" more", "alt+1")
         await pilot.pause()
         assert only(store).note == "quick words more"
+
+
+async def test_a_no_break_space_typed_is_kept(make_app, store):
+    # Python does not count it printable, and the TextArea alone would drop it.
+    new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("enter", *"PET")
+        for space, after in (("\u00a0", "scan"), ("\u3000", "x")):
+            # As a terminal sends them (Pilot's press gives these no character).
+            app.post_message(Key(_character_to_key(space), space))
+            await pilot.pause()
+            await pilot.press(*after)
+        pane.save_pending_edits()
+        assert only(store).note == "PET\u00a0scan\u3000x"
 
 
 async def test_timestamp_inserts_the_frozen_time(make_app, store):

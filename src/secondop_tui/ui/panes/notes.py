@@ -6,6 +6,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -29,6 +30,12 @@ from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
 
 SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
+
+
+def _is_other_space(character: str | None) -> bool:
+    """A space character other than the plain one (no-break, ideographic, em...)."""
+    return (character is not None and len(character) == 1 and character != " "
+            and unicodedata.category(character) == "Zs")
 
 
 class NoteEditor(TextArea):
@@ -93,6 +100,14 @@ class NoteEditor(TextArea):
         # A terminal sends alt+letter as ESC and the letter; the letter must not be typed
         # into the note when no binding wanted the key.
         if event.key.startswith("alt+"):
+            return
+        if _is_other_space(event.character):
+            # A no-break space (option+space on a Mac) is not printable to Python, so the
+            # TextArea would drop it and run the two words either side together.
+            event.stop()
+            event.prevent_default()
+            if not self.read_only:
+                self.replace(event.character, *self.selection, maintain_selection_offset=False)
             return
         await super()._on_key(event)
 

@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain
 from pathlib import Path
 from typing import TextIO
@@ -119,14 +119,17 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: s
     go_read, go_write = os.pipe()  # to the helper: the first half is written
     report_read, report_write = os.pipe()  # from the helper: "0", or why it failed
     pid = os.fork()
-    if pid == 0:
-        os.close(go_write)
-        os.close(report_read)
-        code, why = _helper(data_dir, content, only, fmt, out, go_read)
-        os.close(out.fileno())  # a reader of the output need not wait for this exit
-        os.write(report_write, f"{code} {why}".encode("utf-8", "replace"))
-        os.close(report_write)
-        os._exit(code)
+    if pid == 0:  # the helper never returns from here, whatever happens
+        code = 1
+        try:
+            os.close(go_write)
+            os.close(report_read)
+            code, why = _helper(data_dir, content, only, fmt, out, go_read)
+            with suppress(OSError, ValueError):
+                os.close(out.fileno())  # a reader of the output need not wait for the exit
+            os.write(report_write, f"{code} {why}".encode("utf-8", "replace"))
+        finally:
+            os._exit(code)
     os.close(go_read)
     os.close(report_write)
     try:

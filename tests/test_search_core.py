@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from secondop_tui.core.doctors import Doctor, add_doctor
 from secondop_tui.core.guidance import load_guidance
 from secondop_tui.core.notes import AgendaItem, new_consultation, save_note, set_questions
 from secondop_tui.core.opinions import Opinion, save_opinion
-from secondop_tui.core.search import SearchIndex, snippet
+from secondop_tui.core.search import SNIPPET, TITLE_ROOM, SearchIndex, _clean, snippet
 
 
 @pytest.fixture
@@ -123,6 +124,19 @@ def test_hand_edited_records_are_indexed_leniently(store):
     assert [h.title for h in index.search("findable")] == ["Doctor: (no name)"]
     assert [h.title for h in index.search("untitled")] == ["Consultation: (untitled) "
                                                            "(no date)"]
+
+
+def test_snippets_and_titles_are_cut_between_words():
+    words = " ".join(f"word{n:02d}" for n in range(60))
+    cut = snippet(words, ["word30"])
+    assert cut.startswith("…") and cut.endswith("…") and "word30" in cut
+    assert all(re.fullmatch(r"word\d\d", piece) for piece in cut.strip("…").split())
+    assert len(cut) <= SNIPPET + 2
+    title = _clean(words)
+    assert title.endswith("…") and len(title) <= TITLE_ROOM
+    assert all(re.fullmatch(r"word\d\d", piece) for piece in title.strip("…").split())
+    # One long word is still cut, at the room.
+    assert _clean("x" * 200) == "x" * (TITLE_ROOM - 1) + "…"
 
 
 def test_snippet_cuts_around_the_first_match():

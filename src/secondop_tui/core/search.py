@@ -67,7 +67,10 @@ def _strings(value: Any) -> list[str]:
 
 def _clean(text: str, room: int = TITLE_ROOM) -> str:
     line = " ".join(one_line(text).split())
-    return line if len(line) <= room else line[: room - 1].rstrip() + "…"
+    if len(line) <= room:
+        return line
+    cut = line.rfind(" ", 0, room)  # between words, unless the only break is early
+    return line[: cut if cut > room // 2 else room - 1].rstrip() + "…"
 
 
 class SearchIndex:
@@ -227,6 +230,10 @@ def snippet(text: str, words: list[str], room: int = SNIPPET) -> str:
     if start:
         space = text.rfind(" ", 0, start + 1)
         start = space + 1 if space > at - room // 2 else start
-    piece = text[start:start + room]
-    line = " ".join(one_line(piece).split())
-    return ("…" if start else "") + line + ("…" if start + room < len(text) else "")
+    end = start + room
+    if end < len(text):  # end between words too, after the match
+        space = text.rfind(" ", start, end + 1)
+        if space > max(at, start + room // 2):
+            end = space
+    line = " ".join(one_line(text[start:end]).split())
+    return ("…" if start else "") + line + ("…" if end < len(text) else "")

@@ -237,6 +237,31 @@ async def test_c_jumps_to_the_checklist_item_and_brings_back_a_deleted_one(make_
         assert "On your checklist" in str(link.render())
 
 
+async def test_an_item_brought_back_by_c_is_not_offered_for_undo_again(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        app.screen.query_one(ChecklistPane).show_item("insurance.self-pay")
+        await pilot.press("x")  # deleted, with "Press u to undo"
+        await pilot.pause()
+        assert Checklist(store).item("insurance.self-pay").deleted
+        await pilot.press("1", "slash")
+        await pilot.pause()
+        await pilot.press(*"written estimate", "enter")
+        await pilot.pause()
+        await pilot.press("c")  # brought back from the guidance
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert not any("undo" in message for message in messages), messages
+        assert any("back to your checklist" in message for message in messages)
+        await pilot.press("u")
+        await pilot.pause()
+        assert "Nothing to undo." in [n.message for n in app._notifications]
+        assert not Checklist(store).item("insurance.self-pay").deleted
+
+
 async def test_links_are_focusable_with_tab_and_enter_opens_them(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -597,6 +597,9 @@ class ChecklistPane(Pane):
                 return False
             checklist.restore_item(item_id)
             self.workbook_app.changed()
+            # Its deletion is no longer there to undo, nor the message that offered it.
+            self.undo_stack = [saved for saved in self.undo_stack if saved["id"] != item_id]
+            self.app.clear_notifications()
             self.notify(f"Added \"{one_line(item.title)}\" back to your checklist.",
                         timeout=4)
         self._unfold(item.group)

@@ -95,6 +95,29 @@ async def test_a_bad_date_is_named_and_nothing_is_lost(make_app, store):
         assert (opinion.stage, opinion.report_received) == ("IIIA", "2026-11-19")
 
 
+async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
+    """The error bar appears above the form and pushes it down: the field it names must
+    still be in view afterwards, even when it was the last line shown."""
+    from textual.containers import VerticalScroll
+
+    notes.new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_opinion(pilot)
+        view = dialog.query_one(".form-body", VerticalScroll)
+        field = dialog.query_one("#f-report_received", Input)
+        dialog.set_focus(field, scroll_visible=False)
+        top = field.region.y - view.region.y + view.scroll_y
+        view.scroll_to(y=top - view.region.height + 1, animate=False)  # the last line
+        await pilot.pause()
+        assert field.region.y == view.region.bottom - 1
+        await pilot.press(*"31/31/2026", "ctrl+s")
+        await pilot.pause()
+        assert "Written report received" in str(dialog.query_one("#form-error").content)
+        assert app.focused is field
+        assert view.region.contains_region(field.region)
+
+
 async def test_escape_asks_before_dropping_changes(make_app, store):
     visit = notes.new_consultation(store, title="Visit")
     app = make_app()

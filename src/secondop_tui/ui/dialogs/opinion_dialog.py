@@ -124,7 +124,9 @@ class FieldFormDialog(ModalScreen["Any | None"]):
         grid-columns: 24 1fr;
         grid-rows: auto;
         height: auto;
-        padding-top: 1;
+        /* A margin, not padding: Textual leaves padding out when it scrolls a field of
+           the grid into view, and the field would stay a line below the view. */
+        margin-top: 1;
     }
     FieldFormDialog .form-field-help {
         height: auto;
@@ -284,8 +286,11 @@ class FieldFormDialog(ModalScreen["Any | None"]):
             self.show_error(str(error.args[0]))
             if len(error.args) > 1:
                 widget = self.query_one(f"#{error.args[1]}")
-                widget.focus()
-                widget.scroll_visible(animate=False)
+                self.set_focus(widget, scroll_visible=False)
+                # The error bar appearing above the form pushes it down, but only once it
+                # is laid out, at the next refresh: scrolled now, the field would end up
+                # below the view.
+                self.call_after_refresh(widget.scroll_visible, animate=False)
             return
         try:
             result = self.save_values(values)

@@ -291,6 +291,22 @@ async def test_palette_finds_the_guidance_pane_by_name(make_app):
         assert isinstance(app.screen, GuidanceContentsScreen)
 
 
+async def test_the_palette_offers_this_paragraphs_checklist_item_only_in_the_guidance(
+        make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        wanted = "Guidance: go to the checklist item for this paragraph"
+
+        def titles() -> list[str]:
+            return [command.title for command in app.get_system_commands(app.screen)]
+
+        assert wanted in titles() and "Guidance: contents" in titles()
+        await pilot.press("2")
+        await pilot.pause()
+        assert wanted not in titles() and "Guidance: contents" in titles()
+
+
 def test_guidance_pane_snapshot(snap_compare, store):
     Checklist(store).toggle("before.reasons")
 

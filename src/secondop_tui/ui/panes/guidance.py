@@ -242,8 +242,10 @@ class GuidancePane(Pane):
         yield ("Guidance: contents", "Jump to a section of the guidance (t)",
                self.action_contents)
         yield ("Guidance: search", "Search inside the guidance (/)", self.action_search)
-        yield ("Guidance: go to the checklist item for this paragraph",
-               "Open the checklist step recommended here (c)", self.action_checklist_item)
+        # Only while the guidance is shown: from another pane, "this paragraph" is none.
+        if getattr(self.screen, "active_pane", None) == self.pane_id:
+            yield ("Guidance: go to the checklist item for this paragraph",
+                   "Open the checklist step recommended here (c)", self.action_checklist_item)
 
     # Where the reader is ------------------------------------------------------------------
     def _blocks(self) -> list[Static]:

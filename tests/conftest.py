@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _free_finished_apps():
+    """A Textual app that has run leaves reference cycles, freed only by a full garbage
+    collection, which Python runs rarely. After a few hundred app tests a worker holds
+    millions of such objects, and pytest's own collections at the end then take over
+    the five seconds xdist waits before it interrupts the worker. Freed after each
+    module, they never pile up."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

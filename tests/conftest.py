@@ -136,3 +136,13 @@ def post_burst(app, *keys: str) -> None:
             app.post_message(events.Key(names.get(key, key), key))
         else:
             app.post_message(events.Key(key, characters.get(key)))
+
+
+async def field_on_the_last_line(pilot, form, view, field) -> None:
+    """Focus a form's ``field`` and scroll its ``view`` so the field is the last line
+    shown (where an error bar appearing above the form would push it out of sight)."""
+    form.set_focus(field, scroll_visible=False)
+    top = field.region.y - view.region.y + view.scroll_y
+    view.scroll_to(y=top - view.region.height + 1, animate=False)
+    await pilot.pause()
+    assert field.region.y == view.region.bottom - 1

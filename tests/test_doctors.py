@@ -22,7 +22,7 @@ from secondop_tui.ui.dialogs.doctor_detail_dialog import DoctorDetailDialog, doc
 from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 from secondop_tui.ui.panes.doctors import DoctorsPane
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
-from tests.conftest import post_burst
+from tests.conftest import field_on_the_last_line, post_burst
 
 
 async def open_pane(pilot) -> DoctorsPane:
@@ -547,11 +547,7 @@ async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
         form = await add_form_with_a_name(pilot, "Dr Ana Ruiz")
         view = form.query_one("#doctor-form", VerticalScroll)
         field = form.query_one("#f-appointment", Input)
-        form.set_focus(field, scroll_visible=False)
-        top = field.region.y - view.region.y + view.scroll_y
-        view.scroll_to(y=top - view.region.height + 1, animate=False)  # the last line
-        await pilot.pause()
-        assert field.region.y == view.region.bottom - 1
+        await field_on_the_last_line(pilot, form, view, field)
         await pilot.press(*"31 Feb 2026", "ctrl+s")
         await pilot.pause()
         assert "Appointment" in str(form.query_one("#doctor-form-error").render())

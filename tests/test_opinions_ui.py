@@ -19,7 +19,7 @@ from secondop_tui.ui.dialogs.opinion_dialog import OpinionDialog
 from secondop_tui.ui.dialogs.profile_dialog import ProfileDialog
 from secondop_tui.ui.panes.notes import NotesPane
 from secondop_tui.ui.screens.timeline_screen import TimelineScreen
-from tests.conftest import settled
+from tests.conftest import field_on_the_last_line, settled
 from tests.test_compare_ui import plain, seed
 
 
@@ -106,11 +106,7 @@ async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
         dialog = await open_opinion(pilot)
         view = dialog.query_one(".form-body", VerticalScroll)
         field = dialog.query_one("#f-report_received", Input)
-        dialog.set_focus(field, scroll_visible=False)
-        top = field.region.y - view.region.y + view.scroll_y
-        view.scroll_to(y=top - view.region.height + 1, animate=False)  # the last line
-        await pilot.pause()
-        assert field.region.y == view.region.bottom - 1
+        await field_on_the_last_line(pilot, dialog, view, field)
         await pilot.press(*"31/31/2026", "ctrl+s")
         await pilot.pause()
         assert "Written report received" in str(dialog.query_one("#form-error").content)

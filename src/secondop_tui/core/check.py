@@ -7,7 +7,12 @@ from pathlib import Path
 from secondop_tui.core import backups, codec, schema
 from secondop_tui.core.files import PRIVATE_DIR, PRIVATE_FILE, TEMP_SUFFIX
 from secondop_tui.core.lock import WorkbookLock, read_holder
-from secondop_tui.core.store import WorkbookPaths, restore_command, unsaved_copies
+from secondop_tui.core.store import (
+    WorkbookPaths,
+    keys_left_files,
+    restore_command,
+    unsaved_copies,
+)
 
 
 def run_check(data_dir: Path) -> tuple[str, int]:
@@ -90,6 +95,10 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
         problems.append(f"{copy.name} holds the app's version from a close while the "
                         "workbook had been changed outside the app (the workbook was left "
                         f"as changed); to use it instead: {restore_command(copy)}")
+    for left in keys_left_files(paths):
+        problems.append(f"{left.name} holds typing from a session the app could not "
+                        "finish when the connection dropped: copy what you need into the "
+                        "workbook, then delete the file")
     leftovers = list(paths.data_dir.glob(f".*{TEMP_SUFFIX}"))
     if leftovers:
         problems.append(f"{len(leftovers)} temp file(s) from an interrupted save "

@@ -31,6 +31,7 @@ WORKBOOK_NAME = "workbook.json"
 PREVIOUS_NAME = backups.PREVIOUS_NAME
 LOCK_NAME = "workbook.lock"
 UNSAVED_LABEL = "unsaved"  # the app's version, kept at a close during an external change
+KEYS_LEFT_PREFIX = "keys-not-handled-"  # typed before a hangup the app could not finish
 SETTINGS_TABLE = "settings"
 
 
@@ -202,6 +203,9 @@ class WorkbookStore:
             kept = unsaved_copies(paths)
             if kept:
                 notices.append(unsaved_notice(kept))
+            left = keys_left_files(paths)
+            if left:
+                notices.append(keys_left_notice(left))
         if not read_only and on_disk is not None and source.exists():
             if (source.stat().st_mode & 0o777) != PRIVATE_FILE:
                 os.chmod(source, PRIVATE_FILE)
@@ -339,6 +343,15 @@ class WorkbookStore:
             self.lock.release()
         return result
 
+    def keep_keys_not_handled(self, text: str) -> Path:
+        """Write down text typed before a hangup that the app could not put into the
+        workbook, as a private file in the data folder that the next start and
+        ``check`` name."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.paths.data_dir / f"{KEYS_LEFT_PREFIX}{stamp}.txt"
+        atomic_write(target, text.encode("utf-8", "replace"))
+        return target
+
     def _keep_unsaved_aside(self) -> SaveResult:
         aside = self.paths.aside(UNSAVED_LABEL)
         try:
@@ -368,6 +381,19 @@ def unsaved_copies(paths: WorkbookPaths) -> list[Path]:
         if modified >= since:  # a tie (coarse clock) counts: better told twice than never
             found.append((modified, path.name, path))
     return [path for _, _, path in sorted(found)]
+
+
+def keys_left_files(paths: WorkbookPaths) -> list[Path]:
+    """Files of text typed before a hangup that the app could not handle, oldest first."""
+    return sorted(paths.data_dir.glob(f"{KEYS_LEFT_PREFIX}*.txt"))
+
+
+def keys_left_notice(files: list[Path]) -> str:
+    """What to tell the user about the files found by :func:`keys_left_files`."""
+    others = f" (and {len(files) - 1} more)" if len(files) > 1 else ""
+    return (f"Some typing from the last session could not be put into the workbook when "
+            f"the connection dropped; it is in {files[-1]}{others}. Copy what you need "
+            "into the workbook, then delete the file.")
 
 
 def restore_command(path: Path) -> str:

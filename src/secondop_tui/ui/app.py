@@ -38,6 +38,7 @@ from secondop_tui.ui.dialogs.startup_dialogs import (
     unsaved_quit_dialog,
 )
 from secondop_tui.ui.key_order import KeysInOrder
+from secondop_tui.ui.terminal import InputClosed, WorkbookDriver
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.themes import PALETTE_THEMES, THEMES
@@ -67,12 +68,15 @@ def pane_class(pane_id: str) -> type[Pane]:
 FIRST_PANE = "guidance"
 ANIMATIONS_SETTING = "animations"
 
-# How long to wait for the terminal to be restored after a hangup before leaving anyway:
-# with the connection gone, writing to the terminal may never return.
+# How long to wait for the terminal to be restored after a hangup, once the workbook is
+# saved and closed, before leaving anyway: with the connection gone, restoring the
+# terminal may never return.
 HANGUP_GRACE_SECONDS = 2.0
 
-# After a hangup, keys received just before it are still handled for at most this long.
-KEYS_AFTER_HANGUP = 0.5
+# After a hangup, the app leaves on its own if it has made no progress at all (its loop
+# stuck) for this long, writing down the keys it had not handled. Progress, not time
+# spent, is what counts: on a busy machine handling the keys read may take long.
+HANGUP_STUCK_SECONDS = 30.0
 
 # A save of a typed note still running after this many seconds shows "saving…".
 SLOW_SAVE = 1.0
@@ -197,6 +201,52 @@ class WorkbookScreen(Screen):
         return self.query_one("#panes", TabbedContent).active
 
 
+class HangupWatchdog(threading.Thread):
+    """After a hangup: ends the process once the app has saved and closed the workbook
+    but cannot finish leaving (restoring a dead terminal), or when the app has stopped
+    making progress altogether, after saving what it can and writing down the keys it
+    had not handled."""
+
+    class Beat(Message):
+        """Handled by the app's loop: the loop is running."""
+
+    def __init__(self, app: "SecondOpinionApp") -> None:
+        super().__init__(name="hangup-watchdog", daemon=True)
+        self.app = app
+
+    def run(self) -> None:
+        app = self.app
+        seen = (-1, -1)
+        last_progress = time.monotonic()
+        closed_at = None
+        while True:
+            time.sleep(0.25)
+            now = time.monotonic()
+            if app.closed_for_hangup:
+                closed_at = closed_at or now
+                if now - closed_at > HANGUP_GRACE_SECONDS:
+                    os._exit(0)
+                continue
+            app.post_message(self.Beat())  # safe from another thread; never waits
+            progress = (app.beats_handled, app.keys_handled)
+            if progress != seen:
+                seen, last_progress = progress, now
+            elif now - last_progress > HANGUP_STUCK_SECONDS:
+                self.give_up()
+
+    def give_up(self) -> None:
+        app = self.app
+        store = app.store
+        left = app.keys_not_handled()
+        try:
+            if store is not None and left:
+                store.keep_keys_not_handled(left)
+            if store is not None:
+                store.close()
+        finally:
+            os._exit(0)
+
+
 class SecondOpinionApp(KeysInOrder, App[None]):
     """The workbook app. It receives its store from outside (the CLI or a test)."""
 
@@ -279,6 +329,11 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         # knows when to build again.
         self.workbook_version = 0
         self.workbook_search = WorkbookSearch()
+        # Set by a hangup (SIGHUP, SIGTERM, the end of input): the signal it came with.
+        self._leaving_on: int | None = None
+        self._hangup_at = 0.0
+        self.closed_for_hangup = False
+        self.beats_handled = 0
 
     # Start-up ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -539,17 +594,23 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             self.exit()
 
     def on_terminate_signal(self, sig: int) -> None:
-        """SIGHUP (connection dropped) or SIGTERM: save, release the lock, leave.
+        """SIGHUP (connection dropped), SIGTERM, or the end of the terminal's input:
+        save, handle every key already read, save again, release the lock, leave.
 
-        Everything is saved at once. Keys that arrived just before the signal (a burst
-        from a fast typist or a slow link, handed on one at a time) are then let through
-        and saved too, for at most KEYS_AFTER_HANGUP seconds.
+        Nothing is drawn from here on (the terminal is gone, or going). Everything is
+        saved at once; then the keys that had arrived (a burst from a fast typist or a
+        slow link, and on a busy machine maybe many) are handled and saved too, however
+        long that takes. Only a watchdog ends the process if the app stops making
+        progress, after writing down what was left.
         """
-        # With the terminal gone, restoring (or drawing) it may block forever; never
-        # outstay that. What was typed is saved first.
-        timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
-        timer.daemon = True
-        timer.start()
+        if self._leaving_on is not None:
+            return  # a second signal, or the input ending as the connection drops
+        self._leaving_on = sig
+        self._hangup_at = time.monotonic()
+        driver = self._driver
+        if isinstance(driver, WorkbookDriver):
+            driver.mute()
+        HangupWatchdog(self).start()
         store = self.store
         if store is None:
             self.exit(return_code=0)
@@ -558,15 +619,37 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if store.read_only or store.flush().conflict:
             self._close_and_exit(sig)  # a conflict nobody answered: ours is kept aside
             return
-        self._hangup_deadline = time.monotonic() + KEYS_AFTER_HANGUP
         self.call_later(self._exit_after_keys, sig)  # behind the keys already received
 
+    def input_read_to_the_end(self) -> bool:
+        """Whether every byte sent to the terminal before the hangup has been read and
+        passed on as keys (always, with a driver that cannot tell)."""
+        driver = self._driver
+        if not isinstance(driver, WorkbookDriver):
+            return True
+        return driver.input_ended or driver.input_quiet_at > self._hangup_at
+
     def _exit_after_keys(self, sig: int) -> None:
-        if self.keys_pending() and time.monotonic() < self._hangup_deadline:
-            self.set_timer(0.01, partial(self._exit_after_keys, sig))
+        if not self.input_read_to_the_end():
+            self.set_timer(0.02, partial(self._exit_after_keys, sig))
+            return
+        # What the input thread passed on is queued behind this: look again after it.
+        self.call_later(self._exit_when_keys_handled, sig)
+
+    def _exit_when_keys_handled(self, sig: int) -> None:
+        if self.keys_pending():
+            self.set_timer(0.02, partial(self._exit_when_keys_handled, sig))
             return
         self._collect_for_exit(sig, forms=False)
         self._close_and_exit(sig)
+
+    @on(HangupWatchdog.Beat)
+    def count_beat(self) -> None:
+        self.beats_handled += 1
+
+    def on_input_closed(self, message: InputClosed) -> None:
+        # The terminal went away without a signal (a closed window, a lost SSH session).
+        self.on_terminate_signal(signal.SIGHUP)
 
     def _collect_for_exit(self, sig: int, *, forms: bool) -> None:
         assert self.store is not None
@@ -590,7 +673,18 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         result = self.store.close()
         if not result.ok:
             self.log.error(f"closing on {sig}: {result.message}")
+        self.closed_for_hangup = True
         self.exit(return_code=0)
+
+    def get_driver_class(self):
+        # The terminal driver that takes pastes as text and the end of input as a
+        # hangup, on Linux and macOS unless one is named (serve names the web driver).
+        from textual import constants
+
+        driver = super().get_driver_class()
+        if constants.DRIVER is None and issubclass(WorkbookDriver, driver):
+            return WorkbookDriver
+        return driver
 
     # Help and palette -------------------------------------------------------------------
     def action_help(self) -> None:

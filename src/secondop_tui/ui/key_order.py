@@ -18,52 +18,118 @@ widget or its binding has run, the messages it set off have bubbled up from its 
 ``focus()``) have run, and a screen it opened has mounted and focused its first field.
 Typing at any speed then ends the same as typing slowly. Keys that follow each other at
 human speed never wait: the one before is long done.
+
+A paste takes its place in the same line: text pasted after typing lands after what was
+typed. It arrives as text, cleaned of escape sequences and control characters, and never
+as keys (see ``terminal.py``).
+
+A character people type that Python does not call printable (a no-break space, typed
+with option+space on a Mac; a narrow or ideographic space) is typed like any other,
+in every text field, instead of being dropped by Textual's Input and TextArea.
+
+Names on the app beginning ``key_`` or ``_key_`` are taken by Textual as key handlers
+(``_key_left`` runs when ← is pressed): none are used here.
 """
 
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections import deque
 
 from textual import events
 from textual.message_pump import MessagePump
 
-# A key whose handling cannot be followed to its end (its widget went away, say) holds
-# the keys behind it no longer than this, in seconds.
+from secondop_tui.ui.terminal import clean_paste
+
+# While a key is held, whether its handling can still end (the widget it waits on is
+# still there) is looked at this often, in seconds. A key whose widget went away holds
+# the keys behind it no longer; one that is merely slow (a busy machine) holds them as
+# long as it takes, up to KEY_GIVE_UP, which only a fault would reach.
 KEY_WAIT_LIMIT = 0.5
+KEY_GIVE_UP = 30.0
+
+
+class TypedKey(events.Key):
+    """A key whose character is text people type though Python does not call it
+    printable: a no-break space, a narrow or ideographic space, a zero-width joiner."""
+
+    @property
+    def is_printable(self) -> bool:
+        return True
+
+
+# Handled as the Key it is: Textual names a message's handler after its class, when the
+# class is made, so this is set after.
+TypedKey.handler_name = events.Key.handler_name
+
+
+def is_typed_text(character: str | None) -> bool:
+    """A character that is typed text though Python does not call it printable."""
+    if character is None or len(character) != 1 or character.isprintable():
+        return False
+    return (unicodedata.category(character) == "Zs"
+            or character in "\u200c\u200d")  # zero-width (non-)joiner, in emoji and scripts
+
+
+def as_typed(event: events.Key) -> events.Key:
+    """The key, made printable where it is typed text (see ``is_typed_text``)."""
+    if not is_typed_text(event.character):
+        return event
+    return TypedKey(event.key, event.character)
 
 
 class KeysInOrder:
-    """App mixin: each key reaches the widgets and bindings after the one before it is done."""
+    """App mixin: each key (and paste) reaches the widgets and bindings after the one
+    before it is done."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._key_in_hand: events.Key | None = None
-        self._key_handed_at = 0.0
-        self._keys_waiting: deque[events.Key] = deque()
-        self._key_timer = None
+        self._held_key: events.Key | events.Paste | None = None
+        self._held_since = 0.0
+        self._held_at: MessagePump | None = None  # whose queue the held key waits in
+        self._keys_waiting: deque[events.Key | events.Paste] = deque()
+        self.keys_handled = 0  # how many keys and pastes have been handed on
+        self._hold_timer = None
+
+    def keys_not_handled(self) -> str:
+        """The text of the keys and pastes received but not yet handled to their end
+        (keys without a character, such as arrows, by their names in brackets)."""
+        parts = []
+        for event in [self._held_key, *list(self._keys_waiting)]:
+            if isinstance(event, events.Paste):
+                parts.append(event.text)
+            elif isinstance(event, events.Key):
+                parts.append(event.character if event.is_printable and event.character
+                             else f"[{event.key}]")
+        return "".join(parts)
 
     def keys_pending(self) -> bool:
         """Whether keys have been received that are not yet handled to their end."""
-        return bool(self._keys_waiting) or self._key_in_hand is not None
+        return bool(self._keys_waiting) or self._held_key is not None
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if isinstance(event, events.Key):
+                event = as_typed(event)
             self._keys_waiting.append(event)
-            if self._key_in_hand is not None:
-                if time.monotonic() - self._key_handed_at < KEY_WAIT_LIMIT:
+            if self._held_key is not None:
+                if self._held_key_can_end():
                     self._watch_waiting_keys()
                     return
-                self._key_in_hand = None  # lost on the way: do not hold the rest
+                self._held_key = None  # lost on the way: do not hold the rest
             await self._hand_on_waiting_keys()
             return
         await super().on_event(event)  # type: ignore[misc]
 
     async def _hand_on_waiting_keys(self) -> None:
-        while self._keys_waiting and self._key_in_hand is None:
+        while self._keys_waiting and self._held_key is None:
             event = self._keys_waiting.popleft()
-            self._key_in_hand = event
-            self._key_handed_at = time.monotonic()
+            if isinstance(event, events.Paste):
+                event = self._paste_for_focus(event)
+            self._held_key = event
+            self.keys_handled += 1
+            self._held_since = time.monotonic()
             # Priority bindings, or on to the focused widget (Textual's own routing).
             await super().on_event(event)  # type: ignore[misc]
             if event.is_forwarded:
@@ -76,16 +142,30 @@ class KeysInOrder:
                 focused = self.focused  # type: ignore[attr-defined]
                 self._follow_key(event, focused, focused, sweeping=True)
             else:
-                self._key_done(event)
+                self._finish_key(event)
+
+    def _paste_for_focus(self, event: events.Paste) -> events.Paste:
+        """The paste cleaned for the field it goes to (one line for an Input)."""
+        # Imported here for start-up speed: the first frame needs neither widget.
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused  # type: ignore[attr-defined]
+        if not isinstance(focused, (Input, TextArea)):
+            if event.text.strip():
+                self.notify("Pasted text goes into a text field: open one first "  # type: ignore[attr-defined]
+                            "(for a note, enter on the consultation).", timeout=5)
+            return events.Paste("")
+        return events.Paste(clean_paste(event.text, one_line=isinstance(focused, Input)))
 
     def _follow_key(self, event: events.Key, target: MessagePump, node: MessagePump,
                     *, sweeping: bool) -> None:
         """Look again once ``node`` has dealt with what it holds (its queue is first in,
         first out)."""
-        if not node.call_later(self._key_left, event, target, node, sweeping):
-            self._key_done(event)  # the node is closing: nothing more comes from it
+        self._held_at = node
+        if not node.call_later(self._after_node, event, target, node, sweeping):
+            self._finish_key(event)  # the node is closing: nothing more comes from it
 
-    def _key_left(self, event: events.Key, target: MessagePump, node: MessagePump,
+    def _after_node(self, event: events.Key, target: MessagePump, node: MessagePump,
                   sweeping: bool) -> None:
         parent = node._parent
         going_on = parent is not None and node.is_parent_active and node.is_attached
@@ -95,7 +175,7 @@ class KeysInOrder:
             if going_on and parent is not None:
                 self._follow_key(event, target, parent, sweeping=True)
             else:
-                self._key_done(event)
+                self._finish_key(event)
             return
         # A key the node did not stop went on to its parent (Textual stops a key there
         # after its parent when the parent sent it, but it still reaches the parent).
@@ -105,34 +185,50 @@ class KeysInOrder:
         else:
             self._follow_key(event, target, target, sweeping=True)
 
-    def _key_done(self, event: events.Key) -> None:
+    def _finish_key(self, event: events.Key) -> None:
         # Through the app's queue, behind what the key queued there (a focus() call).
-        self.call_later(self._key_settled, event)  # type: ignore[attr-defined]
+        self._held_at = self  # type: ignore[assignment]
+        self.call_later(self._settle_key, event)  # type: ignore[attr-defined]
 
-    async def _key_settled(self, event: events.Key) -> None:
-        if event is not self._key_in_hand:
+    async def _settle_key(self, event: events.Key) -> None:
+        if event is not self._held_key:
             return  # already given up on
         screen = self.screen  # type: ignore[attr-defined]
         if not screen.is_mounted:
             # The key opened a screen: the next keys are for it, once it has focused its
             # first field.
-            if screen.call_later(self._key_done, event):
+            self._held_at = screen
+            if screen.call_later(self._finish_key, event):
                 return
-        self._key_in_hand = None
+        self._held_key = None
         await self._hand_on_waiting_keys()
 
     def _watch_waiting_keys(self) -> None:
-        if self._key_timer is None:
+        if self._hold_timer is None:
             # The timer runs in a task of its own: the keys are handed on from the app's.
-            self._key_timer = self.set_timer(  # type: ignore[attr-defined]
-                KEY_WAIT_LIMIT, lambda: self.call_later(self._key_wait_over))  # type: ignore[attr-defined]
+            self._hold_timer = self.set_timer(  # type: ignore[attr-defined]
+                KEY_WAIT_LIMIT, lambda: self.call_later(self._end_key_wait))  # type: ignore[attr-defined]
 
-    async def _key_wait_over(self) -> None:
-        self._key_timer = None
-        if self._key_in_hand is None or not self._keys_waiting:
+    async def _end_key_wait(self) -> None:
+        self._hold_timer = None
+        if self._held_key is None or not self._keys_waiting:
             return
-        if time.monotonic() - self._key_handed_at < KEY_WAIT_LIMIT:
+        if self._held_key_can_end():
             self._watch_waiting_keys()
             return
-        self._key_in_hand = None
+        self._held_key = None
         await self._hand_on_waiting_keys()
+
+    def _held_key_can_end(self) -> bool:
+        """Whether the held key's handling can still come to its end: the node whose
+        queue holds the next step is still running. Its queue is worked through in
+        order, however slowly, so the keys behind wait for it."""
+        node = self._held_at
+        if node is None or time.monotonic() - self._held_since > KEY_GIVE_UP:
+            return False
+        if node is self:
+            return True
+        # Textual's own state: a node closing or closed drops what its queue holds.
+        if getattr(node, "_closing", False) or getattr(node, "_closed", False):
+            return False
+        return bool(getattr(node, "is_attached", True))

@@ -6,7 +6,6 @@ import os
 import shlex
 import subprocess
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -32,12 +31,6 @@ from secondop_tui.ui.panes.base import EmptyState, Pane
 SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
 
 
-def _is_other_space(character: str | None) -> bool:
-    """A space character other than the plain one (no-break, ideographic, em...)."""
-    return (character is not None and len(character) == 1 and character != " "
-            and unicodedata.category(character) == "Zs")
-
-
 class NoteEditor(TextArea):
     """The note of one consultation. It saves itself shortly after the last keystroke.
 
@@ -57,8 +50,8 @@ class NoteEditor(TextArea):
                          id=id)
         self.consultation_id: int | None = None
         self.saved_text = ""
-        self.key_owner: Widget | Screen | None = None
-        self.key_actions: dict[str, str] = {}
+        self.binding_owner: Widget | Screen | None = None
+        self.routed_actions: dict[str, str] = {}
         self._timer: Timer | None = None
 
     @property
@@ -83,31 +76,23 @@ class NoteEditor(TextArea):
         way a timestamp typed in a burst of text lands in the wrong place. Run here,
         the action happens in order with the typing.
         """
-        self.key_owner = owner
-        self.key_actions = {key.strip(): binding.action
+        self.binding_owner = owner
+        self.routed_actions = {key.strip(): binding.action
                             for binding in owner.BINDINGS  # type: ignore[union-attr]
                             if isinstance(binding, Binding)
                             for key in binding.key.split(",")
                             if key.strip() not in keep and _routable(key.strip())}
 
     async def _on_key(self, event: Key) -> None:
-        action = self.key_actions.get(event.key)
-        if action is not None and self.key_owner is not None:
+        action = self.routed_actions.get(event.key)
+        if action is not None and self.binding_owner is not None:
             event.stop()
             event.prevent_default()
-            await self.key_owner.run_action(action)
+            await self.binding_owner.run_action(action)
             return
         # A terminal sends alt+letter as ESC and the letter; the letter must not be typed
         # into the note when no binding wanted the key.
         if event.key.startswith("alt+"):
-            return
-        if _is_other_space(event.character):
-            # A no-break space (option+space on a Mac) is not printable to Python, so the
-            # TextArea would drop it and run the two words either side together.
-            event.stop()
-            event.prevent_default()
-            if not self.read_only:
-                self.replace(event.character, *self.selection, maintain_selection_offset=False)
             return
         await super()._on_key(event)
 

@@ -282,3 +282,54 @@ def test_a_megabyte_paste_never_goes_through_the_key_parser(monkeypatch):
     found = described(list(parser.feed("a" + PASTE_START + big + PASTE_END + "b")))
     assert found == [("key", "a"), ("paste", big), ("key", "b")]
     assert "".join(fed) == "ab"
+
+
+# ---------------------------------------------------------------------------------------
+# A pane key in the first moment
+
+
+def shown_pane(app) -> dict[str, str | None]:
+    """What shows which pane: the tab bar, the content, and the focus (the Footer)."""
+    from textual.widgets._tabbed_content import ContentSwitcher, ContentTabs
+
+    from secondop_tui.ui.panes.base import Pane
+
+    tabs = app.screen.query_one("#panes")
+    focused = app.focused
+    pane = next((n for n in focused.ancestors_with_self if isinstance(n, Pane)), None) \
+        if focused is not None else None
+    return {"tabbed": tabs.active,
+            "bar": tabs.get_child_by_type(ContentTabs).active.removeprefix("--content-tab-"),
+            "content": tabs.get_child_by_type(ContentSwitcher).current,
+            "focus": pane.id.removesuffix("-pane") if pane is not None else None}
+
+
+@pytest.mark.parametrize("hops", range(0, 60, 6))
+async def test_a_pane_key_in_the_first_moments_shows_that_pane_fully(make_app, monkeypatch,
+                                                                     hops):
+    """A pane key handled at any point of the start-up (after the app has taken ``hops``
+    turns of its loop) shows that pane: tab bar, content and focus alike."""
+    from secondop_tui.ui.app import SecondOpinionApp
+
+    original = SecondOpinionApp.on_mount
+
+    def on_mount(self) -> None:
+        original(self)
+
+        def hop(left: int) -> None:
+            if left:
+                self.call_later(hop, left - 1)
+            else:
+                self.post_message(events.Key("4", "4"))
+
+        hop(hops)
+
+    monkeypatch.setattr(SecondOpinionApp, "on_mount", on_mount)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        want = {"tabbed": "notes", "bar": "notes", "content": "notes", "focus": "notes"}
+        await wait_until(pilot, lambda: shown_pane(app) == want,
+                         f"the Notes pane shown fully (it was {shown_pane(app)})")
+        for _ in range(5):  # and it stays so
+            await pilot.pause()
+        assert shown_pane(app) == want

@@ -293,6 +293,7 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
     from secondop_tui.ui.app import SecondOpinionApp
 
     app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True,
+                           leave_if_stuck=True,
                            read_only=read_only)
     if served:
         watch_server(app)

@@ -126,6 +126,20 @@ class WorkbookFooter(Footer):
 PANES_GROUP = Binding.Group("Panes", compact=True)
 
 
+class WorkbookTabs(TabbedContent):
+    """The four panes as tabs. A tab follows the focus only while the focus is still in
+    its pane: at start-up the first pane's news of its first focus can arrive after a
+    pane key has moved the focus on (each pane passes the news up in its own time), and
+    it switched the tab bar and the content back while the focus, and the Footer's
+    keys, stayed in the pane the key chose."""
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        focused = self.app.focused
+        if focused is None or event.tab_pane not in focused.ancestors_with_self:
+            event.stop()
+            event.prevent_default()  # TabbedContent's own handler does not run
+
+
 class WorkbookScreen(Screen):
     """Header, the save warning, the four panes as tabs, and the Footer."""
 
@@ -144,7 +158,7 @@ class WorkbookScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(icon="✚")
         yield Static("", id="save-warning", markup=False)
-        with TabbedContent(id="panes", initial=FIRST_PANE):
+        with WorkbookTabs(id="panes", initial=FIRST_PANE):
             for pane_id, title, key in PANES:
                 with TabPane(f"{title} {key}", id=pane_id):
                     # Hidden panes are mounted once the first frame is drawn, so the
@@ -297,11 +311,15 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         watch_signals: bool = True,
         freeze_gc: bool = False,
         read_only: bool = False,
+        leave_if_stuck: bool = False,
     ) -> None:
         super().__init__()
         # Started with --read-only: nothing may write the workbook, not even a restore.
         self.started_read_only = read_only
         self.freeze_gc = freeze_gc  # the command does; tests, sharing one process, do not
+        # After a hangup, end the process if leaving gets stuck (the command does; tests,
+        # sharing one process, must not).
+        self.leave_if_stuck = leave_if_stuck
         self.started_at = time.monotonic()
         for theme in THEMES:
             self.register_theme(theme)
@@ -610,7 +628,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         driver = self._driver
         if isinstance(driver, WorkbookDriver):
             driver.mute()
-        HangupWatchdog(self).start()
+        if self.leave_if_stuck:
+            HangupWatchdog(self).start()
         store = self.store
         if store is None:
             self.exit(return_code=0)

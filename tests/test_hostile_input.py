@@ -333,3 +333,21 @@ async def test_a_pane_key_in_the_first_moments_shows_that_pane_fully(make_app, m
         for _ in range(5):  # and it stays so
             await pilot.pause()
         assert shown_pane(app) == want
+
+
+async def test_late_news_of_an_earlier_focus_does_not_switch_the_tab_back(make_app):
+    """At start-up the first pane's news of its first focus can reach the tabs after a
+    pane key has moved the focus on: it must not switch the tab bar and the content
+    back while the focus (and the Footer's keys) stay on the pane the key chose."""
+    from textual.widgets import TabPane
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        want = {"tabbed": "notes", "bar": "notes", "content": "notes", "focus": "notes"}
+        await wait_until(pilot, lambda: shown_pane(app) == want, "the Notes pane")
+        guidance = app.screen.query_one("#guidance", TabPane)
+        app.screen.query_one("#panes").post_message(TabPane.Focused(guidance))
+        for _ in range(3):
+            await pilot.pause()
+        assert shown_pane(app) == want

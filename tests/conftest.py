@@ -25,7 +25,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # Tests that start the installed app as a process and time it (kills while typing, SSH,
 # the browser): with pytest -n 2 they run one after another on one worker, beside the
 # in-process tests on the other, so two of them never compete for the CPU.
-PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_faults", "test_ssh_e2e",
+PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_e2e_hostile", "test_faults", "test_ssh_e2e",
                    "test_browser", "test_serve", "test_store_processes"}
 
 

@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
     # Over the file size limit, write() must fail with EFBIG rather than kill us.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.umask(0o077)
+    if args.command in ("restore", "export"):  # check reports it among its problems
+        warn_about_data_dir(data_dir)
     if args.command == "check":
         return cmd_check(data_dir)
     if args.command == "restore":
@@ -137,6 +139,16 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
         return serve(data_dir, args.host, args.port, args.allow_remote)
     return cmd_run(data_dir, read_only=getattr(args, "read_only", False),
                    served=getattr(args, "served", False))
+
+
+def warn_about_data_dir(data_dir: Path) -> None:
+    """Say once, on standard error, if others can look into the data folder. The app
+    makes private only a folder it creates; one that already existed keeps its mode."""
+    from secondop_tui.core.files import folder_exposure
+
+    warning = folder_exposure(Path(data_dir).expanduser())
+    if warning:
+        print(f"{APP_NAME}: warning: {warning}.", file=sys.stderr)
 
 
 def cmd_check(data_dir: Path) -> int:

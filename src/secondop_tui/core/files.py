@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import stat
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -14,13 +16,64 @@ BROKEN_PIPE = 141
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if needed and make it readable by its owner only."""
+    """Create one of the app's own folders inside the data folder (``backups``) if needed,
+    and make it readable by its owner only. Never for the data folder itself: see
+    :func:`make_data_dir`."""
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     if not path.is_dir():
         raise NotADirectoryError(f"{path} is not a folder")
     if (path.stat().st_mode & 0o777) != PRIVATE_DIR:
         os.chmod(path, PRIVATE_DIR)
     return path
+
+
+def make_data_dir(path: Path) -> bool:
+    """Create the data folder if it does not exist; True when this call created it.
+
+    Only what is created here (the folder and any missing parents) is made private
+    (0700). A folder that already exists keeps its mode: it may be shared on purpose (a
+    1777 folder and its sticky bit) or be the user's home. :func:`folder_exposure` says
+    whether others can look into it.
+    """
+    missing = []
+    folder = path
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    created = False
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # made meanwhile by someone else: theirs, left alone
+            continue
+        if stat.S_IMODE(folder.stat().st_mode) != PRIVATE_DIR:  # the umask took some away
+            os.chmod(folder, PRIVATE_DIR)
+        created = folder == path
+    if not path.is_dir():
+        raise NotADirectoryError(20, "it is not a folder", str(path))
+    return created
+
+
+def folder_exposure(path: Path) -> str | None:
+    """Why others than its owner can look into (or change) the folder ``path``, in words,
+    with what to do about it; None when they cannot, or it does not exist."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    mode = stat.S_IMODE(st.st_mode)
+    readable, writable = mode & 0o044, mode & 0o022
+    if not (readable or writable):
+        return None
+    what = " and ".join(word for word, bit in (("read", readable), ("changed", writable))
+                        if bit)
+    if st.st_mode & stat.S_ISVTX or st.st_uid != os.geteuid():
+        return (f"the data folder {path} is shared (mode {mode:o}): others can see the "
+                "names of the files in it, though not read them; use a folder of your own "
+                "(--data-dir)")
+    import shlex
+
+    return f"the data folder {path} can be {what} by others: chmod 700 {shlex.quote(str(path))}"
 
 
 def fsync_dir(path: Path) -> None:
@@ -91,13 +144,26 @@ def copy_private(source: Path, target: Path) -> Path:
     return target
 
 
+# What temp_path_for makes for the workbook's files, and nothing else: the data folder
+# may be one the user also keeps other things in (their home), whose own ".something.tmp"
+# files are theirs.
+_TEMP_NAME = re.compile(r"\.workbook[^/]*\.json\.[0-9]+\.[0-9a-f]+" + re.escape(TEMP_SUFFIX))
+
+
+def stale_temp_files(folder: Path) -> list[Path]:
+    """Temp files left in ``folder`` by a writer that was killed mid-save."""
+    return [entry for entry in folder.glob(f".*{TEMP_SUFFIX}")
+            if _TEMP_NAME.fullmatch(entry.name)]
+
+
 def remove_stale_temp_files(folder: Path) -> list[Path]:
     """Remove temp files left by a writer that was killed mid-save. Call only under the lock."""
     removed = []
-    for entry in folder.glob(f".*{TEMP_SUFFIX}"):
+    for entry in stale_temp_files(folder):
         try:
             entry.unlink()
             removed.append(entry)
         except OSError:
             pass
     return removed
+

@@ -75,8 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "name is enough)")
     export.add_argument("--format", choices=("text", "markdown"), default="text")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE (mode 0600) instead of standard output")
-    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+                        help="write to FILE (UTF-8, mode 0600) instead of standard output; "
+                             "FILE is written whole beside itself and then swapped in, so a "
+                             "failed export leaves an existing FILE as it was. '-', "
+                             "/dev/stdout, a pipe (FIFO), a terminal or /dev/null is "
+                             "written to as a stream (no --force needed); a folder or any "
+                             "other device is refused")
+    export.add_argument("--force", action="store_true",
+                        help="replace FILE if it exists (only ever a regular file)")
     serve = commands.add_parser(
         "serve", parents=[common],
         help="open the app in a web browser (needs: pip install 'secondop-tui[web]')",
@@ -206,7 +212,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     gc.disable()
     from secondop_tui.core.errors import StoreError
     from secondop_tui.core.export import SECTIONS, export_file, export_workbook, load_sections
-    from secondop_tui.core.files import BROKEN_PIPE
+    from secondop_tui.core.files import BROKEN_PIPE, NotAFile, is_stream
 
     load_sections()
     if only is not None and only not in (*SECTIONS, VISIT_PACK):
@@ -242,16 +248,23 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         else:  # this process has no other threads: a big export is shared with a helper
             export_workbook(data_dir, out, only, fmt, share=True)
 
+    stream = output is not None and is_stream(output)
+    existed = output is not None and not stream and os.path.lexists(output)
     try:
         if output is None:
             write(sys.stdout)
             sys.stdout.flush()
         else:
-            with export_file(output, force=force) as out:
+            with export_file(output, force=force, streams=True) as out:
                 write(out)
     except FileExistsError:
         print(f"{APP_NAME}: {output} already exists. Nothing was written; use --force to "
               "overwrite it or choose another name.", file=sys.stderr)
+        return 1
+    except NotAFile as error:
+        print(f"{APP_NAME}: will not write to {output}: {error.strerror}. Nothing was "
+              "written and it was left as it was; name a file (or '-' for standard "
+              "output).", file=sys.stderr)
         return 1
     except StoreError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
@@ -262,9 +275,10 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         return BROKEN_PIPE
     except OSError as error:
         where = "the export was cut short" if output is None else f"could not write {output}"
-        print(f"{APP_NAME}: {where}: {error.strerror or error}.", file=sys.stderr)
+        kept = f" {output} was left as it was." if existed else ""
+        print(f"{APP_NAME}: {where}: {error.strerror or error}.{kept}", file=sys.stderr)
         return 1
-    if output is not None:
+    if output is not None and not stream:
         print(f"Wrote {output}.", file=sys.stderr)
     return 0
 

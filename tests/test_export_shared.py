@@ -229,3 +229,18 @@ def test_a_failed_shared_export_leaves_the_old_file_whole(big_workbook, data_dir
     assert out.returncode == 0, out.stderr
     assert target.read_text(encoding="utf-8") == export.export(big_workbook, "notes")
 
+
+def test_both_halves_print_what_fits_in_a_narrow_locale(big_workbook, data_dir: Path):
+    visits = sorted(doc.doc_id for doc in big_workbook.table("consultations").all())
+    for doc_id in (visits[0], visits[-1]):  # one in each half
+        save_note(big_workbook, doc_id, "naïve — 🙂 ψ")
+    big_workbook.flush()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONIOENCODING", "LANG") and not k.startswith("LC_")}
+    out = subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir),
+                          "export", "--only", "notes"], capture_output=True, timeout=60,
+                         env={**env, "LC_ALL": "C", "PYTHONUTF8": "0"})
+    stderr = out.stderr.decode("ascii", "replace")
+    assert out.returncode == 0 and "Traceback" not in stderr, stderr
+    assert out.stdout.decode("ascii").count("na?ve ? ? ?") == 2
+    assert stderr.count("printed as") == 1 and "8 characters" in stderr, stderr

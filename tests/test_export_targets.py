@@ -1,6 +1,6 @@
 """Where an export goes: a file is written beside itself and swapped in, and nothing that is
 not a regular file (a device, a pipe, a folder) is ever replaced, truncated, made private
-or removed."""
+or removed. And what an export prints in a locale that cannot show every character."""
 
 from __future__ import annotations
 
@@ -204,7 +204,7 @@ def test_dash_and_dev_stdout_are_standard_output_in_utf8(workbook: Path, tmp_pat
     here = tmp_path / "here"
     here.mkdir()
     for target in ("-", "/dev/stdout"):
-        out = run(workbook, "export", "-o", target, cwd=here)
+        out = run(workbook, "export", "-o", target, env=LOCALES["C"][0], cwd=here)
         assert out.returncode == 0 and out.stdout == whole and out.stderr == "", target
     assert not os.listdir(here)  # no file called "-"
 
@@ -249,6 +249,60 @@ def test_the_apps_dialogs_write_no_pipe_nor_device(tmp_path: Path, device):
         os.close(reader)
 
 
+# A locale that cannot show every character --------------------------------------------------
+def plain_locale(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONIOENCODING", "LANG", "LANGUAGE") and not k.startswith("LC_")}
+    return {**env, "PYTHONUTF8": "0", **extra}
+
+
+LOCALES = {
+    "C": (plain_locale(LC_ALL="C"), "na?ve ? ? ?"),
+    # A Latin-1 terminal (en_US.ISO-8859-1 need not be installed to test it): "ï" fits.
+    "latin-1": (plain_locale(LC_ALL="C", PYTHONIOENCODING="iso-8859-1"), "naïve ? ? ?"),
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_export_in_a_narrow_locale_prints_what_fits(workbook: Path, tmp_path: Path,
+                                                    locale: str):
+    env, shown = LOCALES[locale]
+    out = subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir", str(workbook),
+                          "export"], capture_output=True, timeout=60, env=env)
+    stdout = out.stdout.decode("iso-8859-1")
+    stderr = out.stderr.decode("ascii", "replace")
+    assert out.returncode == 0 and "Traceback" not in stderr, stderr
+    assert shown in stdout
+    assert stderr.count("printed as \"?\"") == 1 and "-o FILE" in stderr
+    # A file is always UTF-8, whatever the locale, and needs no hint.
+    target = tmp_path / "full.txt"
+    out = subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir", str(workbook),
+                          "export", "-o", str(target)], capture_output=True, timeout=60,
+                         env=env)
+    assert out.returncode == 0 and b"printed as" not in out.stderr, out.stderr
+    assert NOTE in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_check_and_restore_in_a_narrow_locale(tmp_path: Path, locale: str):
+    """Their output is mostly paths: a name the locale cannot decode is printed as its own
+    bytes (as ls does), never as a traceback."""
+    data_dir = tmp_path / "données ψ"
+    for n in range(2):
+        store = WorkbookStore.open(data_dir, autoflush=True)
+        store.set_setting("n", n)
+        store.close()
+    env = LOCALES[locale][0]
+    for args in (["check"], ["restore", "newest"]):
+        out = subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir",
+                              str(data_dir), *args], capture_output=True, timeout=60,
+                             env=env)
+        stderr = out.stderr.decode("ascii", "replace")
+        assert out.returncode == 0 and "Traceback" not in stderr, (args, stderr)
+        assert str(data_dir).encode() in out.stdout, args
+        assert "printed as" not in stderr, args
+
+
 async def test_the_f8_dialog_names_a_pipe_and_asks_nothing(make_app, store, tmp_path: Path):
     from textual.widgets import Input, Static
 
@@ -276,3 +330,21 @@ async def test_the_f8_dialog_names_a_pipe_and_asks_nothing(make_app, store, tmp_
         assert "it is a pipe, not a file" in shown
     assert node(fifo) == before
 
+
+def test_check_shows_text_it_cannot_encode_as_question_marks(data_dir: Path):
+    """The one piece of other text check prints: who holds the workbook (a host name)."""
+    import json
+
+    store = WorkbookStore.open(data_dir)  # holds the lock
+    try:
+        record = {"pid": os.getpid(), "host": "hôte-ψ", "since": "2026-11-20T09:30:00"}
+        store.paths.lock.write_text(json.dumps(record), encoding="utf-8")
+        out = subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir",
+                              str(data_dir), "check"], capture_output=True, timeout=60,
+                             env=LOCALES["C"][0])
+    finally:
+        store.close()
+    stderr = out.stderr.decode("ascii", "replace")
+    assert out.returncode == 0 and "Traceback" not in stderr, stderr
+    assert "h?te-?" in out.stdout.decode("ascii")
+    assert stderr.count("printed as") == 1 and "UTF-8 locale" in stderr

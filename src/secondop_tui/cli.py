@@ -64,8 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the workbook with a backup (the current file is kept aside)")
     restore.add_argument("backup", metavar="BACKUP",
                          help="a backup file, a name listed by 'check', or 'newest'")
-    export = commands.add_parser("export", parents=[common],
-                                 help="print the workbook (or one part) as plain text")
+    export = commands.add_parser(
+        "export", parents=[common], help="print the workbook (or one part) as plain text",
+        description="Print the workbook (or one part) as plain text or Markdown. Where the "
+                    "terminal's character set is not UTF-8, a character it cannot show is "
+                    "printed as '?', and a line on standard error says so; -o FILE always "
+                    "writes UTF-8.")
     export.add_argument("--only", metavar="PART",
                         help="one part only: checklist, doctors, notes, comparison, "
                              "timeline, or visit-pack (a one-page summary for the doctor "
@@ -127,15 +131,23 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
     # Over the file size limit, write() must fail with EFBIG rather than kill us.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.umask(0o077)
-    if args.command in ("restore", "export"):  # check reports it among its problems
-        warn_about_data_dir(data_dir)
+    if args.command in ("check", "restore", "export"):
+        from secondop_tui.core import console
+
+        # In a locale that cannot show every character (ISO-8859-1, C), print "?" for
+        # what does not fit rather than fail; say once, at the end, how to see it all.
+        console.reset()
+        console.show_what_fits(sys.stdout)
+        if args.command != "check":  # check reports it among its problems
+            warn_about_data_dir(data_dir)
     if args.command == "check":
-        return cmd_check(data_dir)
+        return told_what_was_replaced(cmd_check(data_dir), "check")
     if args.command == "restore":
-        return cmd_restore(data_dir, args.backup)
+        return told_what_was_replaced(cmd_restore(data_dir, args.backup), "restore")
     if args.command == "export":
         code = cmd_export(data_dir, args.only, args.format, args.output, args.force,
                           doctor=args.doctor)
+        told_what_was_replaced(code, "export")
         if leave_at_once:
             leave_now(code)
         return code
@@ -155,6 +167,30 @@ def warn_about_data_dir(data_dir: Path) -> None:
     warning = folder_exposure(Path(data_dir).expanduser())
     if warning:
         print(f"{APP_NAME}: warning: {warning}.", file=sys.stderr)
+
+
+def told_what_was_replaced(code: int, command: str) -> int:
+    """After a command, say (once) if some characters were printed as "?"."""
+    from secondop_tui.core import console
+
+    try:
+        sys.stdout.flush()  # text is encoded (and counted) as it is flushed
+    except (OSError, ValueError):
+        pass
+    count = console.replaced()
+    if count:
+        what = "character" if count == 1 else "characters"
+        how = ("For the full text, write it to a file: secondop-tui export -o FILE "
+               "(always UTF-8)" if command == "export" else
+               "A UTF-8 locale (LANG=C.UTF-8, say) shows them")
+        try:
+            print(f"{APP_NAME}: {count} {what} could not be shown in this terminal's "
+                  f"character set ({console.encoding_of(sys.stdout)}) and "
+                  f"{'was' if count == 1 else 'were'} printed as "
+                  f"\"{console.REPLACEMENT}\". {how}.", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+    return code
 
 
 def cmd_check(data_dir: Path) -> int:

@@ -16,6 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
+from secondop_tui.core import console
 from secondop_tui.core.files import BROKEN_PIPE, private_output
 from secondop_tui.core.store import WorkbookPaths, WorkbookStore
 
@@ -149,6 +150,7 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: s
         # written its last byte still takes a while to end.
         threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
     if code == "0":
+        console.add_replaced(int(why) if why.strip().isdigit() else 0)
         return
     if code == str(BROKEN_PIPE):
         raise BrokenPipeError("the reader stopped before the end of the export")
@@ -188,6 +190,7 @@ def _helper(data_dir: Path, content: bytes, only: str | None, fmt: str, out: Tex
     Its exit status and, when it failed, why. It tells nobody but the first process: a
     workbook that cannot be opened is reported there, once.
     """
+    replaced_before = console.replaced()
     try:
         parts = export_parts(WorkbookStore.open(data_dir, read_only=True, content=content),
                              only, fmt)
@@ -201,7 +204,9 @@ def _helper(data_dir: Path, content: bytes, only: str | None, fmt: str, out: Tex
         fd = out.fileno()
         while data:
             data = data[os.write(fd, data):]
-        return 0, ""
+        # How many characters the terminal's character set could not show, if any: the
+        # first process says so, once, for both halves.
+        return 0, str(console.replaced() - replaced_before)
     except BrokenPipeError:
         return BROKEN_PIPE, ""
     except OSError as error:  # a full disk, say: the first process tells the user

@@ -100,6 +100,25 @@ def test_a_full_disk_in_the_second_half_is_reported_in_words(workbook, data_dir:
     assert not target.exists()
 
 
+def test_a_full_disk_keeps_the_file_it_was_to_replace(workbook, data_dir: Path,
+                                                      tmp_path: Path, monkeypatch):
+    real_write = os.write
+
+    def write(fd, data):  # the helper writes its half straight to the temp file
+        if b"TIMELINE" in bytes(data):
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    target = tmp_path / "export.txt"
+    target.write_text("last week's export")
+    with pytest.raises(HelperFailed, match="No space left on device"):
+        with export_file(target, force=True) as out:
+            export_workbook(data_dir, out, share=True)
+    assert target.read_text() == "last week's export"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_a_failing_first_half_stops_the_helper_writing(workbook, data_dir: Path,
                                                        tmp_path: Path, monkeypatch):
     def broken(store, fmt):  # the checklist comes first
@@ -184,3 +203,44 @@ def test_with_one_cpu_the_export_is_not_shared(workbook, data_dir: Path, tmp_pat
     with export_file(target) as out:
         export_workbook(data_dir, out, share=True)
     assert forks == [] and target.read_text(encoding="utf-8") == export.export(workbook)
+
+
+def test_a_failed_shared_export_leaves_the_old_file_whole(big_workbook, data_dir: Path,
+                                                          tmp_path: Path):
+    """Both halves go into one temp file beside the target, renamed over it only when
+    whole: an export that does not fit leaves the previous one exactly as it was."""
+    import resource
+
+    whole = len(export.export(big_workbook, "notes").encode())
+    target = tmp_path / "notes.txt"
+    old = b"last week's export\n" * 1000
+    target.write_bytes(old)
+
+    def limit_file_size():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (whole * 3 // 4, whole * 3 // 4))
+
+    out = run(data_dir, "--only", "notes", "-o", str(target), "--force",
+              preexec_fn=limit_file_size)
+    assert target.exists() and target.read_bytes() == old
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "File too large" in out.stderr and "left as it was" in out.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    out = run(data_dir, "--only", "notes", "-o", str(target), "--force")
+    assert out.returncode == 0, out.stderr
+    assert target.read_text(encoding="utf-8") == export.export(big_workbook, "notes")
+
+
+def test_both_halves_print_what_fits_in_a_narrow_locale(big_workbook, data_dir: Path):
+    visits = sorted(doc.doc_id for doc in big_workbook.table("consultations").all())
+    for doc_id in (visits[0], visits[-1]):  # one in each half
+        save_note(big_workbook, doc_id, "naïve — 🙂 ψ")
+    big_workbook.flush()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONIOENCODING", "LANG") and not k.startswith("LC_")}
+    out = subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir),
+                          "export", "--only", "notes"], capture_output=True, timeout=60,
+                         env={**env, "LC_ALL": "C", "PYTHONUTF8": "0"})
+    stderr = out.stderr.decode("ascii", "replace")
+    assert out.returncode == 0 and "Traceback" not in stderr, stderr
+    assert out.stdout.decode("ascii").count("na?ve ? ? ?") == 2
+    assert stderr.count("printed as") == 1 and "8 characters" in stderr, stderr

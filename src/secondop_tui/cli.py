@@ -64,8 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the workbook with a backup (the current file is kept aside)")
     restore.add_argument("backup", metavar="BACKUP",
                          help="a backup file, a name listed by 'check', or 'newest'")
-    export = commands.add_parser("export", parents=[common],
-                                 help="print the workbook (or one part) as plain text")
+    export = commands.add_parser(
+        "export", parents=[common], help="print the workbook (or one part) as plain text",
+        description="Print the workbook (or one part) as plain text or Markdown. Where the "
+                    "terminal's character set is not UTF-8, a character it cannot show is "
+                    "printed as '?', and a line on standard error says so; -o FILE always "
+                    "writes UTF-8.")
     export.add_argument("--only", metavar="PART",
                         help="one part only: checklist, doctors, notes, comparison, "
                              "timeline, or visit-pack (a one-page summary for the doctor "
@@ -75,8 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "name is enough)")
     export.add_argument("--format", choices=("text", "markdown"), default="text")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE (mode 0600) instead of standard output")
-    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+                        help="write to FILE (UTF-8, mode 0600) instead of standard output; "
+                             "FILE is written whole beside itself and then swapped in, so a "
+                             "failed export leaves an existing FILE as it was. '-', "
+                             "/dev/stdout, a pipe (FIFO), a terminal or /dev/null is "
+                             "written to as a stream (no --force needed); a folder or any "
+                             "other device is refused")
+    export.add_argument("--force", action="store_true",
+                        help="replace FILE if it exists (only ever a regular file)")
     serve = commands.add_parser(
         "serve", parents=[common],
         help="open the app in a web browser (needs: pip install 'secondop-tui[web]')",
@@ -121,13 +131,23 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
     # Over the file size limit, write() must fail with EFBIG rather than kill us.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.umask(0o077)
+    if args.command in ("check", "restore", "export"):
+        from secondop_tui.core import console
+
+        # In a locale that cannot show every character (ISO-8859-1, C), print "?" for
+        # what does not fit rather than fail; say once, at the end, how to see it all.
+        console.reset()
+        console.show_what_fits(sys.stdout)
+        if args.command != "check":  # check reports it among its problems
+            warn_about_data_dir(data_dir)
     if args.command == "check":
-        return cmd_check(data_dir)
+        return told_what_was_replaced(cmd_check(data_dir), "check")
     if args.command == "restore":
-        return cmd_restore(data_dir, args.backup)
+        return told_what_was_replaced(cmd_restore(data_dir, args.backup), "restore")
     if args.command == "export":
         code = cmd_export(data_dir, args.only, args.format, args.output, args.force,
                           doctor=args.doctor)
+        told_what_was_replaced(code, "export")
         if leave_at_once:
             leave_now(code)
         return code
@@ -137,6 +157,40 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
         return serve(data_dir, args.host, args.port, args.allow_remote)
     return cmd_run(data_dir, read_only=getattr(args, "read_only", False),
                    served=getattr(args, "served", False))
+
+
+def warn_about_data_dir(data_dir: Path) -> None:
+    """Say once, on standard error, if others can look into the data folder. The app
+    makes private only a folder it creates; one that already existed keeps its mode."""
+    from secondop_tui.core.files import folder_exposure
+
+    warning = folder_exposure(Path(data_dir).expanduser())
+    if warning:
+        print(f"{APP_NAME}: warning: {warning}.", file=sys.stderr)
+
+
+def told_what_was_replaced(code: int, command: str) -> int:
+    """After a command, say (once) if some characters were printed as "?"."""
+    from secondop_tui.core import console
+
+    try:
+        sys.stdout.flush()  # text is encoded (and counted) as it is flushed
+    except (OSError, ValueError):
+        pass
+    count = console.replaced()
+    if count:
+        what = "character" if count == 1 else "characters"
+        how = ("For the full text, write it to a file: secondop-tui export -o FILE "
+               "(always UTF-8)" if command == "export" else
+               "A UTF-8 locale (LANG=C.UTF-8, say) shows them")
+        try:
+            print(f"{APP_NAME}: {count} {what} could not be shown in this terminal's "
+                  f"character set ({console.encoding_of(sys.stdout)}) and "
+                  f"{'was' if count == 1 else 'were'} printed as "
+                  f"\"{console.REPLACEMENT}\". {how}.", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+    return code
 
 
 def cmd_check(data_dir: Path) -> int:
@@ -194,7 +248,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     gc.disable()
     from secondop_tui.core.errors import StoreError
     from secondop_tui.core.export import SECTIONS, export_file, export_workbook, load_sections
-    from secondop_tui.core.files import BROKEN_PIPE
+    from secondop_tui.core.files import BROKEN_PIPE, NotAFile, is_stream
 
     load_sections()
     if only is not None and only not in (*SECTIONS, VISIT_PACK):
@@ -230,16 +284,23 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         else:  # this process has no other threads: a big export is shared with a helper
             export_workbook(data_dir, out, only, fmt, share=True)
 
+    stream = output is not None and is_stream(output)
+    existed = output is not None and not stream and os.path.lexists(output)
     try:
         if output is None:
             write(sys.stdout)
             sys.stdout.flush()
         else:
-            with export_file(output, force=force) as out:
+            with export_file(output, force=force, streams=True) as out:
                 write(out)
     except FileExistsError:
         print(f"{APP_NAME}: {output} already exists. Nothing was written; use --force to "
               "overwrite it or choose another name.", file=sys.stderr)
+        return 1
+    except NotAFile as error:
+        print(f"{APP_NAME}: will not write to {output}: {error.strerror}. Nothing was "
+              "written and it was left as it was; name a file (or '-' for standard "
+              "output).", file=sys.stderr)
         return 1
     except StoreError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
@@ -250,9 +311,10 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         return BROKEN_PIPE
     except OSError as error:
         where = "the export was cut short" if output is None else f"could not write {output}"
-        print(f"{APP_NAME}: {where}: {error.strerror or error}.", file=sys.stderr)
+        kept = f" {output} was left as it was." if existed else ""
+        print(f"{APP_NAME}: {where}: {error.strerror or error}.{kept}", file=sys.stderr)
         return 1
-    if output is not None:
+    if output is not None and not stream:
         print(f"Wrote {output}.", file=sys.stderr)
     return 0
 

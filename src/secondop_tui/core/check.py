@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from secondop_tui.core import backups, codec, schema
-from secondop_tui.core.files import PRIVATE_DIR, PRIVATE_FILE, TEMP_SUFFIX
+from secondop_tui.core.files import PRIVATE_FILE, folder_exposure, stale_temp_files
 from secondop_tui.core.lock import WorkbookLock, read_holder
 from secondop_tui.core.store import (
     WorkbookPaths,
@@ -42,10 +42,10 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
         lines.append("Status:    no workbook yet (the folder is created on first start)")
         return "\n".join(lines) + "\n", 0
 
-    mode = paths.data_dir.stat().st_mode & 0o777
-    if mode != PRIVATE_DIR:
-        problems.append(f"the data folder has mode {mode:o}, not {PRIVATE_DIR:o} "
-                        "(the app tightens it on its next start)")
+    paths.data_dir.stat()  # a folder that cannot be looked at is reported as such
+    exposure = folder_exposure(paths.data_dir)
+    if exposure:  # the app makes private only a folder it creates
+        problems.append(exposure)
 
     if not paths.workbook.exists():
         lines.append("Status:    no workbook yet (it is created on first start)")
@@ -99,7 +99,7 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
         problems.append(f"{left.name} holds typing from a session the app could not "
                         "finish when the connection dropped: copy what you need into the "
                         "workbook, then delete the file")
-    leftovers = list(paths.data_dir.glob(f".*{TEMP_SUFFIX}"))
+    leftovers = stale_temp_files(paths.data_dir)
     if leftovers:
         problems.append(f"{len(leftovers)} temp file(s) from an interrupted save "
                         "(removed on the next start)")

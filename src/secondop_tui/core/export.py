@@ -11,12 +11,13 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
-from secondop_tui.core.files import BROKEN_PIPE, PRIVATE_FILE
+from secondop_tui.core import console
+from secondop_tui.core.files import BROKEN_PIPE, private_output
 from secondop_tui.core.store import WorkbookPaths, WorkbookStore
 
 FORMATS = ("text", "markdown")
@@ -149,6 +150,7 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: s
         # written its last byte still takes a while to end.
         threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
     if code == "0":
+        console.add_replaced(int(why) if why.strip().isdigit() else 0)
         return
     if code == str(BROKEN_PIPE):
         raise BrokenPipeError("the reader stopped before the end of the export")
@@ -188,6 +190,7 @@ def _helper(data_dir: Path, content: bytes, only: str | None, fmt: str, out: Tex
     Its exit status and, when it failed, why. It tells nobody but the first process: a
     workbook that cannot be opened is reported there, once.
     """
+    replaced_before = console.replaced()
     try:
         parts = export_parts(WorkbookStore.open(data_dir, read_only=True, content=content),
                              only, fmt)
@@ -201,7 +204,9 @@ def _helper(data_dir: Path, content: bytes, only: str | None, fmt: str, out: Tex
         fd = out.fileno()
         while data:
             data = data[os.write(fd, data):]
-        return 0, ""
+        # How many characters the terminal's character set could not show, if any: the
+        # first process says so, once, for both halves.
+        return 0, str(console.replaced() - replaced_before)
     except BrokenPipeError:
         return BROKEN_PIPE, ""
     except OSError as error:  # a full disk, say: the first process tells the user
@@ -212,26 +217,22 @@ def _helper(data_dir: Path, content: bytes, only: str | None, fmt: str, out: Tex
         return 1, traceback.format_exc()
 
 
-@contextmanager
-def export_file(target: Path, *, force: bool = False) -> Iterator[TextIO]:
-    """``target`` opened for an export (mode 0600), removed again if writing it fails.
+def export_file(target: Path, *, force: bool = False,
+                streams: bool = False) -> AbstractContextManager[TextIO]:
+    """``target`` opened for an export: UTF-8, mode 0600, written beside and renamed over
+    ``target`` once whole (see :func:`secondop_tui.core.files.private_output`).
 
-    Refuses (``FileExistsError``) to overwrite a file without ``force``.
+    Refuses (``FileExistsError``) to overwrite a file without ``force``, and
+    (:class:`~secondop_tui.core.files.NotAFile`) to replace anything but a regular file.
+    With ``streams`` (the command line) "-", /dev/stdout, a pipe or a terminal is
+    written to as a stream.
     """
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    fd = os.open(target, flags, PRIVATE_FILE)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            yield out
-    except BaseException:
-        # Half an export (a full disk) must not pass for the whole, nor block the retry.
-        target.unlink(missing_ok=True)
-        raise
-    os.chmod(target, PRIVATE_FILE)
+    return private_output(target, force=force, streams=streams)
 
 
 def write_export(text: str | Iterable[str], target: Path, *, force: bool = False) -> Path:
-    """Write an export to ``target`` with mode 0600; refuse to overwrite without ``force``."""
+    """Write an export to ``target`` with mode 0600; refuse to overwrite without ``force``,
+    and to write to anything but a regular file."""
     with export_file(target, force=force) as out:
         if isinstance(text, str):
             out.write(text)

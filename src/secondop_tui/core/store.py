@@ -21,7 +21,8 @@ from secondop_tui.core.files import (
     PRIVATE_FILE,
     atomic_write,
     copy_private,
-    ensure_private_dir,
+    folder_exposure,
+    make_data_dir,
     remove_stale_temp_files,
 )
 from secondop_tui.core.lock import WorkbookLock
@@ -111,12 +112,19 @@ class WorkbookStore:
             raise ValueError("content read beforehand can only be opened read-only")
         paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
         notices: list[str] = []
+        # Only a folder the app creates is made private; one that was there keeps its
+        # mode (a shared 1777 folder, the home folder), with a word if others can look in.
+        # Reading only creates nothing: a missing folder reads as an empty workbook.
         try:
-            ensure_private_dir(paths.data_dir)
+            created = (not read_only or os.path.lexists(paths.data_dir)) and \
+                make_data_dir(paths.data_dir)
         except OSError as error:
             raise WorkbookUnreadable(
                 f"The data folder {paths.data_dir} cannot be used: {error.strerror or error}."
             ) from None
+        exposure = None if created else folder_exposure(paths.data_dir)
+        if exposure:
+            notices.append(exposure[0].upper() + exposure[1:] + ".")
         if paths.workbook.is_symlink() and not read_only:
             read_only = True
             notices.append(
@@ -421,7 +429,7 @@ def restore_backup(data_dir: Path, backup: Path) -> tuple[Path, Path | None]:
     restored workbook's path and where the replaced file was kept (if there was one).
     """
     paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
-    ensure_private_dir(paths.data_dir)
+    make_data_dir(paths.data_dir)
     content = backup.read_bytes()
     codec.decode(content)  # raises ParseProblem for a damaged backup
     lock = WorkbookLock(paths.lock)

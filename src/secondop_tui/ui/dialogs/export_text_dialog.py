@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 
 from secondop_tui.core import clock
 from secondop_tui.core import export as core_export
+from secondop_tui.core.files import not_a_file_reason
 from secondop_tui.ui.dialogs.base import DialogScreen
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
@@ -129,6 +130,10 @@ class ExportTextDialog(DialogScreen[Path | None]):
         target = Path(raw).expanduser()
         if target.is_dir():
             self.problem(f"{target} is a folder: add a file name.")
+            return
+        not_a_file = not_a_file_reason(target)
+        if not_a_file:  # a device or a pipe is never replaced, nor written to from here
+            self.problem(f"Not written: {not_a_file} ({target}). Choose a file name.")
             return
         if target.exists():
             self.app.push_screen(

@@ -21,6 +21,7 @@ from secondop_tui.core import clock
 from secondop_tui.core.dates import DATE_FORMS, DateError, format_date, parse_date
 from secondop_tui.core.doctors import Doctor
 from secondop_tui.core.notes import Consultation
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 NO_DOCTOR = "none"
 
@@ -34,7 +35,8 @@ class ConsultationDetails:
     day: date
 
 
-class NotesNewDialog(ModalScreen[ConsultationDetails | None]):
+class NotesNewDialog(DismissOnce[ConsultationDetails | None],
+                     ModalScreen[ConsultationDetails | None]):
     """Ask for a title, a date and a doctor; dismisses with the details, or None."""
 
     DEFAULT_CSS = """

@@ -96,7 +96,7 @@ class NotesNewDialog(DismissOnce[ConsultationDetails | None],
             options = [Option("No doctor named", id=NO_DOCTOR)]
             options += [Option(Text(d.display_name), id=str(d.doc_id)) for d in self.doctors]
             yield OptionList(*options, id="notes-new-doctor")
-            yield Static(f"enter or ctrl+s: {'save' if editing else 'create'} · "
+            yield Static(f"enter or ctrl+s: {'save' if editing else 'create, then write'} · "
                          "escape: cancel", classes="hint")
 
     def on_mount(self) -> None:

@@ -53,6 +53,9 @@ class NoteEditor(TextArea):
         self.binding_owner: Widget | Screen | None = None
         self.routed_actions: dict[str, str] = {}
         self._timer: Timer | None = None
+        # Set when the pane hands over an empty note to write in: an enter pressed
+        # first then is the "start writing" key, not a blank first line.
+        self.enter_starts_writing = False
 
     @property
     def store(self):
@@ -83,7 +86,21 @@ class NoteEditor(TextArea):
                             for key in binding.key.split(",")
                             if key.strip() not in keep and _routable(key.strip())}
 
+    def start_writing(self) -> None:
+        """Focus the note to write in it (from the list, or a consultation just made).
+
+        Either way the user may press enter first to start writing, as the list asks:
+        in an empty note that enter types nothing."""
+        self.enter_starts_writing = True
+        self.focus()
+
     async def _on_key(self, event: Key) -> None:
+        if self.enter_starts_writing:
+            self.enter_starts_writing = False
+            if event.key == "enter" and not self.text:
+                event.stop()
+                event.prevent_default()
+                return
         action = self.routed_actions.get(event.key)
         if action is not None and self.binding_owner is not None:
             event.stop()
@@ -113,6 +130,7 @@ class NoteEditor(TextArea):
         self._timer = self.set_timer(SAVE_DELAY, self.flush)
 
     def on_blur(self, event: Blur) -> None:
+        self.enter_starts_writing = False
         self.flush()
 
     def on_unmount(self) -> None:
@@ -354,7 +372,7 @@ class NotesPane(Pane):
                                                  doctor_id=result.doctor_id, day=result.day)
             self.workbook_app.changed()
             self.reload(select=consultation.doc_id)
-            self.editor.focus()
+            self.editor.start_writing()
 
         self.editor.flush()
         self.app.push_screen(NotesNewDialog(list_doctors(self.store), doctor_id=doctor_id),
@@ -415,7 +433,7 @@ class NotesPane(Pane):
 
     def action_edit_note(self) -> None:
         if self.need_current() is not None:
-            self.editor.focus()
+            self.editor.start_writing()
 
     def action_back_to_list(self) -> None:
         self.editor.flush()

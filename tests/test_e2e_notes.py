@@ -208,3 +208,31 @@ def test_an_app_killed_while_the_editor_is_open_leaves_a_kept_note(tmp_path: Pat
                            capture_output=True, text=True, timeout=60)
     assert kept.name in check.stdout and check.returncode == 0
     assert note_text(data_dir, doc_id) == "typed first"
+
+
+def test_ctrl_c_in_the_editor_is_the_editors(tmp_path: Path):
+    """vim and others take ctrl+c as a key; the app waiting for the editor must not be
+    stopped by it."""
+    data_dir = tmp_path / "data"
+    doc_id = workbook_with_a_note(data_dir)
+    saved = tmp_path / "saved-in-editor"
+    script = tmp_path / "editor.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        "trap ':' INT\n"  # like vim: ctrl+c does not end it
+        'printf "\\nafter ctrl+c" >> "$1"\n'
+        f'touch "{saved}"\n'
+        'while IFS= read -r line; do [ "$line" = done ] && exit 0; done\n'
+        "exit 1\n")
+    script.chmod(0o700)
+    term = open_in_editor(data_dir, tmp_path, script, saved)
+    try:
+        term.send("\x03")  # ctrl+c while the editor has the terminal
+        term.type("done\r")
+        term.wait_for("typed first", "after ctrl+c")  # back in the app, the note taken in
+        assert term.alive and os.waitpid(term.pid, os.WNOHANG) == (0, 0)
+        term.send("ctrl+q")
+        term.wait_exit(timeout=15)
+    finally:
+        term.close()
+    assert note_text(data_dir, doc_id) == "typed first\nafter ctrl+c"

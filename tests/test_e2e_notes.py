@@ -121,3 +121,118 @@ def test_sigkill_while_typing_loses_at_most_the_last_second(tmp_path: Path):
     assert first.strip() in note_text(data_dir, doc_id)
     assert "clinical trials at this center" in checks_and_exports(data_dir)
     WorkbookStore.open(data_dir).close()  # no stale lock after SIGKILL
+
+
+def editor_script(tmp_path: Path) -> tuple[Path, Path]:
+    """An editor like vim over SSH: it saves (:w), then reads the terminal; a hangup,
+    or the terminal gone, ends it with status 1, as vim does."""
+    saved = tmp_path / "saved-in-editor"
+    script = tmp_path / "editor.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        "trap 'exit 1' HUP\n"
+        'printf "\\nsaved in the editor before the drop" >> "$1"\n'
+        f'touch "{saved}"\n'
+        "while IFS= read -r line; do :; done\n"
+        "exit 1\n")
+    script.chmod(0o700)
+    return script, saved
+
+
+def open_in_editor(data_dir: Path, tmp_path: Path, script: Path, saved: Path) -> Terminal:
+    term = Terminal([installed_command(), "--data-dir", str(data_dir)], cwd=str(tmp_path),
+                    env={"EDITOR": str(script), "VISUAL": ""})
+    try:
+        term.wait_for("Guidance", "Notes")
+        term.send("4")
+        term.wait_for("Visit at the cancer center")
+        term.wait_for("typed first")
+        term.send("\x1bOR")  # F3: the note in $EDITOR
+        deadline = time.monotonic() + 20
+        while not saved.exists():
+            assert time.monotonic() < deadline, f"the editor did not run:\n{term.display}"
+            time.sleep(0.05)
+    except BaseException:
+        term.close()
+        raise
+    return term
+
+
+def workbook_with_a_note(data_dir: Path) -> int:
+    doc_id = make_workbook(data_dir)
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    notes.save_note(store, doc_id, "typed first")
+    store.close()
+    return doc_id
+
+
+def test_a_connection_drop_keeps_what_the_editor_saved(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    doc_id = workbook_with_a_note(data_dir)
+    script, saved = editor_script(tmp_path)
+    term = open_in_editor(data_dir, tmp_path, script, saved)
+    try:
+        os.close(term.fd)  # the connection drops: the app and the editor get SIGHUP
+        term.wait_exit(timeout=15)
+    finally:
+        term.close()
+    assert note_text(data_dir, doc_id) == "typed first\nsaved in the editor before the drop"
+    assert list(data_dir.glob(".note-edit-*")) == []
+    assert "saved in the editor before the drop" in checks_and_exports(data_dir)
+
+
+def test_an_app_killed_while_the_editor_is_open_leaves_a_kept_note(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    doc_id = workbook_with_a_note(data_dir)
+    script, saved = editor_script(tmp_path)
+    term = open_in_editor(data_dir, tmp_path, script, saved)
+    try:
+        term.signal(signal.SIGKILL)
+        term.wait_exit(timeout=15)
+    finally:
+        term.close()
+    [left] = data_dir.glob(".note-edit-*")
+    command = installed_command()
+    check = subprocess.run([command, "--data-dir", str(data_dir), "check"],
+                           capture_output=True, text=True, timeout=60)
+    assert left.name in check.stdout
+    store = WorkbookStore.open(data_dir)  # the next start
+    try:
+        [kept] = data_dir.glob("kept-note-*.txt")
+        assert any(kept.name in notice for notice in store.notices)
+    finally:
+        store.close()
+    assert kept.read_text() == "typed first\nsaved in the editor before the drop"
+    assert not left.exists()
+    check = subprocess.run([command, "--data-dir", str(data_dir), "check"],
+                           capture_output=True, text=True, timeout=60)
+    assert kept.name in check.stdout and check.returncode == 0
+    assert note_text(data_dir, doc_id) == "typed first"
+
+
+def test_ctrl_c_in_the_editor_is_the_editors(tmp_path: Path):
+    """vim and others take ctrl+c as a key; the app waiting for the editor must not be
+    stopped by it."""
+    data_dir = tmp_path / "data"
+    doc_id = workbook_with_a_note(data_dir)
+    saved = tmp_path / "saved-in-editor"
+    script = tmp_path / "editor.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        "trap ':' INT\n"  # like vim: ctrl+c does not end it
+        'printf "\\nafter ctrl+c" >> "$1"\n'
+        f'touch "{saved}"\n'
+        'while IFS= read -r line; do [ "$line" = done ] && exit 0; done\n'
+        "exit 1\n")
+    script.chmod(0o700)
+    term = open_in_editor(data_dir, tmp_path, script, saved)
+    try:
+        term.send("\x03")  # ctrl+c while the editor has the terminal
+        term.type("done\r")
+        term.wait_for("typed first", "after ctrl+c")  # back in the app, the note taken in
+        assert term.alive and os.waitpid(term.pid, os.WNOHANG) == (0, 0)
+        term.send("ctrl+q")
+        term.wait_exit(timeout=15)
+    finally:
+        term.close()
+    assert note_text(data_dir, doc_id) == "typed first\nafter ctrl+c"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 from datetime import date
 from pathlib import Path
 
@@ -80,6 +81,47 @@ async def test_new_consultation_with_a_doctor_then_type_and_debounced_save(make_
         assert only(store).note == "She said 123"
         await pilot.pause(0.3)
         assert not store.dirty  # written to disk by the app's worker
+
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    """Wait for ``condition`` (a save, a screen, the focus), never a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+async def test_enter_starts_writing_a_new_consultation_as_an_existing_one(make_app, store):
+    """After n the cursor is in the new note already; the enter a user presses to start
+    writing (as on a consultation in the list) must not begin the note with a blank line."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, NotesNewDialog))
+        await pilot.press(*"Visit", "enter")
+        await until(pilot, lambda: app.focused is pane.editor)
+        await pilot.press("enter", *"abc")
+        await until(pilot, lambda: pane.editor.text == "abc")
+        pane.save_pending_edits()
+        assert only(store).note == "abc"
+        # Once writing, enter is a new line as ever.
+        await pilot.press("enter", *"de")
+        await until(pilot, lambda: pane.editor.text == "abc\nde")
+
+
+async def test_enter_starts_writing_an_existing_consultation(make_app, store):
+    new_consultation(store, title="Visit")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        assert app.focused is pane.option_list
+        await pilot.press("enter")
+        await until(pilot, lambda: app.focused is pane.editor)
+        await pilot.press(*"abc")
+        await until(pilot, lambda: pane.editor.text == "abc")
+        pane.save_pending_edits()
+        assert only(store).note == "abc"
 
 
 async def test_palette_finds_new_consultation(make_app, store):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secondop_tui.core import backups, codec, schema
+from secondop_tui.core import backups, codec, kept_notes, schema
 from secondop_tui.core.files import PRIVATE_FILE, folder_exposure, stale_temp_files
 from secondop_tui.core.lock import WorkbookLock, read_holder
 from secondop_tui.core.store import (
@@ -90,6 +90,17 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
     aside = sorted(p.name for p in paths.data_dir.glob("workbook.*-*.json"))
     if aside:
         lines.append("Kept aside: " + ", ".join(aside))
+    notes_kept = kept_notes.kept_notes(paths.data_dir)
+    if notes_kept:
+        lines.append("Kept notes: " + ", ".join(p.name for p in notes_kept))
+        problems.append(f"{len(notes_kept)} kept note(s): text saved in your editor that "
+                        "did not reach a note; open them in the data folder, copy what you "
+                        "need into the note, then delete them")
+    editing = kept_notes.editor_leftovers(paths.data_dir)
+    if editing and not held:
+        problems.append(f"{', '.join(p.name for p in editing)}: a note left open in your "
+                        "editor when the app ended; the next start keeps what the editor "
+                        "saved there as a kept note (or removes it if nothing was saved)")
 
     for copy in unsaved_copies(paths):
         problems.append(f"{copy.name} holds the app's version from a close while the "

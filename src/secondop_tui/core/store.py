@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from secondop_tui.core import backups, codec, schema
+from secondop_tui.core import backups, codec, kept_notes, schema
 from secondop_tui.core.errors import SaveFailed, WorkbookDamaged, WorkbookUnreadable
 from secondop_tui.core.files import (
     PRIVATE_FILE,
@@ -214,6 +214,11 @@ class WorkbookStore:
             left = keys_left_files(paths)
             if left:
                 notices.append(keys_left_notice(left))
+            if lock is not None:
+                kept_notes.rescue_leftovers(paths.data_dir, notes_in(raw))
+            notes_kept = kept_notes.kept_notes(paths.data_dir)
+            if notes_kept:
+                notices.append(kept_notes.kept_notice(notes_kept))
         if not read_only and on_disk is not None and source.exists():
             if (source.stat().st_mode & 0o777) != PRIVATE_FILE:
                 os.chmod(source, PRIVATE_FILE)
@@ -402,6 +407,15 @@ def keys_left_notice(files: list[Path]) -> str:
     return (f"Some typing from the last session could not be put into the workbook when "
             f"the connection dropped; it is in {files[-1]}{others}. Copy what you need "
             "into the workbook, then delete the file.")
+
+
+def notes_in(raw: dict[str, Any]) -> dict[int, str]:
+    """Each consultation's note in a workbook's data, by consultation."""
+    found = {}
+    for key, doc in (raw.get("consultations") or {}).items():
+        if isinstance(doc, dict) and isinstance(doc.get("note"), str) and str(key).isdigit():
+            found[int(key)] = doc["note"]
+    return found
 
 
 def restore_command(path: Path) -> str:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from secondop_tui.core.content import NOT_ADVICE
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 
 def describe_bindings(screen) -> list[tuple[str, str]]:
@@ -41,7 +42,7 @@ def describe_bindings(screen) -> list[tuple[str, str]]:
             for (_, description), keys in rows.items()]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DismissOnce[None], ModalScreen[None]):
     """The keys that work here, and a reminder of what the app is."""
 
     DEFAULT_CSS = """

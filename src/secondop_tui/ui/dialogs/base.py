@@ -5,10 +5,48 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from textual.screen import ModalScreen, ScreenResultType
+from textual import on
+from textual.await_complete import AwaitComplete
+from textual.events import ScreenResume
+from textual.screen import ModalScreen, Screen, ScreenResultType
+
+_NOTHING = object()
 
 
-class DialogScreen(ModalScreen[ScreenResultType]):
+class DismissOnce(Screen[ScreenResultType]):
+    """A screen that closes once, and only itself.
+
+    Textual's ``dismiss`` closes whatever screen is on top and hands the result on each
+    time it is called. Called twice (a worker's answer and an escape in the same moment,
+    or keys mashed after the answer) the second call would close the screen below and
+    fail on the answer already given; called while another screen covers this one, it
+    would close that one instead. Here a dismiss of a screen no longer shown does
+    nothing, and one while covered waits until the screen is uncovered.
+    """
+
+    _pending_dismiss: object = _NOTHING
+
+    def dismiss(self, result: ScreenResultType | None = None) -> AwaitComplete:
+        try:
+            on_top = self.app.screen is self
+            stack = self.app.screen_stack
+        except Exception:  # no app, or no screen at all any more
+            return AwaitComplete.nothing()
+        if on_top:
+            self._pending_dismiss = _NOTHING
+            return super().dismiss(result)
+        if self in stack and self._pending_dismiss is _NOTHING:
+            self._pending_dismiss = result  # the first answer wins
+        return AwaitComplete.nothing()
+
+    @on(ScreenResume)
+    def _dismiss_when_uncovered(self) -> None:
+        if self._pending_dismiss is not _NOTHING and self.app.screen is self:
+            result, self._pending_dismiss = self._pending_dismiss, _NOTHING
+            self.dismiss(result)  # type: ignore[arg-type]
+
+
+class DialogScreen(DismissOnce[ScreenResultType], ModalScreen[ScreenResultType]):
     """A modal dialog: its first container is drawn as a framed box in the middle."""
 
     DEFAULT_CSS = """

@@ -74,13 +74,6 @@ class ChoiceDialog(DialogScreen[str]):
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
-    def dismiss(self, result: str | None = None):  # type: ignore[override]
-        # Answer once: a key typed fast after the answer must not dismiss the screen
-        # below this one.
-        if self.is_current:
-            return super().dismiss(result)
-        return None
-
     @on(Button.Pressed)
     def choose(self, event: Button.Pressed) -> None:
         self.dismiss((event.button.id or "").removeprefix("choice-"))

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from secondop_tui.core.doctors import Doctor, doctor_fields
 from secondop_tui.core.text import escape_controls
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 
 def doctor_text(doctor: Doctor) -> Table:
@@ -29,7 +30,7 @@ def doctor_text(doctor: Doctor) -> Table:
     return grid
 
 
-class DoctorDetailDialog(ModalScreen[str]):
+class DoctorDetailDialog(DismissOnce[str], ModalScreen[str]):
     """Shows one doctor. Dismisses with ``edit``, ``delete`` or ``close``."""
 
     DEFAULT_CSS = """

@@ -41,6 +41,7 @@ from secondop_tui.core.doctors import (
 )
 from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 YES_NO = (("yes", "yes"), ("no", "no"))
 
@@ -137,7 +138,7 @@ def _datetime_text(iso: str) -> str:
     return text if when.time() == datetime.min.time() else f"{text} {when:%H:%M}"
 
 
-class DoctorFormDialog(ModalScreen["Doctor | None"]):
+class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"]):
     """Add or edit a doctor. Dismisses with the edited Doctor, or None when cancelled."""
 
     DEFAULT_CSS = """

@@ -21,6 +21,7 @@ from secondop_tui.core import clock
 from secondop_tui.core.dates import DATE_FORMS, DateError, format_date, parse_date
 from secondop_tui.core.doctors import Doctor
 from secondop_tui.core.notes import Consultation
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 NO_DOCTOR = "none"
 
@@ -34,7 +35,8 @@ class ConsultationDetails:
     day: date
 
 
-class NotesNewDialog(ModalScreen[ConsultationDetails | None]):
+class NotesNewDialog(DismissOnce[ConsultationDetails | None],
+                     ModalScreen[ConsultationDetails | None]):
     """Ask for a title, a date and a doctor; dismisses with the details, or None."""
 
     DEFAULT_CSS = """
@@ -94,7 +96,7 @@ class NotesNewDialog(ModalScreen[ConsultationDetails | None]):
             options = [Option("No doctor named", id=NO_DOCTOR)]
             options += [Option(Text(d.display_name), id=str(d.doc_id)) for d in self.doctors]
             yield OptionList(*options, id="notes-new-doctor")
-            yield Static(f"enter or ctrl+s: {'save' if editing else 'create'} · "
+            yield Static(f"enter or ctrl+s: {'save' if editing else 'create, then write'} · "
                          "escape: cancel", classes="hint")
 
     def on_mount(self) -> None:

@@ -14,11 +14,13 @@ from textual.widgets.option_list import Option
 from secondop_tui.core.notes import AgendaItem
 from secondop_tui.core.questions import add_own_question, all_groups
 from secondop_tui.core.text import one_line
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 MAX_TOP = 3
 
 
-class NotesQuestionsDialog(ModalScreen[list[AgendaItem] | None]):
+class NotesQuestionsDialog(DismissOnce[list[AgendaItem] | None],
+                           ModalScreen[list[AgendaItem] | None]):
     """Space picks a question, t marks it top three; ctrl+s keeps the agenda."""
 
     DEFAULT_CSS = """

@@ -26,6 +26,7 @@ from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 TEXT, CHOICE, STEPS, DATE, AREA = "text", "choice", "steps", "date", "area"
 
@@ -82,7 +83,7 @@ def steps_of(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-class FieldFormDialog(ModalScreen["Any | None"]):
+class FieldFormDialog(DismissOnce["Any | None"], ModalScreen["Any | None"]):
     """A form over a list of :class:`FormField`. Subclasses say how to save the values.
 
     Dismisses with what :meth:`save_values` returned, or None when cancelled.

@@ -20,6 +20,7 @@ from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.guidance import Block, Section, find_matches, load_guidance
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.panes.base import Pane, after_first_frame
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 POSITION_SETTING = "guidance.position"
 # One line at 80 columns; the full wording (NOT_ADVICE) is in F1 help and the palette.
@@ -101,7 +102,7 @@ def block_number(widget: Static) -> int:
     return int((widget.id or "x-0-0").rsplit("-", 1)[1])
 
 
-class GuidanceContentsScreen(ModalScreen[int]):
+class GuidanceContentsScreen(DismissOnce[int], ModalScreen[int]):
     """The table of contents: pick a section with the arrows and enter."""
 
     DEFAULT_CSS = """

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
-import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from secondop_tui.core import kept_notes
 from secondop_tui.core import notes as core
 from secondop_tui.core.dates import format_date
 from secondop_tui.core.doctors import get_doctor, list_doctors
@@ -53,6 +55,9 @@ class NoteEditor(TextArea):
         self.binding_owner: Widget | Screen | None = None
         self.routed_actions: dict[str, str] = {}
         self._timer: Timer | None = None
+        # Set when the pane hands over an empty note to write in: an enter pressed
+        # first then is the "start writing" key, not a blank first line.
+        self.enter_starts_writing = False
 
     @property
     def store(self):
@@ -83,7 +88,21 @@ class NoteEditor(TextArea):
                             for key in binding.key.split(",")
                             if key.strip() not in keep and _routable(key.strip())}
 
+    def start_writing(self) -> None:
+        """Focus the note to write in it (from the list, or a consultation just made).
+
+        Either way the user may press enter first to start writing, as the list asks:
+        in an empty note that enter types nothing."""
+        self.enter_starts_writing = True
+        self.focus()
+
     async def _on_key(self, event: Key) -> None:
+        if self.enter_starts_writing:
+            self.enter_starts_writing = False
+            if event.key == "enter" and not self.text:
+                event.stop()
+                event.prevent_default()
+                return
         action = self.routed_actions.get(event.key)
         if action is not None and self.binding_owner is not None:
             event.stop()
@@ -113,6 +132,7 @@ class NoteEditor(TextArea):
         self._timer = self.set_timer(SAVE_DELAY, self.flush)
 
     def on_blur(self, event: Blur) -> None:
+        self.enter_starts_writing = False
         self.flush()
 
     def on_unmount(self) -> None:
@@ -354,7 +374,7 @@ class NotesPane(Pane):
                                                  doctor_id=result.doctor_id, day=result.day)
             self.workbook_app.changed()
             self.reload(select=consultation.doc_id)
-            self.editor.focus()
+            self.editor.start_writing()
 
         self.editor.flush()
         self.app.push_screen(NotesNewDialog(list_doctors(self.store), doctor_id=doctor_id),
@@ -415,7 +435,7 @@ class NotesPane(Pane):
 
     def action_edit_note(self) -> None:
         if self.need_current() is not None:
-            self.editor.focus()
+            self.editor.start_writing()
 
     def action_back_to_list(self) -> None:
         self.editor.flush()
@@ -479,14 +499,49 @@ class NotesPane(Pane):
         if consultation is None or not self.editable():
             return
         self.editor.flush()
-        edited = edit_in_external_editor(self.app, self.store.paths.data_dir,
-                                         self.editor.text)
-        if edited is None:
-            return
-        self.editor.load_text(edited)  # its Changed message schedules the save
-        self.editor.flush()
-        self.reload(select=consultation.doc_id)
-        self.app.notify("The note was reloaded from your editor.", timeout=4)
+        # On disk before the app waits for the editor: if the app is killed meanwhile,
+        # the next start compares the editor's file with this note (see kept_notes).
+        self.workbook_app.save_now()
+        before = self.editor.text
+        doc_id = consultation.doc_id
+
+        def take_in(edited: str, status: int | None) -> None:
+            # Straight into the store: if the connection dropped while the editor was
+            # open, the app saves and leaves next, with no time for a question.
+            core.save_note(self.store, doc_id, edited)
+            self.workbook_app.changed(dates=False)
+            self.editor.consultation_id = None  # show the stored note
+            self.reload(select=doc_id)
+            if status == 0:
+                self.app.notify("The note was reloaded from your editor.", timeout=4)
+            else:
+                self.ask_keep_editor_text(doc_id, before, edited, status)
+
+        edit_in_external_editor(self.app, self.store.paths.data_dir, doc_id, before, take_in)
+
+    def ask_keep_editor_text(self, doc_id: int, before: str, edited: str,
+                             status: int | None) -> None:
+        """The editor failed after saving changes, which are in the note now: keep them
+        (escape, or a dropped connection), or put the note back as it was."""
+        how = "was stopped" if status is None or status < 0 else f"ended with an error ({status})"
+
+        def answered(answer: str | None) -> None:
+            fresh = core.get_consultation(self.store, doc_id)
+            if answer != "undo" or fresh is None or fresh.note != edited or not self.editable():
+                return
+            core.save_note(self.store, doc_id, before)
+            self.workbook_app.changed(dates=False)
+            self.editor.consultation_id = None
+            self.reload(select=doc_id)
+            self.app.notify("The note is back as it was before the editor.", timeout=4)
+
+        self.app.push_screen(ChoiceDialog(
+            "Keep what your editor saved?",
+            f"Your editor {how}, but it had saved changes to the note first. They are in "
+            "the note now.\n\nk keeps them, u puts the note back as it was before the "
+            "editor.",
+            [Choice("k", "Keep them", "keep", "primary"),
+             Choice("u", "Put the note back", "undo", "warning")], cancel="keep"), answered)
 
     def action_export_notes(self) -> None:
         from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
@@ -530,38 +585,125 @@ class NotesPane(Pane):
         show_timeline(self.app)
 
 
-def edit_in_external_editor(app, data_dir: Path, text: str) -> str | None:
-    """Hand ``text`` to $VISUAL or $EDITOR and return what it saved (None if it failed).
+def edit_in_external_editor(app, data_dir: Path, consultation_id: int, text: str,
+                            take_in: Callable[[str, int | None], object]) -> None:
+    """Hand ``text`` to $VISUAL or $EDITOR; pass what it saved to ``take_in``.
 
-    The temporary file lives inside the private data folder (never /tmp) with mode 0600,
-    and is removed afterwards.
+    The file lives in the private data folder (never /tmp) with mode 0600. Whatever the
+    editor saved there is the user's text, whatever its exit status (vim ends with 1 when
+    the connection drops, after a ``:w``): if it differs from ``text`` it goes to
+    ``take_in(edited, status)``. When it cannot (take_in fails, the text is not UTF-8,
+    the app is stopped), the file is kept as a kept note (see
+    :mod:`secondop_tui.core.kept_notes`); it is removed only when it holds nothing new
+    or its text is in the note.
     """
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    fd, name = tempfile.mkstemp(prefix=".note-edit-", suffix=".txt", dir=data_dir)
-    path = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        argv = [*shlex.split(command), str(path)]
+        path = kept_notes.edit_file(data_dir, consultation_id, text)
+    except OSError as error:
+        app.notify(f"Could not make the file for your editor: {error.strerror or error}.",
+                   severity="error", timeout=10, markup=False)
+        return
+    handed = text.encode("utf-8")
+    taken = False
+    problem = "the app was interrupted"
+    try:
+        try:
+            argv = [*shlex.split(command), str(path)]
+        except ValueError as error:  # unbalanced quotes in EDITOR
+            app.notify(f"EDITOR={command!r} cannot be read as a command: {error}.",
+                       severity="error", timeout=10, markup=False)
+            return
+        result: subprocess.CompletedProcess | OSError
         try:
             with app.suspend():
-                result = subprocess.run(argv, check=False)
+                result = _run_editor(argv, interactive=True)
         except SuspendNotSupported:
             if not app.is_headless:
                 app.notify("This terminal cannot hand over to another program.",
                            severity="warning")
-                return None
-            result = subprocess.run(argv, check=False, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError as error:
-            app.notify(f"Could not start {command!r}: {error.strerror or error}. Set EDITOR "
+                return
+            result = _run_editor(argv, interactive=False)
+        if isinstance(result, OSError):
+            app.notify(f"Could not start {command!r}: {result.strerror or result}. Set EDITOR "
                        "to the editor you use.", severity="error", timeout=10,
                        markup=False)
-            return None
-        if result.returncode != 0:
-            app.notify(f"The editor ended with an error ({result.returncode}); the note was "
-                       "left as it was.", severity="warning", timeout=8)
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
+            return
+        status = result.returncode
+        try:
+            saved = path.read_bytes()
+        except FileNotFoundError:
+            saved = handed  # the editor removed its file: nothing to take
+        except OSError as error:
+            problem = f"it cannot be read ({error.strerror or error})"
+            return
+        if saved == handed:
+            if status != 0:
+                app.notify(f"The editor ended with an error ({status}) and saved nothing; "
+                           "the note was left as it was.", severity="warning", timeout=8)
+            else:
+                app.notify("Nothing was changed in your editor.", timeout=4)
+            return
+        try:
+            edited = saved.decode("utf-8")
+        except UnicodeDecodeError:
+            problem = "it is not UTF-8 text (set your editor to save as UTF-8)"
+            return  # kept whole, never half-read
+        try:
+            take_in(edited, status)
+        except Exception as error:
+            problem = f"the note could not be changed ({error})"
+            return
+        taken = True
     finally:
-        path.unlink(missing_ok=True)
+        if not taken and kept_notes.holds_changes(path, handed):
+            try:
+                kept = kept_notes.keep(path, consultation_id)
+            except OSError:
+                kept = path
+            try:
+                app.notify(f"What your editor saved is not in the note: {problem}. It is "
+                           f"kept as {kept}; copy what you need from it into the note.",
+                           severity="error", timeout=30, markup=False)
+            except Exception:
+                pass  # the app is going; the next start names the file
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _run_editor(argv: list[str], *, interactive: bool):
+    """Run the editor and wait for it: its CompletedProcess, or the OSError that kept it
+    from starting.
+
+    While it runs, a hangup or terminate signal is passed on to it (the app may be the
+    session's leader, as with ``ssh -t host secondop-tui``, and then the only one told
+    the connection dropped), so the editor ends and the app gets on with saving; the
+    app's own handler still runs afterwards. ctrl+c is the editor's: it does not stop
+    the app waiting for it."""
+    quiet = {} if interactive else dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+    try:
+        process = subprocess.Popen(argv, **quiet)
+    except OSError as error:
+        return error
+
+    def pass_on(signum, frame) -> None:
+        if signum in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                process.send_signal(signum)
+            except OSError:
+                pass
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            try:
+                previous[sig] = signal.signal(sig, pass_on)
+            except (OSError, ValueError):
+                pass
+    try:
+        returncode = process.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    return subprocess.CompletedProcess(argv, returncode)

@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Resize
-from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
@@ -27,6 +26,7 @@ from secondop_tui.core import notes
 from secondop_tui.core import opinions as core
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.opinion_dialog import consultation_heading
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 # Columns narrower than this do not read well side by side: the view lists the fields.
 MIN_COLUMN = 30
@@ -81,7 +81,7 @@ class OpinionPicker(SelectionList[int]):
         return Strip(segments, strip.cell_length)
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(DismissOnce[None]):
     """Pick opinions, then compare them. Escape closes."""
 
     CSS_PATH = "compare_screen.tcss"

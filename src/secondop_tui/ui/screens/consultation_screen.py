@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -15,12 +14,13 @@ from secondop_tui.core import notes as core
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.notes import NoteEditor
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 # Below this width the questions fold away (a key brings them back).
 FOLD_BELOW = 100
 
 
-class ConsultationScreen(Screen[None]):
+class ConsultationScreen(DismissOnce[None]):
     """Type fast, stamp the time, mark each question; leaving lists what is unanswered."""
 
     DEFAULT_CSS = """

@@ -10,13 +10,13 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secondop_tui.core import clock
 from secondop_tui.core import timeline as core
 from secondop_tui.core.dates import format_date
+from secondop_tui.ui.dialogs.base import DismissOnce
 
 KIND_WORDS = {
     core.DIAGNOSIS: "diagnosis",
@@ -70,7 +70,7 @@ def header_note(events: list[core.TimelineEvent]) -> tuple[str, ...]:
     return (long, short)
 
 
-class TimelineScreen(Screen[None]):
+class TimelineScreen(DismissOnce[None]):
     """Everything dated, oldest first, with the timing warnings on top. Escape closes."""
 
     DEFAULT_CSS = """

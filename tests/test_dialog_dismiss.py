@@ -1,0 +1,99 @@
+"""A dialog or screen answers once: a second dismiss (a key mashed right after the
+answer, or a worker finishing just as escape is pressed) changes nothing."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import time
+
+from textual.screen import Screen
+
+import secondop_tui.ui
+from secondop_tui.core.notes import new_consultation
+from secondop_tui.ui.app import WorkbookScreen
+from secondop_tui.ui.dialogs.base import DismissOnce
+from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
+
+
+async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+def all_screen_classes() -> list[type]:
+    for module in pkgutil.walk_packages(secondop_tui.ui.__path__, "secondop_tui.ui."):
+        importlib.import_module(module.name)
+    found, todo = [], [Screen]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("secondop_tui."):
+                found.append(sub)
+    return found
+
+
+def test_every_screen_of_the_app_dismisses_once():
+    screens = all_screen_classes()
+    assert len(screens) > 10
+    loose = [cls.__name__ for cls in screens
+             if not issubclass(cls, DismissOnce) and cls is not WorkbookScreen]
+    assert loose == []
+    # None puts back a dismiss of its own that skips the guard.
+    overriding = [cls.__name__ for cls in screens
+                  if "dismiss" in vars(cls) and cls is not DismissOnce]
+    assert overriding == []
+
+
+async def test_escape_right_after_the_export_is_written(make_app, store, tmp_path):
+    new_consultation(store, title="Visit")
+    app = make_app()
+    results = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "alt+x")
+        await wait_for(pilot, lambda: isinstance(app.screen, NotesExportDialog))
+        dialog = app.screen
+        dialog._result_callbacks[-1].callback = results.append  # see what it answers
+        target = tmp_path / "notes.txt"
+        target.write_text("written")
+        # The worker's answer and an escape in the same moment.
+        dialog.written(target)
+        dialog.action_cancel()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: results != [])
+        await pilot.pause()
+        assert results == [target]
+        assert app.is_running
+        assert isinstance(app.screen, WorkbookScreen)  # nothing below it was closed
+        assert len(app.screen_stack) == 1
+
+
+async def test_a_dialog_dismissed_under_another_closes_when_uncovered(make_app, store):
+    app = make_app()
+    results = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        below = ChoiceDialog("Below", "", [Choice("y", "Yes", "yes")])
+        above = ChoiceDialog("Above", "", [Choice("y", "Yes", "yes")])
+        app.call_later(app.push_screen, below, results.append)
+        await wait_for(pilot, lambda: app.screen is below)
+        app.call_later(app.push_screen, above, results.append)
+        await wait_for(pilot, lambda: app.screen is above)
+        below.dismiss("from below")  # must not close the dialog over it
+        await pilot.pause()
+        assert app.screen is above and results == []
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, WorkbookScreen))
+        assert results == ["yes", "from below"]
+        assert app.is_running
+
+
+def test_the_guard_is_the_dismiss_every_screen_gets():
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    for cls in (ExportTextDialog, ChoiceDialog, NotesExportDialog):
+        assert inspect.getattr_static(cls, "dismiss") is DismissOnce.dismiss

@@ -53,6 +53,7 @@ class Terminal:
         ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.alive = True
         self.exit_status: int | None = None
+        self.written: list[tuple[float, bytes]] = []  # when each read arrived, and what
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -70,6 +71,7 @@ class Terminal:
             if not data:
                 return
             with self._lock:
+                self.written.append((time.monotonic(), data))
                 self.stream.feed(data)
 
     @property
@@ -117,6 +119,11 @@ class Terminal:
                 return
             time.sleep(0.05)
         raise AssertionError(f"{text!r} stayed on screen:\n{self.display}")
+
+    def bytes_since(self, moment: float) -> list[tuple[float, bytes]]:
+        """What the program wrote to the terminal after ``moment`` (time.monotonic)."""
+        with self._lock:
+            return [(when, data) for when, data in self.written if when > moment]
 
     def send(self, *keys: str, delay: float = 0.05) -> None:
         for key in keys:

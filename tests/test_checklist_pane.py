@@ -34,8 +34,7 @@ async def test_tick_with_space_and_enter_and_progress(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_checklist(app, pilot)
-        await pilot.press("down")  # from the group line to the first item
-        assert pane.current() == ("item", "before.start-by")
+        assert pane.current() == ("item", "before.start-by")  # it opens on the first item
         await pilot.press("space")
         await pilot.pause()
         assert Checklist(store).item("before.start-by").done
@@ -493,9 +492,9 @@ def test_checklist_pane_snapshot(snap_compare, store):
 
     async def run_before(pilot):
         await pilot.pause()
-        await pilot.press("2")
+        await pilot.press("2")  # it opens on the first item not ticked, tell-doctor
         await pilot.pause()
-        await pilot.press("down", "down")
+        await pilot.press("up")  # onto a ticked one with a note
         await pilot.pause()
 
     app = SecondOpinionApp(store=store, watch_signals=False)
@@ -562,3 +561,61 @@ async def test_the_highlighted_row_stays_in_sight_when_the_detail_grows(make_app
                 break
         assert top <= line < top + options.scrollable_content_region.height, (
             top, line, options.scrollable_content_region.height)
+
+
+def keys_line(pane: ChecklistPane) -> str:
+    return str(pane.query_one("#checklist-progress").render()).splitlines()[-1]
+
+
+async def test_the_checklist_opens_on_the_first_item_so_the_first_space_ticks_it(
+        make_app, store):
+    """The hint says "space tick": the first space a newcomer presses ticks an item, not
+    folds the heading above it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        assert pane.current() == ("item", "before.start-by")
+        assert keys_line(pane).startswith("space tick ")
+        await pilot.press("space")
+        await pilot.pause()
+        assert Checklist(store).item("before.start-by").done
+        assert pane.current() == ("item", "before.start-by")
+        assert keys_line(pane).startswith("space untick ")
+
+
+async def test_the_keys_line_says_what_space_does_on_a_heading(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_checklist(app, pilot)
+        await pilot.press("up")  # onto the heading
+        await pilot.pause()
+        assert pane.current() == ("group", "before")
+        assert keys_line(pane).startswith("space fold the group ")
+        await pilot.press("space")
+        await pilot.pause()
+        assert "before" in pane.collapsed
+        assert keys_line(pane).startswith("space unfold the group ")
+        await pilot.press("space")
+        await pilot.pause()
+        assert "before" not in pane.collapsed
+        assert not any(item.done for item in Checklist(store).groups()[0].items)
+
+
+async def test_the_checklist_opens_where_there_is_something_left_to_tick(store):
+    """Items already ticked and groups folded: the highlight starts on the first item
+    still to do that is shown; with every group folded, on the first heading."""
+    checklist = Checklist(store)
+    for item in checklist.groups()[0].items[:2]:
+        checklist.toggle(item.id)
+    store.flush()
+
+    async def first_row(collapsed: list[str]) -> tuple[str, str] | None:
+        store.set_setting("checklist.collapsed", collapsed)
+        app = SecondOpinionApp(store=store, watch_signals=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            return (await open_checklist(app, pilot)).current()
+
+    assert await first_row([]) == ("item", "before.tell-doctor")
+    assert await first_row(["before"]) == ("item", "insurance.coverage")
+    every = [group.id for group in checklist.groups()]
+    assert await first_row(every) == ("group", "before")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from secondop_tui.core import codec
+from secondop_tui.ui.panes.guidance import REMEMBER_EVERY
 from tests.pty_terminal import Terminal, installed_command
 
 pytestmark = pytest.mark.e2e
@@ -71,3 +73,59 @@ def test_second_copy_in_a_terminal_offers_read_only(app_terminal: Terminal, tmp_
         second.close()
     first.send("ctrl+q")
     first.wait_exit()
+
+
+# An idle screen is silent --------------------------------------------------------------
+# While nobody types and saving works, the one thing the app runs by itself is the
+# guidance's look at the reading position, every REMEMBER_EVERY seconds (a blinking
+# cursor had the same period; the 10 s retry of a save runs only after a failed one).
+# A few of those periods without a byte show that nothing is redrawn by itself.
+IDLE_SECONDS = 3 * REMEMBER_EVERY + 0.2
+
+
+def first_idle_output(term: Terminal, timeout: float = 20.0) -> bytes:
+    """Watch IDLE_SECONDS at a time until one passes without a byte written (b""), or
+    until ``timeout``: then what the last one wrote. What a key or a switch draws can
+    come late on a busy machine, so one window with output proves nothing by itself; a
+    thing that redraws by itself writes in every window."""
+    deadline = time.monotonic() + timeout
+    while True:
+        start = time.monotonic()
+        time.sleep(IDLE_SECONDS)  # the measurement itself: idleness takes time
+        written = b"".join(data for _, data in term.bytes_since(start))
+        if not written or time.monotonic() > deadline:
+            return written
+
+
+def test_an_idle_screen_writes_nothing(tmp_path: Path):
+    """Over a slow link, and for a screen reader, nothing must be sent while nobody
+    types: on each pane, and in a note being written."""
+    from secondop_tui.core import notes
+    from secondop_tui.core.store import WorkbookStore
+
+    data_dir = tmp_path / "data"
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    notes.new_consultation(store, title="Visit at the cancer center")
+    store.close()
+    # As a person starts it: with animations (the tests' default turns them off).
+    term = Terminal([installed_command(), "--data-dir", str(data_dir)], cwd=str(tmp_path),
+                    env={"TEXTUAL_ANIMATIONS": "full"})
+    try:
+        term.wait_for(*PANES, "saved")
+        found = {}
+        for key, shown, where in (
+                ("1", "1/14", "the Guidance pane"),
+                ("2", "Overall", "the Checklist pane"),
+                ("3", "Filter (/)", "the Doctors pane"),
+                ("4", "n New", "the Notes pane"),
+                ("enter", "alt+q Questions", "a note being written")):
+            term.send(key)
+            term.wait_for(shown)
+            if key == "enter":
+                term.wait_gone("n New")  # in the note, whose keys the Footer shows
+            written = first_idle_output(term)
+            if written:
+                found[where] = f"{len(written)} bytes: {written[:160]!r}"
+        assert not found, f"written in every {IDLE_SECONDS} s while idle: {found}"
+    finally:
+        term.close()

@@ -8,7 +8,7 @@ already tested elsewhere are named, not repeated; the rest are tested in this fi
 | SIGKILL while typing a note, editing the doctor form or a checklist item | loads, `check` passes, at most the last second lost | `test_sigkill_at_a_random_moment` |
 | SIGKILL in the middle of a save (100 times) | the file loads, at most the write in flight lost | test_store_processes.py |
 | SIGHUP / SIGTERM while typing a note (20 trials) | nothing lost, clean exit, lock released | `test_hangup_or_terminate_while_typing` |
-| SIGHUP with a doctor form open and not saved | the form's text is kept, as if saved | `test_hangup_with_a_form_open` |
+| SIGHUP with a form open and not saved (doctor, checklist item, item note, insurance call) | the form's text is kept, as if saved | `test_hangup_with_a_form_open` |
 | Disk full (RLIMIT_FSIZE) | warning, saved file intact, memory intact, saving resumes | `test_disk_full_then_space_comes_back` |
 | A failing write in the store (ENOSPC, EIO, EFBIG) | previous file intact, no temp file | test_store.py, test_app_store.py |
 | Disk full while exporting to a file | a message, no partial file left | `test_export_to_a_full_disk_leaves_no_partial_file` |
@@ -337,7 +337,8 @@ def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, 
     assert_healthy(data_dir, why)
 
 
-@pytest.mark.parametrize("form", ["doctor", "checklist item"])
+@pytest.mark.parametrize("form", ["doctor", "checklist item", "checklist note",
+                                  "insurance call"])
 def test_hangup_with_a_form_open(app_dir, form: str):
     data_dir: Path = app_dir.data_dir
     WorkbookStore.open(data_dir).close()
@@ -349,12 +350,29 @@ def test_hangup_with_a_form_open(app_dir, form: str):
         term.send("a")
         term.wait_for("Add a doctor")
         typed = "Dr Maria Lopez"
-    else:
+    elif form == "checklist item":
         term.send("2")
         term.wait_for("Overall")
         term.send("a")
         term.wait_for("Add a checklist item")
         typed = "Ask the lab for the block numbers"
+    elif form == "checklist note":
+        term.send("2")
+        term.wait_for("Overall")
+        term.send("down", "n")  # on an item (a default one: only its note can change)
+        term.wait_for("Note and due date")
+        typed = "The nurse said to call back on Monday"
+    else:
+        term.send("2")
+        term.wait_for("Overall")
+        for _ in range(9):  # down to the first insurance item, whatever the start row
+            if "No insurance calls logged" in term.display:
+                break
+            term.send("down", delay=0.2)
+        term.send("l")
+        term.wait_for("Log an insurance call")
+        term.send("tab", delay=0.2)
+        typed = "Jane at member services"
     term.type(typed, delay=0.02)
     term.wait_for(typed)
     term.signal(signal.SIGHUP)

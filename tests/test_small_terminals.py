@@ -264,7 +264,8 @@ async def test_no_color_keeps_the_cursor_row_visible(workbook, monkeypatch):
         # Every colour is a grey, and the cursor row's grey is not the next row's.
         greys = {c for row in backgrounds for c in row}
         assert all(c.red == c.green == c.blue for c in greys), greys
-        cursor_row = app.screen.query_one("#checklist-list").region.y  # the first group
+        options = app.screen.query_one("#checklist-list")  # one line an option
+        cursor_row = options.region.y + options.highlighted - round(options.scroll_offset.y)
         assert backgrounds[cursor_row] and backgrounds[cursor_row + 1]
         assert backgrounds[cursor_row] != backgrounds[cursor_row + 1]
 

@@ -394,7 +394,11 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
         lines.append("No doctors yet.")
     for doctor in doctors:
         title = escape_controls(one_line(doctor.name) or "(no name)")
-        lines += [f"## {title}" if md else title, "" if md else "=" * min(80, len(title)), ""]
+        if md:
+            lines += [f"## {title}", ""]
+        else:  # a long name on as many lines as it needs, the rule under the longest
+            heading = wrap(title)
+            lines += [*heading, "=" * max(map(len, heading)), ""]
         for section, rows in doctor_fields(doctor):
             lines.append(f"### {section}" if md else f"{section}:")
             for label, value in rows:

@@ -324,7 +324,11 @@ def render_consultation(store: WorkbookStore, consultation: Consultation,
     # Names and titles come through one_line(), so they are already escaped.
     name = doctors.get(consultation.doctor_id) if consultation.doctor_id is not None else None
     head = f"{_shown_date(consultation.date)}: {consultation.display_title}"
-    lines = [f"## {head}", ""] if md else [head, "-" * min(80, len(head)), ""]
+    if md:
+        lines = [f"## {head}", ""]
+    else:  # a long title on as many lines as it needs, the rule under the longest
+        lines = wrap(head)
+        lines += ["-" * max(map(len, lines)), ""]
     lines += wrap(f"Doctor: {name or 'no doctor named'}", "- " if md else "", "  ")
     lines.append("")
     lines += _question_lines(consultation, md)

@@ -267,9 +267,10 @@ def render_visit_pack(store: WorkbookStore, doctor_query: str, fmt: str = "text"
     def part(heading: str, body: list[str], about: str = "") -> None:
         # Text headings in capitals; a name or date after them keeps its own case.
         lines.append("")
-        lines.append(f"## {heading}{about}" if md else f"{heading.upper()}{about}")
         if md:
-            lines.append("")
+            lines.extend([f"## {heading}{about}", ""])
+        else:  # a long name after the heading goes on to the next line
+            lines.extend(wrap(f"{heading.upper()}{about}"))
         lines.extend(body)
 
     part("Diagnosis so far", _clip(_diagnosis(store), BUDGETS["diagnosis"], md,

@@ -782,9 +782,9 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             self.notify("Animations are on.", timeout=3)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        # A blinking cursor redraws twice a second, forever; with animations off it stays
-        # still, which is what saves a slow link.
-        if self.animation_level == "none" and getattr(event.widget, "cursor_blink", False):
+        # A blinking cursor redraws twice a second, forever, while nobody types: over a
+        # slow link, and for a screen reader, an idle screen must send nothing. It stays.
+        if getattr(event.widget, "cursor_blink", False):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def theme_and_animation_commands(self) -> Iterable[SystemCommand]:
@@ -795,6 +795,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                                     partial(setattr, self, "theme", name))
         wanted = self.animations_wanted
         yield SystemCommand("Animations: off" if wanted else "Animations: on",
-                            "Stop scrolling and cursor animations (less to send over a slow "
+                            "Stop scrolling animations (less to send over a slow "
                             "link)" if wanted else "Let scrolling and tabs animate again",
                             partial(self.set_animations, not wanted))

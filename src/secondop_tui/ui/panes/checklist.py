@@ -93,6 +93,8 @@ class ChecklistPane(Pane):
         super().__init__(**kwargs)
         self.undo_stack: list[dict[str, Any]] = []
         self.groups: list[ChecklistGroup] = []
+        self._progress = ""  # the first line above the list: overall progress
+        self._header_text: str | None = None
 
     # Layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -179,16 +181,46 @@ class ChecklistPane(Pane):
         ids = [row.id for row in rows]
         if highlight in ids:
             options.highlighted = ids.index(highlight)
+        elif previous is None and rows:
+            options.highlighted = ids.index(self.first_row(ids))
         elif rows:
             options.highlighted = min(previous or 0, len(rows) - 1)
         done, total = checklist.progress()
         store = self.workbook_app.store
         extra = " · READ-ONLY" if store is not None and store.read_only else ""
         shown = "done items hidden (h shows)" if hide_done else "h hides done items"
-        self.query_one("#checklist-progress", Static).update(
-            f"Overall {progress_words(done, total)} {progress_bar(done, total, 20)} · "
-            f"{shown}{extra}\nspace tick · a add · e edit · n note · d due · F1 all keys")
+        self._progress = (f"Overall {progress_words(done, total)} "
+                          f"{progress_bar(done, total, 20)} · {shown}{extra}")
         self.show_detail()
+
+    def first_row(self, ids: list[str | None]) -> str | None:
+        """Where the highlight starts: on the first item not yet ticked, so the first
+        space a newcomer presses ticks it (a heading would fold); else the first item;
+        else (every group folded) the first heading."""
+        items = [row for row in ids if row and row.startswith("item:")]
+        checklist = self.checklist
+        for row in items:
+            item = checklist.item(row[5:]) if checklist else None
+            if item is not None and not item.done:
+                return row
+        return items[0] if items else ids[0]
+
+    def key_hint(self) -> str:
+        """The keys line, for the highlighted row: what space does there first."""
+        current = self.current()
+        if current is not None and current[0] == "group":
+            fold = "unfold" if current[1] in self.collapsed else "fold"
+            return f"space {fold} the group · a add an item to it · F1 all keys"
+        item = self.current_item()
+        tick = "untick" if item is not None and item.done else "tick"
+        return f"space {tick} · a add · e edit · n note · d due · F1 all keys"
+
+    def show_header(self) -> None:
+        text = f"{self._progress}\n{self.key_hint()}"
+        # Only when it changes: it follows the highlight, and an idle screen sends nothing.
+        if text != self._header_text:
+            self._header_text = text
+            self.query_one("#checklist-progress", Static).update(text)
 
     @staticmethod
     def group_label(group: ChecklistGroup, folded: bool, hidden: int) -> Text:
@@ -256,6 +288,7 @@ class ChecklistPane(Pane):
         self.show_detail()
 
     def show_detail(self) -> None:
+        self.show_header()
         detail = self.query_one("#checklist-detail", Static)
         current = self.current()
         if current is None:
@@ -265,7 +298,8 @@ class ChecklistPane(Pane):
             group = next((g for g in self.groups if g.id == current[1]), None)
             if group is not None:
                 detail.update(f"{group.title}: {progress_words(group.done, group.total)}. "
-                              "Enter or z folds and unfolds the group; a adds an item to it.")
+                              "Space, enter or z folds and unfolds the group; a adds an "
+                              "item to it.")
             return
         item = self.current_item()
         if item is None:

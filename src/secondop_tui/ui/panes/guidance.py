@@ -25,6 +25,10 @@ from secondop_tui.ui.dialogs.base import DismissOnce
 POSITION_SETTING = "guidance.position"
 # One line at 80 columns; the full wording (NOT_ADVICE) is in F1 help and the palette.
 NOTICE = "ⓘ Information, not medical advice: ask your care team about your situation."
+# How often the reading position is looked at (and kept, when it moved): the shortest
+# period of anything that runs by itself while nobody types. It draws nothing unless
+# the status line's words change.
+REMEMBER_EVERY = 0.5
 _INLINE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*")
 
 
@@ -178,6 +182,7 @@ class GuidancePane(Pane):
         self.query_text = ""
         self._saved_position: int | None = None
         self._restored = False
+        self._status_text: str | None = None  # what the status line shows
         self._layout_waits = 0
 
     # Layout -----------------------------------------------------------------------------
@@ -208,7 +213,7 @@ class GuidancePane(Pane):
         await self.reader.mount_all(widgets)
         self.refresh_links()
         self.call_after_refresh(self.restore_position)
-        self.set_interval(0.5, self.remember_position)
+        self.set_interval(REMEMBER_EVERY, self.remember_position)
 
     def _focus_if_shown(self) -> None:
         # At start-up the tab strip has focus; move it to the text so the reading keys
@@ -317,14 +322,18 @@ class GuidancePane(Pane):
         self.update_status()
 
     def update_status(self) -> None:
-        status = self.query_one("#guidance-status", Static)
         if self.matches and self.match_index >= 0:
-            status.update(f'Match {self.match_index + 1} of {len(self.matches)} for '
-                          f'"{one_line(self.query_text)}": n next, p previous, / new search')
-            return
-        section = self.sections[self.current_section()] if self.sections else None
-        where = f"{section.number}/{len(self.sections)} {section.title}" if section else ""
-        status.update(f"{where} · t contents · / search · c checklist step")
+            text = (f'Match {self.match_index + 1} of {len(self.matches)} for '
+                    f'"{one_line(self.query_text)}": n next, p previous, / new search')
+        else:
+            section = self.sections[self.current_section()] if self.sections else None
+            where = f"{section.number}/{len(self.sections)} {section.title}" if section else ""
+            text = f"{where} · t contents · / search · c checklist step"
+        # Only when the words change: this runs twice a second (remember_position), and
+        # every update redraws the line, which an idle screen must not send.
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one("#guidance-status", Static).update(text)
 
     # Scrolling and sections -------------------------------------------------------------
     def action_page_down_text(self) -> None:

@@ -57,7 +57,7 @@ class GuidanceBlock(Static):
             # Reverse video plus a marker: visible in every theme, not by colour alone.
             text.stylize("reverse bold", span[0], span[1])
         marker = "▶" if span is not None else ""
-        if self.block.kind == "bullet":
+        if self.block.kind in ("bullet", "source"):
             # A grid keeps wrapped lines of a list item clear of its bullet.
             grid = Table.grid(padding=(0, 1, 0, 0))
             grid.add_column(width=2 if marker else 1, no_wrap=True)
@@ -242,10 +242,21 @@ class GuidancePane(Pane):
         yield ("Guidance: contents", "Jump to a section of the guidance (t)",
                self.action_contents)
         yield ("Guidance: search", "Search inside the guidance (/)", self.action_search)
+        yield ("Guidance: export", "Write the guidance, with its sources, to a text or "
+               "Markdown file", self.action_export)
         # Only while the guidance is shown: from another pane, "this paragraph" is none.
         if getattr(self.screen, "active_pane", None) == self.pane_id:
             yield ("Guidance: go to the checklist item for this paragraph",
                    "Open the checklist step recommended here (c)", self.action_checklist_item)
+
+    def action_export(self) -> None:
+        from secondop_tui.core.guidance import render_guidance
+        from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+        sections = self.sections
+        self.app.push_screen(ExportTextDialog(
+            "Export the guidance", "secondop-guidance",
+            lambda fmt: render_guidance(fmt, sections)))
 
     # Where the reader is ------------------------------------------------------------------
     def _blocks(self) -> list[Static]:

@@ -53,6 +53,7 @@ class GuidanceBlock(Static):
 
     def show_match(self, span: tuple[int, int] | None) -> None:
         text = inline_text(self.block.text)
+        text.overflow = "fold"  # a long web address breaks onto the next line, whole
         if span is not None:
             # Reverse video plus a marker: visible in every theme, not by colour alone.
             text.stylize("reverse bold", span[0], span[1])

@@ -297,6 +297,14 @@ class GuidancePane(Pane):
             # appearing re-wraps the text): look again once it has been drawn.
             self.call_after_refresh(self._confirm_position, index)
             return
+        # At the top there is nothing to scroll to, but "ready" promises a laid-out text:
+        # a jump to a section straight after start-up (from the palette) needs it.
+        laid_out = not blocks or (blocks[-1].virtual_region.y and self.reader.virtual_size
+                                  .height >= blocks[-1].virtual_region.bottom)
+        if not laid_out and self._layout_waits < 100:
+            self._layout_waits += 1
+            self.set_timer(0.05, self.restore_position)
+            return
         self._finish_restore(index if isinstance(index, int) else 0)
 
     def _confirm_position(self, index: int) -> None:

@@ -16,34 +16,57 @@ PANE_CSS = ["panes/guidance.tcss", "panes/checklist.tcss"]
 
 # Section 1 of the fact sheet: topic -> (guidance section id, words the section must use).
 TOPICS = {
-    "what a second opinion is": ("what-it-is", ["second opinion", "ordinary", "changes"]),
+    "what a second opinion is": ("what-it-is", ["second opinion", "ordinary", "changes",
+                                                "change the diagnosis"]),
     "when it helps": ("when-it-helps", ["rare", "several options", "clinical trial",
                                         "insurance"]),
     "after diagnosis": ("after-diagnosis", ["confirm", "type", "stage", "other treatments"]),
     "before treatment": ("before-treatment", ["rare", "clinical trial"]),
     "timing": ("timing", ["how soon", "leukemia", "lymphoma"]),
     "paying": ("paying", ["Medicare Part B", "third opinion", "20%", "Medicare Advantage",
-                          "network", "self-pay"]),
+                          "network", "Good Faith Estimate"]),
     "telling your doctor": ("telling-your-doctor", ["most doctors", "practice"]),
     "finding a doctor": ("finding-a-doctor", [
         "current doctor", "insurer's directory", "hospitals", "NCI-designated", "NCCN",
-        "Cooperative groups", "American Board of Medical Specialties",
+        "National Clinical Trials Network", "American Board of Medical Specialties",
         "American Medical Association", "American College of Surgeons",
-        "Find an Oncologist", "Friends and family", "advocates", "Remote"]),
+        "Friends and family", "advocates", "Remote"]),
     "kinds of oncologist": ("kinds-of-oncologist", [
         "Medical oncologist", "Surgical oncologist", "Radiation oncologist", "ematologist",
         "ynecologic oncologist", "ediatric oncologist", "athologist", "adiologist"]),
     "checking credentials": ("checking-credentials", [
-        "board", "residency", "fellowship", "hospital", "trial"]),
+        "board", "residency", "fellowship", "hospital", "trial", "license"]),
     "records": ("records", ["slides", "image files", "blood", "pathology"]),
     "during the consultation": ("during-the-consultation", ["notes", "recording", "ask"]),
     "deciding": ("deciding", ["first doctor", "talk", "third opinion"]),
     "more information": ("more-information", [
-        "https://www.cancer.net", "https://www.cancer.org", "Seeking a Second Opinion",
-        "Newly Diagnosed", "Choosing a Doctor", "Questions to Ask the Doctor",
-        "Making Decisions About Cancer Treatment", "https://www.cancer.gov",
-        "Finding Health Care Services", "https://www.certificationmatters.org",
-        "Find an Oncologist", "1-800-4-CANCER"]),
+        "https://www.cancer.org", "Seeking a Second Opinion", "newly diagnosed",
+        "choosing a doctor", "questions to ask the doctor", "making decisions",
+        "https://www.cancer.gov", "Finding Cancer Care",
+        "https://www.certificationmatters.org", "1-800-4-CANCER"]),
+}
+
+# The topics the first version lacked, each a section of its own.
+NEW_TOPICS = {
+    "safety while waiting": ("safety-while-waiting", ["call", "Do not cancel", "fertility"]),
+    "costs beyond insurance": ("costs-beyond-insurance", [
+        "financial counselors", "navigator", "pathologist", "radiologist", "travel",
+        "lodging", "Time off"]),
+    "a helper": ("someone-helping", ["nobody's permission", "HIPAA", "written request"]),
+    "remote opinions": ("remote-opinions", ["insurance", "license", "cannot examine you",
+                                            "What to send"]),
+    "children": ("children-and-young-adults", ["children's cancer center",
+                                               "Children's Oncology Group"]),
+    "pathology-only review": ("pathology-review", ["lends", "goes back to the first lab",
+                                                   "fee", "how long"]),
+    "language and access": ("language-and-access", ["free", "qualified interpreter",
+                                                    "when you book"]),
+    "opinions differ": ("when-opinions-differ", ["reasons", "tumor board",
+                                                 "NCCN Guidelines for Patients",
+                                                 "first doctor"]),
+    "clinical trials": ("clinical-trials", ["Cancer Information Service",
+                                            "1-800-4-CANCER", "https://www.cancer.gov"]),
+    "portals": ("records", ["patient portal", "electronic copies", "Download"]),
 }
 
 
@@ -59,8 +82,9 @@ def _pane_css(monkeypatch):
 def test_every_fact_sheet_topic_has_a_guidance_section():
     sections = {s.id: s for s in load_guidance()}
     assert len(TOPICS) == 14
-    assert len(sections) == 14
-    for topic, (section_id, words) in TOPICS.items():
+    assert len(sections) == 23
+    assert [s.number for s in load_guidance()] == list(range(1, 24))
+    for topic, (section_id, words) in {**TOPICS, **NEW_TOPICS}.items():
         assert section_id in sections, topic
         text = sections[section_id].plain_text().lower()
         for word in words:
@@ -113,23 +137,23 @@ async def test_reading_keys_contents_and_sections(make_app):
         assert pane.reader.scroll_y > 0
         await pilot.press("end")
         await pilot.pause()
-        assert pane.current_section() == 13
+        assert pane.current_section() == len(pane.sections) - 1
         await pilot.press("home")
         await pilot.pause()
         assert pane.reader.scroll_y == 0
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, GuidanceContentsScreen)
-        await pilot.press(*["down"] * 5, "enter")
-        await pilot.pause()
-        assert pane.current_section() == 5
-        assert "6/14 Covering the cost" in str(pane.query_one("#guidance-status").render())
-        await pilot.press("right_square_bracket")
+        await pilot.press(*["down"] * 6, "enter")
         await pilot.pause()
         assert pane.current_section() == 6
+        assert "7/23 Covering the cost" in str(pane.query_one("#guidance-status").render())
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert pane.current_section() == 7
         await pilot.press("left_square_bracket")
         await pilot.pause()
-        assert pane.current_section() == 5
+        assert pane.current_section() == 6
 
 
 async def test_search_next_and_previous(make_app):
@@ -191,7 +215,9 @@ async def test_reading_position_survives_a_restart(make_app, store, data_dir):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await _open(app, pilot)
-        pane.go_to_section(9)
+        credentials = next(i for i, s in enumerate(pane.sections)
+                           if s.id == "checking-credentials")
+        pane.go_to_section(credentials)
         await pilot.pause(0.8)  # the position is noted twice a second
         assert store.get_setting("guidance.position")["section"] == "checking-credentials"
         await pilot.press("2")  # another pane shown: the position is left alone
@@ -206,9 +232,9 @@ async def test_reading_position_survives_a_restart(make_app, store, data_dir):
             pane = await _open(app, pilot)
             for _ in range(40):  # the scroll lands on a following frame
                 await pilot.pause(0.05)
-                if pane.current_section() == 9:
+                if pane.sections[pane.current_section()].id == "checking-credentials":
                     break
-            assert pane.current_section() == 9
+            assert pane.sections[pane.current_section()].id == "checking-credentials"
     finally:
         reopened.close()
 
@@ -220,7 +246,7 @@ async def test_c_jumps_to_the_checklist_item_and_brings_back_a_deleted_one(make_
         pane = await _open(app, pilot)
         await pilot.press("slash")
         await pilot.pause()
-        await pilot.press(*"written estimate", "enter")
+        await pilot.press(*"Good Faith Estimate of", "enter")
         await pilot.pause()
         await pilot.press("c")
         await pilot.pause()
@@ -249,7 +275,7 @@ async def test_an_item_brought_back_by_c_is_not_offered_for_undo_again(make_app,
         assert Checklist(store).item("insurance.self-pay").deleted
         await pilot.press("1", "slash")
         await pilot.pause()
-        await pilot.press(*"written estimate", "enter")
+        await pilot.press(*"Good Faith Estimate of", "enter")
         await pilot.pause()
         await pilot.press("c")  # brought back from the guidance
         await pilot.pause()
@@ -321,6 +347,23 @@ def test_guidance_pane_snapshot(snap_compare, store):
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
+def test_guidance_sources_snapshot(snap_compare, store):
+    """The end of the first section: its last words and the pages they were checked
+    against, with the dates."""
+
+    async def run_before(pilot):
+        pane = await _open(pilot.app, pilot)
+        heading = next(w for w in pane.query(GuidanceBlock)
+                       if w.section == 0 and w.block.kind == "sources")
+        pane.reader.scroll_to_widget(heading, top=True, animate=False)
+        await pilot.pause(0.7)
+        pilot.app.save_now()
+        await pilot.pause()
+
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
 async def test_c_takes_the_step_on_screen_not_an_old_search_match(make_app):
     """A search match the reader has moved away from (by the contents) must not choose
     the checklist step: c takes the step on screen."""
@@ -329,15 +372,51 @@ async def test_c_takes_the_step_on_screen_not_an_old_search_match(make_app):
         pane = await _open(app, pilot)
         await pilot.press("slash", *"second opinion", "enter")
         await pilot.pause()
-        records = next(i for i, s in enumerate(pane.sections) if s.id == "records")
-        # A match with a checklist step after it in its own section, before the records.
+        target = next(i for i, s in enumerate(pane.sections) if s.id == "telling-your-doctor")
+        # A match with a checklist step after it in its own section, before the target
+        # section (whose first checklist step is on its first screen).
         links = [(link.section, block_number(link)) for link in pane.query(ChecklistLink)]
         chosen = next(i for i, (s, b, _, _) in enumerate(pane.matches)
-                      if s < records and any(ls == s and lb > b for ls, lb in links))
+                      if s < target and any(ls == s and lb > b for ls, lb in links))
         for _ in range(chosen - pane.match_index):
             await pilot.press("n")
         assert pane.match_index == chosen
-        pane.go_to_section(records)
+        pane.go_to_section(target)
         await pilot.pause()
         link = pane.link_in_view()
-        assert link is not None and link.section == records, (link and link.item_id)
+        assert link is not None and link.section == target, (link and link.item_id)
+
+
+async def test_each_section_shows_its_sources_and_the_palette_exports_them(make_app,
+                                                                          tmp_path):
+    from textual.widgets import Input
+
+    from secondop_tui.core.guidance import render_guidance
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(app, pilot)
+        shown = [w for w in pane.query(GuidanceBlock) if w.section == 0]
+        kinds = [w.block.kind for w in shown]
+        assert kinds[-3:] == ["sources", "source", "source"]
+        assert all(w.has_class(f"guidance-{w.block.kind}") for w in shown[-3:])
+        assert "(checked 2026-" in shown[-1].block.text
+        titles = [title for title, _, _ in pane.palette_commands()]
+        assert "Guidance: export" in titles
+        target = tmp_path / "guidance.md"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Guidance: export")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportTextDialog)
+        assert "secondop-guidance-2026-11-20.txt" in dialog.query_one("#export-path",
+                                                                     Input).value
+        dialog.query_one("#export-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert target.read_text() == render_guidance("text")

@@ -85,7 +85,7 @@ async def test_jumps_to_guidance_checklist_doctor_and_opinion(make_app, store):
         sections = load_guidance()
         last = len(sections) - 1
         await jump_to(app, Hit("guidance", "Guidance", "", ("guidance", last)))
-        for _ in range(100):  # the guidance mounts its sections just after the first frame
+        for _ in range(500):  # the guidance mounts its sections just after the first frame
             await pilot.pause(0.02)
             if app.screen.query_one(GuidancePane).current_section() == last:
                 break

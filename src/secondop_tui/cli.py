@@ -72,8 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "writes UTF-8.")
     export.add_argument("--only", metavar="PART",
                         help="one part only: checklist, doctors, notes, comparison, "
-                             "timeline, or visit-pack (a one-page summary for the doctor "
-                             "named by --doctor; not part of the full export)")
+                             "timeline, guidance (the packaged guidance with its sources; "
+                             "not part of the full export), or visit-pack (a one-page "
+                             "summary for the doctor named by --doctor; not part of the "
+                             "full export)")
     export.add_argument("--doctor", metavar="NAME",
                         help="with --only visit-pack: the doctor it is for (part of the "
                              "name is enough)")
@@ -247,13 +249,14 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     # records: the cyclic garbage collector would walk that tree again and again.
     gc.disable()
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import SECTIONS, export_file, export_workbook, load_sections
+    from secondop_tui.core.export import (ONLY_PARTS, SECTIONS, export_file, export_workbook,
+                                          load_sections)
     from secondop_tui.core.files import BROKEN_PIPE, NotAFile, is_stream
 
     load_sections()
-    if only is not None and only not in (*SECTIONS, VISIT_PACK):
+    if only is not None and only not in (*SECTIONS, *ONLY_PARTS, VISIT_PACK):
         print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
-              f"{', '.join([*SECTIONS, VISIT_PACK])}.", file=sys.stderr)
+              f"{', '.join([*SECTIONS, *ONLY_PARTS, VISIT_PACK])}.", file=sys.stderr)
         return 2
     if only == VISIT_PACK and doctor is None:
         print(f"{APP_NAME}: the visit pack is for one doctor: add --doctor NAME (part of "

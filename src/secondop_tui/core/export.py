@@ -29,13 +29,16 @@ SECTIONS: dict[str, Callable[[WorkbookStore, str], str]] = {}
 # neither one huge string nor the time to build it, and it can be shared out (see
 # export_workbook).
 STREAMS: dict[str, Callable[[WorkbookStore, str], list[Iterable[str]]]] = {}
+# name -> renderer(store, fmt) -> str for the parts that are exported only when asked for
+# by name (the packaged guidance): never part of the full export of the workbook.
+ONLY_PARTS: dict[str, Callable[[WorkbookStore, str], str]] = {}
 
 
 def load_sections() -> None:
     """Import the modules that register export sections (kept lazy for a fast CLI)."""
     for module in ("secondop_tui.core.checklist", "secondop_tui.core.doctors",
                    "secondop_tui.core.notes", "secondop_tui.core.opinions",
-                   "secondop_tui.core.timeline"):
+                   "secondop_tui.core.timeline", "secondop_tui.core.guidance"):
         try:
             __import__(module)
         except ModuleNotFoundError as error:
@@ -66,7 +69,7 @@ def export_parts(store: WorkbookStore, only: str | None = None,
     the sections; each section ends with one newline.
     """
     load_sections()
-    if only is not None and only not in SECTIONS:
+    if only is not None and only not in SECTIONS and only not in ONLY_PARTS:
         raise KeyError(only)
     parts: list[Iterable[str]] = []
     for name in [only] if only else SECTIONS:
@@ -75,7 +78,7 @@ def export_parts(store: WorkbookStore, only: str | None = None,
             pieces = STREAMS[name](store, fmt)
             parts += [chain((lead,), pieces[0]), *pieces[1:]]
         else:
-            parts.append(_section(SECTIONS[name], store, fmt, lead))
+            parts.append(_section(SECTIONS.get(name) or ONLY_PARTS[name], store, fmt, lead))
     return parts
 
 
@@ -108,7 +111,7 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: s
     the command line, never the app.
     """
     load_sections()
-    if only is not None and only not in SECTIONS:
+    if only is not None and only not in SECTIONS and only not in ONLY_PARTS:
         raise KeyError(only)
     content = _workbook_bytes(data_dir) if share else None
     if content is None or len(content) < SHARE_FROM_BYTES or not _can_share():

@@ -3,25 +3,59 @@
 The files in ``assets/guidance/`` use a small part of Markdown (``#``/``##`` headings,
 paragraphs, ``-`` lists, ``**bold**`` and ``*italic*``). A line such as
 ``<!-- checklist: records.pathology -->`` after a paragraph says the paragraph
-recommends that checklist item; it is never shown as text. Never imports Textual.
+recommends that checklist item; it is never shown as text. A line such as
+``<!-- source: https://www.cancer.gov/... -->`` names a page the section's facts were
+checked against: the page's organisation, title and check date come from
+``assets/sources.json``, and the section ends with the list of them. Never imports
+Textual.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from secondop_tui.core.content import assets_dir
+from secondop_tui.core.export import ONLY_PARTS
+from secondop_tui.core.text import escape_controls
 
 _MARKER = re.compile(r"<!--\s*checklist:\s*([\w.\-]+)\s*-->")
+_SOURCE = re.compile(r"<!--\s*source:\s*(\S+)\s*-->")
+SOURCES_HEADING = "Where these facts come from"
+# Kinds of block that are the guidance's own words (not its list of sources or links).
+PROSE_KINDS = ("title", "heading", "paragraph", "bullet")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A page the guidance was checked against, and when it was last checked."""
+
+    url: str
+    organisation: str
+    title: str
+    checked: str  # an ISO date, YYYY-MM-DD
+
+    def line(self) -> str:
+        return f"{self.organisation}: \u201c{self.title}\u201d, {self.url} (checked {self.checked})"
+
+
+def load_sources(path: Path | None = None) -> dict[str, Source]:
+    """Every checked address, from ``assets/sources.json``, by address."""
+    path = path or assets_dir() / "sources.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {entry["url"]: Source(entry["url"], entry["organisation"], entry["title"],
+                                 entry["checked"]) for entry in data["sources"]}
 
 
 @dataclass(frozen=True)
 class Block:
     """One thing to show: ``title`` (a section's name), ``heading``, ``paragraph``,
-    ``bullet``, or ``checklist`` (a link to checklist item ``item_id``)."""
+    ``bullet``, ``checklist`` (a link to checklist item ``item_id``), ``sources`` (the
+    heading of a section's list of sources) or ``source`` (one of them: its address is
+    ``item_id``)."""
 
     kind: str
     text: str = ""
@@ -41,8 +75,16 @@ class Section:
     def checklist_ids(self) -> tuple[str, ...]:
         return tuple(b.item_id for b in self.blocks if b.kind == "checklist")
 
+    @property
+    def source_urls(self) -> tuple[str, ...]:
+        return tuple(b.item_id for b in self.blocks if b.kind == "source")
+
     def plain_text(self) -> str:
         return "\n".join(strip_inline(b.text) for b in self.blocks if b.kind != "checklist")
+
+    def prose_text(self) -> str:
+        """The section's own words: no checklist links and no list of sources."""
+        return "\n".join(strip_inline(b.text) for b in self.blocks if b.kind in PROSE_KINDS)
 
 
 def strip_inline(text: str) -> str:
@@ -50,11 +92,14 @@ def strip_inline(text: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*|\*(.+?)\*", lambda m: m[1] or m[2], text)
 
 
-def parse_section(text: str, number: int, section_id: str) -> Section:
-    """Read one guidance file into blocks."""
+def parse_section(text: str, number: int, section_id: str,
+                  sources: dict[str, Source] | None = None) -> Section:
+    """Read one guidance file into blocks. ``sources`` describes the addresses named by
+    source lines; an address it lacks is shown as not checked."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     title = ""
+    sources = sources or {}
 
     def end_paragraph() -> None:
         if paragraph:
@@ -66,6 +111,14 @@ def parse_section(text: str, number: int, section_id: str) -> Section:
         if marker := _MARKER.fullmatch(line):
             end_paragraph()
             blocks.append(Block("checklist", item_id=marker[1]))
+        elif source := _SOURCE.fullmatch(line):
+            end_paragraph()
+            if not any(b.kind == "sources" for b in blocks):
+                blocks.append(Block("sources", SOURCES_HEADING))
+            url = source[1]
+            known = sources.get(url)
+            blocks.append(Block("source", known.line() if known else f"{url} (not checked)",
+                                item_id=url))
         elif not line:
             end_paragraph()
         elif line.startswith("# "):
@@ -89,12 +142,14 @@ def parse_section(text: str, number: int, section_id: str) -> Section:
 
 @lru_cache(maxsize=4)
 def _load(folder: Path) -> tuple[Section, ...]:
+    sources_file = folder.parent / "sources.json"
+    sources = load_sources(sources_file) if sources_file.is_file() else {}
     sections = []
     for path in sorted(folder.glob("*.md")):
         number_text, _, name = path.stem.partition("-")
         number = int(number_text) if number_text.isdigit() else len(sections) + 1
         sections.append(parse_section(path.read_text(encoding="utf-8"), number,
-                                      name or path.stem))
+                                      name or path.stem, sources))
     return tuple(sections)
 
 
@@ -120,3 +175,56 @@ def find_matches(sections: tuple[Section, ...] | list[Section], query: str
                 found.append((s_index, b_index, start, start + len(needle)))
                 start = haystack.find(needle, start + len(needle))
     return found
+
+
+def render_guidance(fmt: str = "text", sections: tuple[Section, ...] | None = None) -> str:
+    """The whole guidance as plain text or Markdown: every section with its sources, and
+    the notice that it is information, not medical advice."""
+    import textwrap
+
+    from secondop_tui.core.content import NOT_ADVICE
+
+    markdown = fmt == "markdown"
+    sections = load_guidance() if sections is None else sections
+
+    def wrapped(text: str, lead: str = "", rest: str = "") -> list[str]:
+        if markdown:
+            return [lead + text]
+        return textwrap.wrap(text, 80, initial_indent=lead, subsequent_indent=rest,
+                             break_long_words=False, break_on_hyphens=False) or [lead]
+
+    heading = "Guidance"
+    out = [f"## {heading}" if markdown else heading]
+    if not markdown:
+        out.append("=" * len(heading))
+    out += ["", *wrapped(NOT_ADVICE), ""]
+    for section in sections:
+        for block in section.blocks:
+            text = block.text if markdown else strip_inline(block.text)
+            listed = block.kind in ("bullet", "source")
+            if out[-1] != "" and not listed:
+                out.append("")  # a list ends before whatever follows it
+            if block.kind == "title":
+                title = f"{section.number}. {text}"
+                out += [f"### {title}" if markdown else title]
+                if not markdown:
+                    out.append("-" * len(title))
+                out.append("")
+            elif block.kind in ("heading", "sources"):
+                out += [f"#### {text}" if markdown else text.upper(), ""]
+            elif block.kind == "paragraph":
+                out += [*wrapped(text), ""]
+            elif listed:
+                out += wrapped(text, "- ", "  ")
+        if out[-1] != "":
+            out.append("")
+    return escape_controls("\n".join(out).rstrip("\n")) + "\n"
+
+
+def _render_part(store, fmt: str) -> str:
+    return render_guidance(fmt)
+
+
+# Exported only on its own (``export --only guidance``, or from the app), never as part
+# of the full export of the person's own workbook.
+ONLY_PARTS["guidance"] = _render_part

@@ -108,8 +108,10 @@ async def jump_to(app: "SecondOpinionApp", hit: "SearchHit") -> None:
             edit_opinion(app, target)
 
 
-def when_ready(pane, callback: Callable[[], object], tries: int = 100) -> None:
-    """Run ``callback`` once the pane says it is ready (the guidance mounts in stages)."""
+def when_ready(pane, callback: Callable[[], object], tries: int = 500) -> None:
+    """Run ``callback`` once the pane says it is ready (the guidance mounts in stages),
+    looking every 20 ms for up to ten seconds: a busy machine mounts the 23 sections of
+    the guidance in several seconds."""
     if getattr(pane, "ready", True) or tries <= 0:
         callback()
     else:

@@ -58,11 +58,12 @@ class GuidanceBlock(Static):
 
     def show_match(self, span: tuple[int, int] | None) -> None:
         text = inline_text(self.block.text)
+        text.overflow = "fold"  # a long web address breaks onto the next line, whole
         if span is not None:
             # Reverse video plus a marker: visible in every theme, not by colour alone.
             text.stylize("reverse bold", span[0], span[1])
         marker = "▶" if span is not None else ""
-        if self.block.kind == "bullet":
+        if self.block.kind in ("bullet", "source"):
             # A grid keeps wrapped lines of a list item clear of its bullet.
             grid = Table.grid(padding=(0, 1, 0, 0))
             grid.add_column(width=2 if marker else 1, no_wrap=True)
@@ -248,10 +249,21 @@ class GuidancePane(Pane):
         yield ("Guidance: contents", "Jump to a section of the guidance (t)",
                self.action_contents)
         yield ("Guidance: search", "Search inside the guidance (/)", self.action_search)
+        yield ("Guidance: export", "Write the guidance, with its sources, to a text or "
+               "Markdown file", self.action_export)
         # Only while the guidance is shown: from another pane, "this paragraph" is none.
         if getattr(self.screen, "active_pane", None) == self.pane_id:
             yield ("Guidance: go to the checklist item for this paragraph",
                    "Open the checklist step recommended here (c)", self.action_checklist_item)
+
+    def action_export(self) -> None:
+        from secondop_tui.core.guidance import render_guidance
+        from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+        sections = self.sections
+        self.app.push_screen(ExportTextDialog(
+            "Export the guidance", "secondop-guidance",
+            lambda fmt: render_guidance(fmt, sections)))
 
     # Where the reader is ------------------------------------------------------------------
     def _blocks(self) -> list[Static]:
@@ -290,6 +302,14 @@ class GuidancePane(Pane):
             # The scroll can be cut short while the layout still settles (a scroll bar
             # appearing re-wraps the text): look again once it has been drawn.
             self.call_after_refresh(self._confirm_position, index)
+            return
+        # At the top there is nothing to scroll to, but "ready" promises a laid-out text:
+        # a jump to a section straight after start-up (from the palette) needs it.
+        laid_out = not blocks or (blocks[-1].virtual_region.y and self.reader.virtual_size
+                                  .height >= blocks[-1].virtual_region.bottom)
+        if not laid_out and self._layout_waits < 100:
+            self._layout_waits += 1
+            self.set_timer(0.05, self.restore_position)
             return
         self._finish_restore(index if isinstance(index, int) else 0)
 

@@ -461,7 +461,8 @@ class GuidancePane(Pane):
             for item in group.items:
                 items[item.id] = item
         for link in self.query(ChecklistLink):
-            item = items.get(link.item_id)
+            # A link to an item a later version retired shows what replaced it.
+            item = items.get(checklist.defaults.current_id(link.item_id))
             link.show_state(item.title if item else "", bool(item and item.done),
                             bool(item and item.deleted), item is not None)
 
@@ -501,6 +502,9 @@ class GuidancePane(Pane):
     async def open_checklist_item(self, item_id: str) -> None:
         from secondop_tui.ui.panes.checklist import ChecklistPane
 
+        store = self.workbook_app.store
+        if store is not None:
+            item_id = Checklist(store).defaults.current_id(item_id)
         screen = self.screen
         show = getattr(screen, "action_show_pane", None)
         if show is not None:

@@ -68,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="print the workbook (or one part) as plain text")
     export.add_argument("--only", metavar="PART",
                         help="one part only: checklist, doctors, notes, comparison, "
-                             "timeline, or visit-pack (a one-page summary for the doctor "
-                             "named by --doctor; not part of the full export)")
+                             "timeline; or, not part of the full export, guidance (the "
+                             "guidance and its glossary) or visit-pack (a one-page summary "
+                             "for the doctor named by --doctor)")
     export.add_argument("--doctor", metavar="NAME",
                         help="with --only visit-pack: the doctor it is for (part of the "
                              "name is enough)")

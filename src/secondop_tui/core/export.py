@@ -28,6 +28,9 @@ SECTIONS: dict[str, Callable[[WorkbookStore, str], str]] = {}
 # neither one huge string nor the time to build it, and it can be shared out (see
 # export_workbook).
 STREAMS: dict[str, Callable[[WorkbookStore, str], list[Iterable[str]]]] = {}
+# Parts exported only when asked for by name (``--only``), never in the full export:
+# the guidance and its glossary are the same in every workbook.
+SEPARATE: set[str] = set()
 
 
 def load_sections() -> None:
@@ -40,6 +43,9 @@ def load_sections() -> None:
         except ModuleNotFoundError as error:
             if error.name != module:
                 raise
+    from secondop_tui.core.guidance import _register
+
+    _register()
     # The full export reads in this order, whichever module happened to be imported first.
     order = ("checklist", "doctors", "notes", "comparison", "timeline")
     ranked = sorted(SECTIONS.items(),
@@ -68,7 +74,7 @@ def export_parts(store: WorkbookStore, only: str | None = None,
     if only is not None and only not in SECTIONS:
         raise KeyError(only)
     parts: list[Iterable[str]] = []
-    for name in [only] if only else SECTIONS:
+    for name in [only] if only else [name for name in SECTIONS if name not in SEPARATE]:
         lead = "\n" if parts else ""
         if name in STREAMS:
             pieces = STREAMS[name](store, fmt)

@@ -120,3 +120,48 @@ def find_matches(sections: tuple[Section, ...] | list[Section], query: str
                 found.append((s_index, b_index, start, start + len(needle)))
                 start = haystack.find(needle, start + len(needle))
     return found
+
+
+# Export ------------------------------------------------------------------------------
+WRAP = 80
+PART = "guidance"
+
+
+def render_guidance(fmt: str = "text", sections: tuple[Section, ...] | None = None) -> str:
+    """Every guidance section as plain text or Markdown, ending with the glossary."""
+    from secondop_tui.core.content import NOT_ADVICE
+    from secondop_tui.core.glossary import render_glossary
+    from secondop_tui.core.text import wrap
+
+    markdown = fmt == "markdown"
+    out: list[str] = []
+    for section in sections if sections is not None else load_guidance():
+        for block in section.blocks:
+            text = block.text if markdown else strip_inline(block.text)
+            if block.kind == "title":
+                out += [f"## {text}" if markdown else text]
+                if not markdown:
+                    out.append("=" * len(text))
+            elif block.kind == "heading":
+                out += [f"### {text}" if markdown else text]
+                if not markdown:
+                    out.append("-" * len(text))
+            elif block.kind == "bullet":
+                out += wrap(text, "- ", "  ", WRAP)
+                continue
+            elif block.kind == "paragraph":
+                out += wrap(text, "", "", WRAP)
+            else:
+                continue  # a link to a checklist item: the checklist has its own export
+            out.append("")
+        if out and out[-1] != "":
+            out.append("")
+    out += wrap(NOT_ADVICE, "", "", WRAP) + ["", render_glossary(fmt)]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _register() -> None:
+    from secondop_tui.core.export import SECTIONS, SEPARATE
+
+    SECTIONS[PART] = lambda store, fmt: render_guidance(fmt)
+    SEPARATE.add(PART)  # the same in every workbook: only when asked for by name

@@ -167,6 +167,11 @@ class GuidancePane(Pane):
                 id="guidance.section.previous"),
         Binding("space", "page_down_text", "Page down", show=False, id="guidance.page_down"),
         Binding("b", "page_up_text", "Page up", show=False, id="guidance.page_up"),
+        # g is taken (contents): w for "words".
+        Binding("w", "glossary", "Glossary: words on screen", show=False,
+                id="guidance.glossary"),
+        Binding("alt+g", "glossary", "Glossary: words on screen", show=False,
+                id="guidance.glossary.alt"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -242,10 +247,14 @@ class GuidancePane(Pane):
         yield ("Guidance: contents", "Jump to a section of the guidance (t)",
                self.action_contents)
         yield ("Guidance: search", "Search inside the guidance (/)", self.action_search)
+        yield ("Guidance: export with the glossary", "Write every section, then the "
+               "glossary, to a text or Markdown file", self.action_export_guidance)
         # Only while the guidance is shown: from another pane, "this paragraph" is none.
         if getattr(self.screen, "active_pane", None) == self.pane_id:
             yield ("Guidance: go to the checklist item for this paragraph",
                    "Open the checklist step recommended here (c)", self.action_checklist_item)
+            yield ("Glossary: words on screen", "The meaning of each term in the guidance "
+                   "shown (w)", self.action_glossary)
 
     # Where the reader is ------------------------------------------------------------------
     def _blocks(self) -> list[Static]:
@@ -323,7 +332,7 @@ class GuidancePane(Pane):
             return
         section = self.sections[self.current_section()] if self.sections else None
         where = f"{section.number}/{len(self.sections)} {section.title}" if section else ""
-        status.update(f"{where} · t contents · / search · c checklist step")
+        status.update(f"{where} · t contents · / search · c checklist step · w words")
 
     # Scrolling and sections -------------------------------------------------------------
     def action_page_down_text(self) -> None:
@@ -449,6 +458,30 @@ class GuidancePane(Pane):
             self.notify("Press / to search first.", timeout=3)
             return
         self.show_match(self.match_index - 1)
+
+    # Glossary and export ----------------------------------------------------------------
+    def text_on_screen(self) -> str:
+        """The words of the guidance blocks in view (the search match's block first)."""
+        view = self.reader.scroll_offset.y
+        bottom = view + self.reader.scrollable_content_region.height
+        blocks = [block for block in self.query(GuidanceBlock)
+                  if block.virtual_region.bottom > view and block.virtual_region.y < bottom]
+        if 0 <= self.match_index < len(self.matches):
+            s, b, _, _ = self.matches[self.match_index]
+            blocks.sort(key=lambda block: (block.section, block.index) != (s, b))
+        return "\n".join(block.block.text for block in blocks)
+
+    def action_glossary(self) -> None:
+        from secondop_tui.ui.commands import show_glossary
+
+        show_glossary(self.app, self.text_on_screen(), "the guidance on screen")
+
+    def action_export_guidance(self) -> None:
+        from secondop_tui.core.guidance import render_guidance
+        from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+        self.app.push_screen(ExportTextDialog(
+            "Export the guidance and the glossary", "secondop-guidance", render_guidance))
 
     # Checklist links ------------------------------------------------------------------
     def refresh_links(self) -> None:

@@ -69,7 +69,7 @@ class NotesQuestionsDialog(ModalScreen[list[AgendaItem] | None]):
         with Vertical():
             yield Static("Questions for this consultation", classes="dialog-title")
             yield Static("space: pick · t: top three (★) · a: your own question · "
-                         "g: glossary · ctrl+s: keep · escape: cancel", classes="hint")
+                         "ctrl+s: keep · escape: cancel", classes="hint")
             yield OptionList(id="questions-list")
             yield Input(placeholder="Your own question, then enter", id="questions-own",
                         max_length=500)

@@ -193,8 +193,7 @@ class ChecklistPane(Pane):
         shown = "done items hidden (h shows)" if hide_done else "h hides done items"
         self.query_one("#checklist-progress", Static).update(
             f"Overall {progress_words(done, total)} {progress_bar(done, total, 20)} · "
-            f"{shown}{extra}\nspace tick · a add · e edit · n note · d due · g glossary · "
-            "F1 all keys")
+            f"{shown}{extra}\nspace tick · a add · e edit · n note · d due · F1 all keys")
         self.show_detail()
 
     @staticmethod

@@ -332,7 +332,7 @@ class GuidancePane(Pane):
             return
         section = self.sections[self.current_section()] if self.sections else None
         where = f"{section.number}/{len(self.sections)} {section.title}" if section else ""
-        status.update(f"{where} · t contents · / search · c checklist step · w words")
+        status.update(f"{where} · t contents · / search · c checklist step")
 
     # Scrolling and sections -------------------------------------------------------------
     def action_page_down_text(self) -> None:

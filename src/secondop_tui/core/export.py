@@ -37,15 +37,12 @@ def load_sections() -> None:
     """Import the modules that register export sections (kept lazy for a fast CLI)."""
     for module in ("secondop_tui.core.checklist", "secondop_tui.core.doctors",
                    "secondop_tui.core.notes", "secondop_tui.core.opinions",
-                   "secondop_tui.core.timeline"):
+                   "secondop_tui.core.timeline", "secondop_tui.core.guidance"):
         try:
             __import__(module)
         except ModuleNotFoundError as error:
             if error.name != module:
                 raise
-    from secondop_tui.core.guidance import _register
-
-    _register()
     # The full export reads in this order, whichever module happened to be imported first.
     order = ("checklist", "doctors", "notes", "comparison", "timeline")
     ranked = sorted(SECTIONS.items(),

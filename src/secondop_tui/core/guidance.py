@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from secondop_tui.core.content import assets_dir
+from secondop_tui.core.export import SECTIONS, SEPARATE
 
 _MARKER = re.compile(r"<!--\s*checklist:\s*([\w.\-]+)\s*-->")
 
@@ -160,8 +161,9 @@ def render_guidance(fmt: str = "text", sections: tuple[Section, ...] | None = No
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _register() -> None:
-    from secondop_tui.core.export import SECTIONS, SEPARATE
+def _render_part(store: object, fmt: str) -> str:
+    return render_guidance(fmt)
 
-    SECTIONS[PART] = lambda store, fmt: render_guidance(fmt)
-    SEPARATE.add(PART)  # the same in every workbook: only when asked for by name
+
+SECTIONS[PART] = _render_part
+SEPARATE.add(PART)  # the same in every workbook: exported only when asked for by name

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from secondop_tui.core import backups, codec, schema
 from secondop_tui.core import checklist as checklist_module
 from secondop_tui.core.checklist import (
     Checklist,
@@ -12,14 +16,17 @@ from secondop_tui.core.checklist import (
     DefaultItem,
     DefaultSet,
     load_defaults,
+    parse_defaults,
     render,
 )
 from secondop_tui.core.dates import DateError
 from secondop_tui.core.export import export
 from secondop_tui.core.store import WorkbookStore
 
-PHASES = ["Before deciding", "Insurance", "Finding the doctor", "Records", "The visit",
-          "After the visit"]
+PHASES = ["Before deciding", "Finding the doctor", "Insurance and costs", "Booking", "Records",
+          "While you wait", "The visit", "After the visit"]
+# The default set of the earlier version (schema 1), as it was shipped.
+OLD_CHECKLIST = Path(__file__).parent / "data" / "checklist-v1.json"
 
 
 def test_defaults_have_phases_and_stable_unique_ids():
@@ -78,17 +85,17 @@ def test_add_edit_move_delete_and_undo(store):
 def test_default_items_can_be_reordered_deleted_and_restored(store):
     checklist = Checklist(store)
     mine = checklist.add_item("visit", "Book a taxi")
-    checklist.toggle("visit.bring-id")
-    assert checklist.move_item("visit.bring-id", -1)
+    checklist.toggle("visit.questions")
+    assert checklist.move_item("visit.questions", -1)
     first = [g for g in checklist.groups() if g.id == "visit"][0].items[0]
-    assert first.id == "visit.bring-id"
-    assert not checklist.move_item("visit.bring-id", -1)
-    checklist.delete_item("visit.bring-id")
+    assert first.id == "visit.questions"
+    assert not checklist.move_item("visit.questions", -1)
+    checklist.delete_item("visit.questions")
     checklist.delete_item("visit.recording")
     ids = [i.id for g in checklist.groups() for i in g.items]
-    assert "visit.bring-id" not in ids and mine in ids
+    assert "visit.questions" not in ids and mine in ids
     assert checklist.restore_defaults() == 2
-    item = checklist.item("visit.bring-id")
+    item = checklist.item("visit.questions")
     assert not item.deleted and item.done  # its state came back with it
     assert checklist.item(mine) is not None
 
@@ -230,7 +237,8 @@ def test_export_shows_groups_state_notes_and_calls(store):
     checklist.set_due("records.release", "2026-11-01")
     checklist.add_call("insurance.coverage", "2026-11-19", "Jane", "A123", "covered")
     text = export(store, "checklist", "text")
-    assert "Before deciding (1/6 done)" in text
+    before = next(g for g in load_defaults().groups if g.id == "before")
+    assert f"Before deciding (1/{len(before.items)} done)" in text
     assert "[x] Write down why you want a second opinion" in text
     assert "covered, no referral needed" in text
     assert "Due: Sun 1 Nov 2026 (OVERDUE)" in text
@@ -238,3 +246,136 @@ def test_export_shows_groups_state_notes_and_calls(store):
     markdown = export(store, "checklist", "markdown")
     assert markdown.startswith("## Checklist")
     assert "- [x] Write down why you want a second opinion" in markdown
+
+
+# The default set of this version -------------------------------------------------------
+def all_items():
+    return [item for group in load_defaults().groups for item in group.items]
+
+
+def test_a_booking_phase_comes_before_the_records():
+    ids = [g.id for g in load_defaults().groups]
+    assert ids.index("finding") < ids.index("insurance") < ids.index("booking") \
+        < ids.index("records")
+    booking = next(g for g in load_defaults().groups if g.id == "booking")
+    titles = " ".join(i.title.lower() for i in booking.items)
+    for words in ("second opinion", "which records", "pathologist and radiologist",
+                  "interpreter"):
+        assert words in titles
+
+
+def test_the_items_the_guidance_links_to_exist():
+    ids = {item.id for item in all_items()}
+    assert {"records.portal-first", "records.pathology-review", "booking.virtual-check",
+            "waiting.safety", "waiting.fertility", "booking.interpreter",
+            "costs.counsellor", "helper.permission"} <= ids
+
+
+def test_no_duplicate_items_and_no_item_that_is_only_a_tool():
+    titles = [item.title.lower() for item in all_items()]
+    assert len(titles) == len(set(titles))
+    assert sum("copies of your records" in t or "carry your own copies" in t
+               for t in titles) == 1
+    # The insurance items keep their own call logs: logging calls is not a step.
+    assert not any(t.startswith("log ") for t in titles)
+    # One task each: no "X and then Y" titles, and the pathology material is lent
+    # between labs, never "returned" to the patient.
+    assert not any(" and confirm " in t or " and ask " in t for t in titles)
+    assert not any("returned" in (i.why + i.title).lower() for i in all_items())
+
+
+def test_doctor_dependent_insurance_items_come_after_finding_the_doctor():
+    ids = [g.id for g in load_defaults().groups]
+    assert ids.index("finding") < ids.index("insurance")
+    network = load_defaults().find("insurance.network")[2]
+    assert "candidate" in network.title
+
+
+def test_retired_items_are_listed_with_their_old_wording_and_a_replacement():
+    defaults = load_defaults()
+    old = parse_defaults(json.loads(OLD_CHECKLIST.read_text(encoding="utf-8")))
+    old_ids = {i.id for g in old.groups for i in g.items}
+    new_ids = {i.id for i in all_items()}
+    retired = {r.id: r for c in defaults.changes for r in c.retired}
+    assert set(retired) == old_ids - new_ids
+    for item_id, item in retired.items():
+        assert old.find(item_id)[2].title == item.title
+        assert defaults.current_id(item_id) in new_ids
+    assert defaults.current_id("records.meds") == "records.meds"
+    assert defaults.current_id("no.such-item") == "no.such-item"
+
+
+# A workbook made by the earlier version ----------------------------------------------
+def old_workbook(data_dir: Path, monkeypatch) -> dict[str, str]:
+    """A schema-1 workbook filled in with the earlier version's default checklist."""
+    old = parse_defaults(json.loads(OLD_CHECKLIST.read_text(encoding="utf-8")))
+    with monkeypatch.context() as patched:
+        patched.setattr(schema, "SCHEMA_VERSION", 1)
+        store = WorkbookStore.open(data_dir, autoflush=True)
+        checklist = Checklist(store, old)
+        checklist.toggle("before.reasons")
+        checklist.set_note("records.pathology", "lab says 2 weeks")
+        checklist.set_due("records.release", "2026-12-01")
+        checklist.add_call("insurance.coverage", "2026-11-19", "Jane", "A1", "covered")
+        # Retired items: one used (ticked, with calls), one never used (only moved).
+        checklist.add_call("insurance.call-log", "2026-11-18", "Bob", "B2", "no referral")
+        checklist.toggle("insurance.call-log")
+        checklist.move_item("records.carry-copies", -1)
+        checklist.toggle("visit.rereads")
+        checklist.move_item("visit.rereads", -3)
+        mine = checklist.add_item("records", "Ask for the CD", "for the scans")
+        checklist.delete_item("after.where")
+        store.close()
+    raw = json.loads((data_dir / "workbook.json").read_text(encoding="utf-8"))
+    assert raw["_meta"]["1"]["schema"] == 1
+    return {"mine": mine}
+
+
+def test_an_earlier_workbook_keeps_ticks_notes_dates_calls_and_own_items(
+        data_dir, monkeypatch):
+    made = old_workbook(data_dir, monkeypatch)
+    store = WorkbookStore.open(data_dir)
+    try:
+        assert store.meta["schema"] == schema.SCHEMA_VERSION
+        assert any("upgraded" in notice for notice in store.notices)
+        checklist = Checklist(store)
+        items = {i.id: i for g in checklist.groups(include_deleted=True) for i in g.items}
+        assert items["before.reasons"].done
+        assert items["records.pathology"].note == "lab says 2 weeks"
+        assert items["records.pathology"].title == "Get copies of your pathology reports"
+        assert items["records.release"].due.isoformat() == "2026-12-01"
+        assert [c.who for c in items["insurance.coverage"].calls] == ["Jane"]
+        assert items[made["mine"]].title == "Ask for the CD"
+        assert items["after.where"].deleted
+        # New default items arrive, unticked.
+        for new in ("booking.interpreter", "records.portal-first", "waiting.safety"):
+            assert new in items and not items[new].done
+        # The moved item keeps its tick and sits in its new group, at its default place.
+        assert items["visit.rereads"].done and items["visit.rereads"].group == "booking"
+        # A retired item the person used stays as their own, wording and calls kept...
+        kept = items["insurance.call-log"]
+        assert not kept.is_default and kept.done and kept.group == "insurance"
+        assert kept.title.startswith("Log each insurer call")
+        assert [c.reference for c in kept.calls] == ["B2"]
+        checklist.add_call("insurance.call-log", "2026-11-20", "Ann", "C3", "")
+        # ...and one they never used is gone.
+        assert "records.carry-copies" not in items
+        assert "records.carry-copies" not in {d.get("id") for d in checklist.table.all()}
+    finally:
+        store.close()
+    # The file as it was is kept as a backup.
+    old = [b for b in backups.list_backups(data_dir) if "schema1" in b.path.name]
+    assert old and codec.schema_of(codec.decode(old[0].path.read_bytes())) == 1
+
+
+def test_an_earlier_workbook_opened_read_only_is_upgraded_in_memory_only(
+        data_dir, monkeypatch):
+    old_workbook(data_dir, monkeypatch)
+    before = (data_dir / "workbook.json").read_bytes()
+    store = WorkbookStore.open(data_dir, read_only=True)
+    try:
+        item = Checklist(store).item("insurance.call-log")
+        assert item is not None and not item.is_default and item.done
+    finally:
+        store.close()
+    assert (data_dir / "workbook.json").read_bytes() == before

@@ -15,6 +15,7 @@ import pytest
 import secondop_tui.core
 from secondop_tui import __version__
 from secondop_tui.cli import main
+from secondop_tui.core.schema import SCHEMA_VERSION
 from secondop_tui.core import backups
 from secondop_tui.core.errors import WorkbookDamaged
 from secondop_tui.core.store import WorkbookStore
@@ -28,6 +29,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None):
 NO_TEXTUAL = """
 import sys
 from secondop_tui.cli import main
+from secondop_tui.core.schema import SCHEMA_VERSION
 try:
     main({argv!r}[1:])
 except SystemExit:
@@ -79,7 +81,8 @@ def test_check_healthy_and_damaged(data_dir: Path, capsys):
     store.close()
     assert main(["--data-dir", str(data_dir), "check"]) == 0
     report = capsys.readouterr().out
-    assert "healthy" in report and "Schema:    1" in report and "doctors 1" in report
+    assert "healthy" in report and f"Schema:    {SCHEMA_VERSION}" in report \
+        and "doctors 1" in report
     assert str(data_dir / "workbook.json") in report
     (data_dir / "workbook.json").write_text('{"_meta": ')
     assert main(["--data-dir", str(data_dir), "check"]) == 1

@@ -158,15 +158,16 @@ def test_migration_runs_on_raw_data_after_a_backup(data_dir: Path, monkeypatch):
             doc["text"] = doc.pop("body")
         return raw
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, rename_body)
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, current, rename_body)
     store = WorkbookStore.open(data_dir)
     assert store.table("notes").all()[0]["text"] == "old field name"
-    assert store.meta["schema"] == 2
+    assert store.meta["schema"] == current + 1
     store.close()
-    assert codec.schema_of(codec.decode((data_dir / "workbook.json").read_bytes())) == 2
-    old = [b for b in backups.list_backups(data_dir) if "schema1" in b.path.name]
-    assert old and codec.schema_of(codec.decode(old[0].path.read_bytes())) == 1
+    assert codec.schema_of(codec.decode((data_dir / "workbook.json").read_bytes())) == current + 1
+    old = [b for b in backups.list_backups(data_dir) if f"schema{current}" in b.path.name]
+    assert old and codec.schema_of(codec.decode(old[0].path.read_bytes())) == current
 
 
 def test_failed_write_keeps_previous_file_and_memory(store: WorkbookStore, monkeypatch):

@@ -72,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "writes UTF-8.")
     export.add_argument("--only", metavar="PART",
                         help="one part only: checklist, doctors, notes, comparison, "
-                             "timeline, guidance (the packaged guidance with its sources; "
-                             "not part of the full export), or visit-pack (a one-page "
+                             "timeline, guidance (the packaged guidance with its sources and "
+                             "the glossary; not part of the full export), or visit-pack (a one-page "
                              "summary for the doctor named by --doctor; not part of the "
                              "full export)")
     export.add_argument("--doctor", metavar="NAME",

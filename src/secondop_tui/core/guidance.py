@@ -178,11 +178,12 @@ def find_matches(sections: tuple[Section, ...] | list[Section], query: str
 
 
 def render_guidance(fmt: str = "text", sections: tuple[Section, ...] | None = None) -> str:
-    """The whole guidance as plain text or Markdown: every section with its sources, and
-    the notice that it is information, not medical advice."""
+    """The whole guidance as plain text or Markdown: every section with its sources, the
+    notice that it is information, not medical advice, and the glossary at the end."""
     import textwrap
 
     from secondop_tui.core.content import NOT_ADVICE
+    from secondop_tui.core.glossary import render_glossary
 
     markdown = fmt == "markdown"
     sections = load_guidance() if sections is None else sections
@@ -218,6 +219,8 @@ def render_guidance(fmt: str = "text", sections: tuple[Section, ...] | None = No
                 out += wrapped(text, "- ", "  ")
         if out[-1] != "":
             out.append("")
+    # The meanings of the words it uses, last.
+    out.append(render_glossary(fmt).rstrip("\n"))
     return escape_controls("\n".join(out).rstrip("\n")) + "\n"
 
 

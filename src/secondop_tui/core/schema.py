@@ -9,13 +9,24 @@ from typing import Any
 from secondop_tui import __version__
 from secondop_tui.core.codec import META_ID, META_TABLE, schema_of
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Raw = dict[str, Any]
 
 # MIGRATIONS[n] turns raw data of version n into version n + 1. They run on the raw
 # tables before TinyDB sees them, after a backup of the file has been taken.
-MIGRATIONS: dict[int, Callable[[Raw], Raw]] = {}
+
+
+def _checklist_v2(raw: Raw) -> Raw:
+    """Schema 2: the checklist's default set 2 (a booking phase, one task per item, a
+    duplicate and an item that could never be ticked retired). What the user ticked,
+    wrote or logged stays; see :func:`secondop_tui.core.checklist.upgrade_table`."""
+    from secondop_tui.core.checklist import upgrade_workbook  # it imports the store
+
+    return upgrade_workbook(raw, 2)
+
+
+MIGRATIONS: dict[int, Callable[[Raw], Raw]] = {1: _checklist_v2}
 
 
 def now_iso() -> str:

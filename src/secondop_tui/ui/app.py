@@ -286,6 +286,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("ctrl+s", "save", "Save now", show=False, id="app.save"),
         Binding("alt+s", "save", "Save now", show=False, priority=True, id="app.save.alt"),
+        # The panes and the question list offer the words of what is highlighted first.
+        Binding("alt+g", "glossary", "Glossary", show=False, id="app.glossary"),
         # Priority, so a field changes at once: keys that arrive in one burst (a fast
         # typist, or a slow SSH link that sends them together) land in the next field
         # after a tab, not in the one it left.
@@ -706,6 +708,13 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         return driver
 
     # Help and palette -------------------------------------------------------------------
+    def action_glossary(self) -> None:
+        from secondop_tui.ui.commands import show_glossary
+        from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
+
+        if not isinstance(self.screen, GlossaryDialog):
+            show_glossary(self)
+
     def action_help(self) -> None:
         from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 

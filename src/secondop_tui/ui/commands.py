@@ -3,8 +3,8 @@
 :class:`WorkbookSearchProvider` finds guidance sections, checklist items, doctors,
 consultations and opinions by their words; enter jumps to the hit. The index is built
 on the first search and rebuilt after the workbook changed. The functions below open
-the opinion and profile forms, the compare view, the timeline and the exports; the
-panes' keys and the palette both call them.
+the opinion and profile forms, the compare view, the timeline, the glossary and the
+exports; the panes' keys and the palette both call them.
 """
 
 from __future__ import annotations
@@ -158,6 +158,14 @@ def compare_opinions(app, consultation_ids: list[int] | None = None) -> None:
     app.push_screen(CompareScreen(app.store, consultation_ids))
 
 
+def show_glossary(app, text: str = "", where: str = "") -> None:
+    """Open the glossary: the terms used in ``text`` (what is being read) first, then
+    every term to search."""
+    from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
+
+    app.push_screen(GlossaryDialog(text, where))
+
+
 def show_timeline(app) -> None:
     from secondop_tui.ui.screens.timeline_screen import TimelineScreen
 
@@ -232,6 +240,8 @@ def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable
            "(alt+l or ctrl+l in Notes)", partial(show_timeline, app))
     yield ("Profile: diagnosis and medications", "What a new doctor should know first",
            partial(edit_profile, app))
+    yield ("Glossary: look up a term", "Plain meanings of the words the guidance, "
+           "checklist and questions use (alt+g)", partial(show_glossary, app))
     yield ("Export comparison", "Write the comparison of opinions to a text or Markdown "
            "file", partial(export_comparison, app))
     yield ("Visit pack for a doctor", "Write a one-page summary to bring to a doctor",

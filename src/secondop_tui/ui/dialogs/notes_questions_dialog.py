@@ -54,6 +54,10 @@ class NotesQuestionsDialog(DismissOnce[list[AgendaItem] | None],
         Binding("ctrl+s", "keep", "Keep", priority=True, id="questions.keep"),
         Binding("f2", "keep", "Keep", show=False, id="questions.keep.alt"),
         Binding("escape", "cancel", "Cancel", id="questions.cancel"),
+        Binding("g", "glossary", "Glossary: words in this question", show=False,
+                id="questions.glossary"),
+        Binding("alt+g", "glossary", "Glossary: words in this question", show=False,
+                id="questions.glossary.alt"),
     ]
 
     def __init__(self, store, agenda: list[AgendaItem]) -> None:
@@ -187,6 +191,15 @@ class NotesQuestionsDialog(DismissOnce[list[AgendaItem] | None],
 
     def action_keep(self) -> None:
         self.dismiss(self.agenda)
+
+    def action_glossary(self) -> None:
+        from secondop_tui.ui.commands import show_glossary
+
+        row = self.current_row()
+        if row is None:
+            show_glossary(self.app)
+        else:
+            show_glossary(self.app, row[2], "this question")
 
     def action_cancel(self) -> None:
         own = self.query_one("#questions-own", Input)

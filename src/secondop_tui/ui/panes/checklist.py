@@ -87,6 +87,10 @@ class ChecklistPane(Pane):
                 id="checklist.fold.toggle"),
         Binding("r", "restore_defaults", "Restore defaults", show=False,
                 id="checklist.restore"),
+        Binding("g", "glossary", "Glossary: words in this item", show=False,
+                id="checklist.glossary"),
+        Binding("alt+g", "glossary", "Glossary: words in this item", show=False,
+                id="checklist.glossary.alt"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -133,6 +137,8 @@ class ChecklistPane(Pane):
                self.toggle_all_groups)
         yield ("Checklist: undo delete", "Bring back the last deleted item (u)",
                self.action_undo_delete)
+        yield ("Glossary: words in this checklist item", "The meaning of each term the "
+               "highlighted item uses (g)", self.action_glossary)
 
     # Settings ---------------------------------------------------------------------------
     def _setting(self, key: str, default: Any) -> Any:
@@ -617,6 +623,23 @@ class ChecklistPane(Pane):
             "ticked or wrote stay as they are.",
             [Choice("y", "Restore", "restore", "primary"), Choice("n", "Cancel", "cancel")],
             cancel="cancel"), answer)
+
+    def highlighted_text(self) -> tuple[str, str]:
+        """(the words of the highlighted row, what it is): an item's title and why, or
+        a group's title and its items'."""
+        item = self.current_item()
+        if item is not None:
+            return f"{item.title}\n{item.why}", "this checklist item"
+        group = next((g for g in self.groups if g.id == self.current_group()), None)
+        if group is None:
+            return "", ""
+        words = [group.title] + [f"{i.title}\n{i.why}" for i in group.items]
+        return "\n".join(words), f"the group {group.title}"
+
+    def action_glossary(self) -> None:
+        from secondop_tui.ui.commands import show_glossary
+
+        show_glossary(self.app, *self.highlighted_text())
 
     # From the Guidance pane -------------------------------------------------------------
     def show_item(self, item_id: str, *, restore: bool = False) -> bool:

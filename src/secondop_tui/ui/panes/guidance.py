@@ -173,6 +173,11 @@ class GuidancePane(Pane):
                 id="guidance.section.previous"),
         Binding("space", "page_down_text", "Page down", show=False, id="guidance.page_down"),
         Binding("b", "page_up_text", "Page up", show=False, id="guidance.page_up"),
+        # g is taken (contents): w for "words".
+        Binding("w", "glossary", "Glossary: words on screen", show=False,
+                id="guidance.glossary"),
+        Binding("alt+g", "glossary", "Glossary: words on screen", show=False,
+                id="guidance.glossary.alt"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -249,12 +254,14 @@ class GuidancePane(Pane):
         yield ("Guidance: contents", "Jump to a section of the guidance (t)",
                self.action_contents)
         yield ("Guidance: search", "Search inside the guidance (/)", self.action_search)
-        yield ("Guidance: export", "Write the guidance, with its sources, to a text or "
-               "Markdown file", self.action_export)
+        yield ("Guidance: export", "Write the guidance, with its sources and the glossary, "
+               "to a text or Markdown file", self.action_export)
         # Only while the guidance is shown: from another pane, "this paragraph" is none.
         if getattr(self.screen, "active_pane", None) == self.pane_id:
             yield ("Guidance: go to the checklist item for this paragraph",
                    "Open the checklist step recommended here (c)", self.action_checklist_item)
+            yield ("Glossary: words on screen", "The meaning of each term in the guidance "
+                   "shown (w)", self.action_glossary)
 
     def action_export(self) -> None:
         from secondop_tui.core.guidance import render_guidance
@@ -480,6 +487,23 @@ class GuidancePane(Pane):
             return
         self.show_match(self.match_index - 1)
 
+    # Glossary and export ----------------------------------------------------------------
+    def text_on_screen(self) -> str:
+        """The words of the guidance blocks in view (the search match's block first)."""
+        view = self.reader.scroll_offset.y
+        bottom = view + self.reader.scrollable_content_region.height
+        blocks = [block for block in self.query(GuidanceBlock)
+                  if block.virtual_region.bottom > view and block.virtual_region.y < bottom]
+        if 0 <= self.match_index < len(self.matches):
+            s, b, _, _ = self.matches[self.match_index]
+            blocks.sort(key=lambda block: (block.section, block.index) != (s, b))
+        return "\n".join(block.block.text for block in blocks)
+
+    def action_glossary(self) -> None:
+        from secondop_tui.ui.commands import show_glossary
+
+        show_glossary(self.app, self.text_on_screen(), "the guidance on screen")
+
     # Checklist links ------------------------------------------------------------------
     def refresh_links(self) -> None:
         store = self.workbook_app.store
@@ -491,7 +515,8 @@ class GuidancePane(Pane):
             for item in group.items:
                 items[item.id] = item
         for link in self.query(ChecklistLink):
-            item = items.get(link.item_id)
+            # A link to an item a later version retired shows what replaced it.
+            item = items.get(checklist.defaults.current_id(link.item_id))
             link.show_state(item.title if item else "", bool(item and item.done),
                             bool(item and item.deleted), item is not None)
 
@@ -531,6 +556,9 @@ class GuidancePane(Pane):
     async def open_checklist_item(self, item_id: str) -> None:
         from secondop_tui.ui.panes.checklist import ChecklistPane
 
+        store = self.workbook_app.store
+        if store is not None:
+            item_id = Checklist(store).defaults.current_id(item_id)
         screen = self.screen
         show = getattr(screen, "action_show_pane", None)
         if show is not None:

@@ -351,3 +351,18 @@ async def test_late_news_of_an_earlier_focus_does_not_switch_the_tab_back(make_a
         for _ in range(3):
             await pilot.pause()
         assert shown_pane(app) == want
+
+
+def test_the_terminal_and_the_browser_read_pastes_as_text(monkeypatch):
+    """Both drivers the app runs on use the paste-safe parser: the terminal's (which
+    also takes the end of input as a hangup) and the one serve names for the browser."""
+    from textual import constants
+
+    from secondop_tui.ui.app import SecondOpinionApp
+    from secondop_tui.ui.terminal import WorkbookDriver
+    from secondop_tui.ui.web_terminal import WorkbookWebDriver
+
+    monkeypatch.setattr(constants, "DRIVER", None)
+    assert SecondOpinionApp(watch_signals=False).driver_class is WorkbookDriver
+    monkeypatch.setattr(constants, "DRIVER", "textual.drivers.web_driver:WebDriver")
+    assert SecondOpinionApp(watch_signals=False).driver_class is WorkbookWebDriver

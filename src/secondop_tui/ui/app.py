@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from rich.cells import cell_len
-from textual import on, work
+from textual import constants, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -698,13 +698,17 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         self.exit(return_code=0)
 
     def get_driver_class(self):
-        # The terminal driver that takes pastes as text and the end of input as a
-        # hangup, on Linux and macOS unless one is named (serve names the web driver).
-        from textual import constants
-
+        # The drivers that take pastes as text (and, in a terminal, the end of input as a
+        # hangup): on Linux and macOS unless another driver is named, and in the browser
+        # (serve names Textual's web driver).
         driver = super().get_driver_class()
         if constants.DRIVER is None and issubclass(WorkbookDriver, driver):
             return WorkbookDriver
+        if driver.__module__ == "textual.drivers.web_driver" and driver.__name__ == "WebDriver":
+            # Imported here: only a served app needs it.
+            from secondop_tui.ui.web_terminal import WorkbookWebDriver
+
+            return WorkbookWebDriver
         return driver
 
     # Help and palette -------------------------------------------------------------------

@@ -22,7 +22,7 @@ from secondop_tui.ui.dialogs.notes_new_dialog import NotesNewDialog
 from secondop_tui.ui.dialogs.notes_questions_dialog import NotesQuestionsDialog
 from secondop_tui.ui.panes.notes import NotesPane
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
-from tests.conftest import post_burst, settled
+from tests.helpers import burst_handled, post_burst, run_from_palette, settled, wait_until
 
 
 async def open_pane(pilot) -> NotesPane:
@@ -76,23 +76,19 @@ async def test_new_consultation_with_a_doctor_then_type_and_debounced_save(make_
         await pilot.pause()
         # Not at once: the store takes the text at most the save delay after a key.
         assert "She said 123".startswith(only(store).note)
-        await pilot.pause(0.8)
-        assert only(store).note == "She said 123"
-        await pilot.pause(0.3)
-        assert not store.dirty  # written to disk by the app's worker
+        await wait_until(pilot, lambda: only(store).note == "She said 123",
+                         "the note taken into the store")
+        # Written to disk by the app's worker.
+        await wait_until(pilot, lambda: not store.dirty, "the note saved")
 
 
 async def test_palette_finds_new_consultation(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"New consultation")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, NotesNewDialog)
+        await run_from_palette(pilot, "New consultation")
+        await wait_until(pilot, lambda: isinstance(app.screen, NotesNewDialog),
+                         "the new consultation form open")
         await pilot.press("enter")  # untitled, no doctor
         await pilot.pause()
         visit = only(store)
@@ -502,8 +498,6 @@ async def test_header_says_saving_only_when_a_note_save_is_slow(make_app, store,
     second later is shown, and "saved" comes back when it ends."""
     import threading
 
-    from secondop_tui.ui import app as app_module
-
     with_questions(store, "Is it operable?")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -513,22 +507,20 @@ async def test_header_says_saving_only_when_a_note_save_is_slow(make_app, store,
         app.watch(app, "sub_title", lambda title: seen.append(title), init=False)
 
         await pilot.press(*"fast")
-        await pilot.pause(0.8)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert only(store).note == "fast" and not store.dirty
+        await wait_until(pilot, lambda: only(store).note == "fast" and not store.dirty,
+                         "the note saved")
         assert not any(title.startswith("saving") for title in seen), seen
 
         release = threading.Event()
         real_flush = store.flush
-        monkeypatch.setattr(store, "flush", lambda **kw: (release.wait(5), real_flush(**kw))[1])
+        monkeypatch.setattr(store, "flush", lambda **kw: (release.wait(60), real_flush(**kw))[1])
         await pilot.press(*" slow")
-        await pilot.pause(app_module.SLOW_SAVE + 0.8)
-        assert app.sub_title.startswith("saving…"), app.sub_title
+        # The save is held: a second after the key the Header says "saving…".
+        await wait_until(pilot, lambda: app.sub_title.startswith("saving…"),
+                         "the Header says saving…", workers=False)
         release.set()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.sub_title.startswith("saved")
+        await wait_until(pilot, lambda: app.sub_title.startswith("saved"),
+                         "the Header back to saved")
         assert only(store).note == "fast slow" and not store.dirty
         assert pane.editor.text == "fast slow"
 
@@ -542,7 +534,8 @@ async def test_enter_then_words_in_one_burst_go_into_the_note(make_app, store):
         pane = await open_pane(pilot)
         assert app.focused is pane.option_list
         post_burst(app, "enter", *"dear doctor")
-        await pilot.pause()
+        await burst_handled(pilot)
+        await wait_until(pilot, lambda: pane.editor.text == "dear doctor", "the words in the note")
         assert app.screen is pane.screen  # no dialog opened
         assert app.focused is pane.editor
         assert pane.editor.text == "dear doctor"

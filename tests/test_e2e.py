@@ -50,7 +50,7 @@ def test_hangup_and_terminate_exit_cleanly_and_unlock(app_terminal: Terminal, si
     term = app_terminal
     term.wait_for(*PANES)
     term.signal(sig)
-    term.wait_exit(timeout=10)
+    term.wait_exit()
     from secondop_tui.core.store import WorkbookStore
 
     WorkbookStore.open(term.data_dir).close()  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ import pytest
 from secondop_tui.core import codec, notes, schema
 from secondop_tui.core.store import WorkbookStore
 from tests.pty_terminal import Terminal, installed_command
-from tests.test_store import DAMAGED
+from tests.helpers import DAMAGED, DEADLINE, poll_until
 
 pytestmark = pytest.mark.e2e
 
@@ -79,14 +79,6 @@ def trials(in_ci: int, in_long: int) -> list:
 
 
 # Shared helpers ---------------------------------------------------------------------------
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.05)
-
-
 def start_app(data_dir: Path, cwd: Path, *extra: str) -> Terminal:
     return Terminal([installed_command(), "--data-dir", str(data_dir), *extra], cwd=str(cwd))
 
@@ -126,7 +118,8 @@ def open_the_note(term: Terminal, title: str = "Visit at the cancer center") -> 
     term.wait_for(*PANES, "Quit")
     term.send("4")
     term.wait_for(title, "n New")
-    term.send("enter", delay=0.3)
+    term.send("enter")
+    term.wait_gone("n New")  # the Footer's list keys go: the note has the keys
 
 
 @pytest.fixture
@@ -174,7 +167,7 @@ class Typist:
         self.check()
         os.write(self.term.fd, {"ctrl+s": b"\x13", "enter": b"\r"}.get(key, key.encode()))
         written = time.monotonic()
-        time.sleep(self.pace * self.rng.uniform(0.5, 1.5))
+        time.sleep(self.pace * self.rng.uniform(0.5, 1.5))  # the typist's own pace
         return written
 
     def text(self, text: str) -> None:
@@ -182,11 +175,11 @@ class Typist:
             self.key(char)
 
     def wait_for(self, text: str, gone: bool = False) -> None:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + DEADLINE
         while (text in self.term.display) == gone:
             self.check()
             assert time.monotonic() < deadline, f"{text!r} never {'went' if gone else 'came'}"
-            time.sleep(0.01)
+            time.sleep(0.01)  # looks again (the deadline above bounds the wait)
 
     def commit(self, at: float, state: object) -> None:
         self.commits.append((at, state))
@@ -329,7 +322,7 @@ def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, 
     except Deadline:
         pass
     term.signal(sig)  # at once: the last keys are still inside the save delay
-    status = term.wait_exit(timeout=10)
+    status = term.wait_exit()
     typed = typist.commits[-1][1]
     why = f"{sig.name}, trial {trial}: "
     assert os.waitstatus_to_exitcode(status) == 0, why + f"exit status {status}"
@@ -358,7 +351,7 @@ def test_hangup_with_a_form_open(app_dir, form: str):
     term.type(typed, delay=0.02)
     term.wait_for(typed)
     term.signal(signal.SIGHUP)
-    term.wait_exit(timeout=10)
+    term.wait_exit()
     assert typed.encode() in (data_dir / "workbook.json").read_bytes()
 
 
@@ -380,7 +373,7 @@ def test_disk_full_then_space_comes_back(app_dir, resume: str):
     term = app_dir()
     open_the_note(term)
     term.type("saved before the disk filled. ", delay=0.01)
-    wait_until(lambda: note_on_disk(data_dir, doc_id).endswith("filled. "), "the first save")
+    poll_until(lambda: note_on_disk(data_dir, doc_id).endswith("filled. "), "the first save")
     saved = (data_dir / "workbook.json").read_bytes()
 
     # The soft limit only: an ordinary user may raise it again (the hard one needs root).
@@ -401,9 +394,9 @@ def test_disk_full_then_space_comes_back(app_dir, resume: str):
         term.type(".")
         typed_while_full += "."
     # else: no key at all; the app retries by itself every ten seconds.
-    term.wait_gone("NOT SAVED", timeout=25)
+    term.wait_gone("NOT SAVED")  # at the next key, or by the retry every ten seconds
     expected = "saved before the disk filled. " + typed_while_full
-    wait_until(lambda: note_on_disk(data_dir, doc_id) == expected, "saving resumed")
+    poll_until(lambda: note_on_disk(data_dir, doc_id) == expected, "saving resumed")
     term.send("ctrl+q")
     assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
     assert not temp_files(data_dir)
@@ -450,7 +443,7 @@ def test_hand_edit_while_the_app_runs(app_dir, answer: str):
     term = app_dir()
     open_the_note(term)
     term.type("first words. ", delay=0.01)
-    wait_until(lambda: note_on_disk(data_dir, doc_id) == "first words. ", "the first save")
+    poll_until(lambda: note_on_disk(data_dir, doc_id) == "first words. ", "the first save")
     theirs = hand_edit(data_dir, add_doctor_by_hand)
     term.type("typed after the hand edit", delay=0.01)
     term.wait_for("The workbook changed on disk", "Keep mine")
@@ -460,7 +453,7 @@ def test_hand_edit_while_the_app_runs(app_dir, answer: str):
     if answer == "keep mine":
         term.send("k")
         term.wait_for_notification("The file that was on disk was kept as workbook.external")
-        wait_until(lambda: note_on_disk(data_dir, doc_id) == mine, "the app's version saved")
+        poll_until(lambda: note_on_disk(data_dir, doc_id) == mine, "the app's version saved")
         [aside] = data_dir.glob("workbook.external-*.json")
         assert aside.read_bytes() == theirs
     else:
@@ -484,12 +477,12 @@ def test_hangup_while_a_hand_edit_is_unanswered(app_dir):
     term = app_dir()
     open_the_note(term)
     term.type("first words. ", delay=0.01)
-    wait_until(lambda: note_on_disk(data_dir, doc_id) == "first words. ", "the first save")
+    poll_until(lambda: note_on_disk(data_dir, doc_id) == "first words. ", "the first save")
     theirs = hand_edit(data_dir, add_doctor_by_hand)
     term.type("PRECIOUSWORDS", delay=0.01)
     term.wait_for("The workbook changed on disk", "Keep mine")
     term.signal(signal.SIGHUP)
-    assert os.waitstatus_to_exitcode(term.wait_exit(timeout=10)) == 0
+    assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
 
     assert (data_dir / "workbook.json").read_bytes() == theirs  # the hand edit stays
     [aside] = data_dir.glob("workbook.unsaved-*.json")
@@ -519,7 +512,7 @@ def test_hand_edit_that_damages_the_file_while_the_app_runs(app_dir):
     term = app_dir()
     open_the_note(term)
     term.type("words before. ", delay=0.01)
-    wait_until(lambda: note_on_disk(data_dir, doc_id) == "words before. ", "the first save")
+    poll_until(lambda: note_on_disk(data_dir, doc_id) == "words before. ", "the first save")
     broken = (data_dir / "workbook.json").read_bytes()[:-20]
     (data_dir / "workbook.json").write_bytes(broken)
     term.type("words after", delay=0.01)
@@ -530,7 +523,7 @@ def test_hand_edit_that_damages_the_file_while_the_app_runs(app_dir):
     term.type("!", delay=0.01)
     term.wait_for("The workbook changed on disk")
     term.send("k")
-    wait_until(lambda: note_on_disk(data_dir, doc_id) == "words before. words after!",
+    poll_until(lambda: note_on_disk(data_dir, doc_id) == "words before. words after!",
                "the app's version saved")
     [aside] = data_dir.glob("workbook.external-*.json")
     assert aside.read_bytes() == broken
@@ -580,7 +573,7 @@ def test_newer_schema_in_the_installed_app(app_dir):
     term.wait_for_notification("saved by a newer version of secondop-tui")
     open_the_note(term)
     term.type("cannot be saved here", delay=0.01)
-    time.sleep(1.0)  # longer than the save delay
+    term.wait_for("cannot be saved here")  # every key reached the note; quitting saves
     term.send("ctrl+q")
     assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
     assert (data_dir / "workbook.json").read_bytes() == content  # never downgraded

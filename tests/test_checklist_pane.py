@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Select, TextArea
 
 from secondop_tui.core.checklist import Checklist
@@ -81,6 +82,7 @@ async def test_add_item_refuses_empty_title_then_adds(make_app, store):
         assert pane.current() == ("item", added)
 
 
+@pytest.mark.loaded
 async def test_an_item_added_in_one_burst_keeps_every_letter(make_app, store):
     """a opens the form; the title typed with it (delivered in the same burst) goes
     into the form's first field once it is open, not to the list."""
@@ -97,6 +99,7 @@ async def test_an_item_added_in_one_burst_keeps_every_letter(make_app, store):
         assert not isinstance(app.screen, ChecklistItemDialog)
 
 
+@pytest.mark.loaded
 async def test_a_key_right_after_a_form_closes_in_one_burst_acts_on_the_list(make_app, store):
     """ctrl+s closes the form; the space sent with it ticks the item just added (the
     form's result reaches the pane, and the focus the list, before the space does)."""

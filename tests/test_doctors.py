@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, TextArea
 
@@ -490,6 +491,7 @@ async def test_help_lists_the_doctors_keys(make_app, store):
         assert details == {"⏎", "v"}
 
 
+@pytest.mark.loaded
 async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, store):
     """A slow SSH link delivers a fast typist's keys together: tab must still move on
     before the next letters are typed."""
@@ -554,6 +556,7 @@ async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
         assert view.region.contains_region(field.region)
 
 
+@pytest.mark.loaded
 async def test_a_filter_typed_in_one_burst_goes_into_the_filter(make_app, store):
     """"/" moves the focus to the filter; the letters that arrive with it must follow it
     there, not act on the table (where a adds, d deletes, s and r sort)."""
@@ -578,6 +581,7 @@ async def test_a_filter_typed_in_one_burst_goes_into_the_filter(make_app, store)
         assert app.screen.doctor.name == "Dr Ana Ruiz"
 
 
+@pytest.mark.loaded
 async def test_a_doctor_added_in_one_burst_keeps_every_letter(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -589,6 +593,7 @@ async def test_a_doctor_added_in_one_burst_keeps_every_letter(make_app, store):
         assert (doctor.name, doctor.degree) == ("Dr Zed", "MD")
 
 
+@pytest.mark.loaded
 async def test_keys_ahead_of_a_tab_in_one_burst_act_on_the_field_they_were_typed_in(
         make_app, store):
     """tab moves on at once; the key typed before it must still act where it was typed:

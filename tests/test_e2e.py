@@ -11,7 +11,7 @@ import pytest
 from secondop_tui.core import codec
 from tests.pty_terminal import Terminal, installed_command
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
 
 PANES = ("Guidance", "Checklist", "Doctors", "Notes")
 

@@ -20,7 +20,7 @@ from secondop_tui.core.store import WorkbookStore
 from tests.helpers import poll_until
 from tests.pty_terminal import Terminal, installed_command
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
 
 
 def make_workbook(data_dir: Path) -> int:

@@ -72,9 +72,11 @@ def trial_rng(fault_seed: int, request: pytest.FixtureRequest) -> random.Random:
     return random.Random(f"{fault_seed}:{request.node.name}")
 
 
-def trials(in_ci: int, in_long: int) -> list:
-    """Trial numbers: the first ``in_ci`` always run, the rest only with --long."""
-    return [n if n < in_ci else pytest.param(n, marks=pytest.mark.slow)
+def trials(in_ci: int, in_long: int, loaded: int) -> list:
+    """Trial numbers: the first ``in_ci`` always run, the rest only with --long; the
+    first ``loaded`` run again in the loaded pass (on a machine kept busy)."""
+    return [pytest.param(n, marks=pytest.mark.loaded) if n < loaded
+            else n if n < in_ci else pytest.param(n, marks=pytest.mark.slow)
             for n in range(in_long)]
 
 
@@ -268,7 +270,7 @@ KILL_SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("trial", trials(10, 60))
+@pytest.mark.parametrize("trial", trials(10, 60, loaded=3))  # each scenario once
 def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_dir):
     kind = list(KILL_SCENARIOS)[trial % len(KILL_SCENARIOS)]
     data_dir: Path = app_dir.data_dir
@@ -307,7 +309,7 @@ def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_di
 
 
 # SIGHUP and SIGTERM -----------------------------------------------------------------------
-@pytest.mark.parametrize("trial", trials(20, 40))
+@pytest.mark.parametrize("trial", trials(20, 40, loaded=4))  # SIGHUP and SIGTERM twice
 def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, app_dir):
     """The connection drops (SIGHUP) or the system shuts down (SIGTERM) mid-word."""
     sig = signal.SIGHUP if trial % 2 == 0 else signal.SIGTERM
@@ -330,6 +332,7 @@ def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, 
     assert_healthy(data_dir, why)
 
 
+@pytest.mark.loaded
 @pytest.mark.parametrize("form", ["doctor", "checklist item"])
 def test_hangup_with_a_form_open(app_dir, form: str):
     data_dir: Path = app_dir.data_dir
@@ -360,6 +363,7 @@ def temp_files(data_dir: Path) -> list[Path]:
     return list(data_dir.glob(".*.tmp"))
 
 
+@pytest.mark.loaded
 @pytest.mark.parametrize("resume", ["next key", pytest.param("retry timer",
                                                               marks=pytest.mark.slow)])
 def test_disk_full_then_space_comes_back(app_dir, resume: str):
@@ -436,6 +440,7 @@ def add_doctor_by_hand(raw: dict) -> None:
     raw.setdefault("doctors", {})["99"] = {"name": "Dr Added By Hand"}
 
 
+@pytest.mark.loaded
 @pytest.mark.parametrize("answer", ["keep mine", "reload"])
 def test_hand_edit_while_the_app_runs(app_dir, answer: str):
     data_dir: Path = app_dir.data_dir
@@ -469,6 +474,7 @@ def test_hand_edit_while_the_app_runs(app_dir, answer: str):
     assert_healthy(data_dir)
 
 
+@pytest.mark.loaded
 def test_hangup_while_a_hand_edit_is_unanswered(app_dir):
     """The connection drops with the 'changed on disk' question on screen: neither the
     hand edit nor the words typed since are lost, and the next start says where they are."""
@@ -504,6 +510,7 @@ def test_hangup_while_a_hand_edit_is_unanswered(app_dir):
     assert_healthy(data_dir)
 
 
+@pytest.mark.loaded
 def test_hand_edit_that_damages_the_file_while_the_app_runs(app_dir):
     """An editor saved half a file: reloading it is refused with the reason, keeping the
     app's version is still possible, and the broken file is kept aside."""
@@ -557,6 +564,7 @@ def test_damaged_workbook_in_the_installed_app(app_dir, case: str):
     assert aside.read_bytes() == content
 
 
+@pytest.mark.loaded
 def test_newer_schema_in_the_installed_app(app_dir):
     data_dir: Path = app_dir.data_dir
     doc_id = workbook_with_a_consultation(data_dir)

@@ -6,6 +6,7 @@ import stat
 from datetime import date
 from pathlib import Path
 
+import pytest
 from textual.events import Key
 from textual.keys import _character_to_key
 from textual.widgets import Input, OptionList
@@ -525,6 +526,7 @@ async def test_header_says_saving_only_when_a_note_save_is_slow(make_app, store,
         assert pane.editor.text == "fast slow"
 
 
+@pytest.mark.loaded
 async def test_enter_then_words_in_one_burst_go_into_the_note(make_app, store):
     """enter moves from the list to the note; the words that arrive with it must follow
     it there (the d of "dear" used to open the delete question in the list)."""

@@ -27,7 +27,7 @@ from tests.helpers import DEADLINE
 from tests.pty_terminal import Terminal, installed_command
 from tests.system_needs import free_port, missing, port_open
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
 
 SSHD = "/usr/sbin/sshd"
 PANES = ("Guidance", "Checklist", "Doctors", "Notes")

@@ -61,7 +61,7 @@ async def wait_until(pilot, predicate: Callable[[], object], what: str, *,
 
 
 def poll_until(predicate: Callable[[], object], what: str, *, timeout: float = DEADLINE,
-               interval: float = 0.05) -> None:
+               interval: float = 0.05, state: Callable[[], str] | None = None) -> None:
     """The same for a process or a file outside this one: look every ``interval``
     seconds until ``predicate()`` is true."""
     deadline = time.monotonic() + timeout
@@ -70,7 +70,7 @@ def poll_until(predicate: Callable[[], object], what: str, *, timeout: float = D
         if done:
             return
         if time.monotonic() > deadline:
-            raise _timed_out(what, timeout, error)
+            raise _timed_out(what, timeout, error, state)
         time.sleep(interval)
 
 
@@ -133,10 +133,10 @@ async def palette_search(pilot, query: str) -> list[str]:
 
 
 async def run_from_palette(pilot, query: str, expected: str | None = None) -> None:
-    """Search the palette for ``query`` and run the first command found, which must
-    start with ``expected`` (the query itself unless given)."""
+    """Search the palette for ``query`` and run the first command found, whose title
+    must hold ``expected`` (the query itself unless given)."""
     prompts = await palette_search(pilot, query)
-    assert prompts and prompts[0].startswith(expected or query), prompts
+    assert prompts and (expected or query) in prompts[0].splitlines()[0], prompts
     await pilot.press("enter")
     await pilot.pause()
 

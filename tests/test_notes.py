@@ -501,6 +501,11 @@ async def test_header_says_saving_only_when_a_note_save_is_slow(make_app, store,
 
     with_questions(store, "Is it operable?")
     app = make_app()
+    # Whether the store was still being saved each time the second's timer looked. On a
+    # busy machine even a small save can take that long, and then "saving…" is right.
+    slow_saves: list[bool] = []
+    show_slow_save = app._show_slow_save
+    app._show_slow_save = lambda: (slow_saves.append(store.dirty), show_slow_save())[1]
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_pane(pilot)
         await pilot.press("enter")
@@ -510,7 +515,8 @@ async def test_header_says_saving_only_when_a_note_save_is_slow(make_app, store,
         await pilot.press(*"fast")
         await wait_until(pilot, lambda: only(store).note == "fast" and not store.dirty,
                          "the note saved")
-        assert not any(title.startswith("saving") for title in seen), seen
+        if not any(slow_saves):
+            assert not any(title.startswith("saving") for title in seen), seen
 
         release = threading.Event()
         real_flush = store.flush

@@ -1,18 +1,307 @@
-"""Helpers the test modules share (fixtures stay in conftest.py)."""
+"""Helpers shared by the test modules. Fixtures stay in conftest.py; test modules import
+what they share from here, never from conftest.py or from one another.
+
+Waiting: a test waits for the condition it needs (the save, the worker, the screen), never
+for a fixed time. A busy machine is a normal machine: it is slower, not different, so
+every wait has a generous deadline (it only costs time when a test fails) and says what
+it was waiting for when the deadline passes.
+"""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
+from datetime import date
+
+from rich.console import Console
+
+from secondop_tui.core import notes
+from secondop_tui.core.doctors import Doctor, add_doctor
+from secondop_tui.core.opinions import Opinion, save_opinion
+
+DEADLINE = 60.0  # seconds: generous, since it is only reached when something is wrong
 
 
-async def wait_until(pilot, predicate: Callable[[], object], what: str,
-                     timeout: float = 30.0) -> None:
-    """Let the app run until ``predicate()`` holds; fail naming ``what`` after
-    ``timeout`` seconds (only a failing test waits that long)."""
+# Waiting for a condition -----------------------------------------------------------------
+def _check(predicate: Callable[[], object]) -> tuple[bool, BaseException | None]:
+    """The predicate's answer; an exception (a widget not mounted yet, a file being
+    written) counts as "not yet" and is kept to explain a timeout."""
+    try:
+        return bool(predicate()), None
+    except Exception as error:  # noqa: BLE001 - reported if the deadline passes
+        return False, error
+
+
+def _timed_out(what: str, timeout: float, error: BaseException | None,
+               state: Callable[[], str] | None = None) -> AssertionError:
+    detail = f" (last try raised {error!r})" if error is not None else ""
+    if state is not None:
+        detail += f"; {state()}"
+    return AssertionError(f"timed out after {timeout:g} s waiting until {what}{detail}")
+
+
+async def wait_until(pilot, predicate: Callable[[], object], what: str, *,
+                     timeout: float = DEADLINE, workers: bool = True,
+                     state: Callable[[], str] | None = None) -> None:
+    """Let the app run until ``predicate()`` is true: each round lets it handle what is
+    queued (``pilot.pause()``) and, with ``workers``, waits for its workers (the saves).
+    ``what`` says what was awaited, e.g. "the doctor saved"; ``state``, if given, says
+    how things stood when the deadline passed."""
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while True:
+        done, error = _check(predicate)
+        if done:
+            return
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise _timed_out(what, timeout, error, state)
         await pilot.pause()
+        if workers:
+            await pilot.app.workers.wait_for_complete()
+
+
+def poll_until(predicate: Callable[[], object], what: str, *, timeout: float = DEADLINE,
+               interval: float = 0.05, state: Callable[[], str] | None = None) -> None:
+    """The same for a process or a file outside this one: look every ``interval``
+    seconds until ``predicate()`` is true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, error = _check(predicate)
+        if done:
+            return
+        if time.monotonic() > deadline:
+            raise _timed_out(what, timeout, error, state)
+        time.sleep(interval)
+
+
+def keys_handled(app) -> bool:
+    """Every key posted to the app has been handled to its end: none waits in the app's
+    queue, none is held in the app's order of keys, and no widget of the screen shown
+    has a message left to handle (what the keys set off)."""
+    if app.message_queue_size or app.keys_pending():
+        return False
+    return not any(node.message_queue_size for node in app.screen.walk_children(with_self=True))
+
+
+def key_state(app) -> str:
+    """Where the keys stand: for a message when they are not all handled in time."""
+    busy = [f"{node!r}: {node.message_queue_size}"
+            for node in app.screen.walk_children(with_self=True) if node.message_queue_size]
+    return (f"app queue {app.message_queue_size}, key in hand {app._key_in_hand!r}, "
+            f"keys waiting {[key.key for key in app._keys_waiting]}, screen {app.screen!r}, "
+            f"focused {app.focused!r}, widgets with messages {busy}")
+
+
+async def burst_handled(pilot) -> None:
+    """Wait until a burst of keys posted at once (``post_burst``) has been handled."""
+    app = pilot.app
+    await wait_until(pilot, lambda: keys_handled(app), "every key of the burst handled",
+                     state=lambda: key_state(app))
+
+
+# The command palette ---------------------------------------------------------------------
+def _palette_searching(app, palette) -> bool:
+    """Whether the palette still has a search to run or running (each key typed into it
+    starts a new one, on a worker) or messages not yet handled."""
+    from textual.command import CommandPalette
+
+    if any(node.message_queue_size for node in palette.walk_children(with_self=True)):
+        return True
+    return any(worker.node is palette and worker.group == CommandPalette._GATHER_COMMANDS_GROUP
+               and not worker.is_finished for worker in app.workers)
+
+
+async def palette_search(pilot, query: str) -> list[str]:
+    """Open the command palette, type ``query``, wait until its search is done, and
+    return the prompts it lists (the first one is highlighted: enter runs it)."""
+    from textual.command import CommandInput, CommandList, CommandPalette
+
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette),
+                     "the command palette open")
+    palette = app.screen
+    await pilot.press(*query)
+
+    def done() -> bool:
+        return (palette.query_one(CommandInput).value == query
+                and not _palette_searching(app, palette))
+
+    await wait_until(pilot, done, f"the palette's search for {query!r} done")
+    commands = palette.query_one(CommandList)
+    return [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+
+
+async def run_from_palette(pilot, query: str, expected: str | None = None) -> None:
+    """Search the palette for ``query`` and run the first command found, whose title
+    must hold ``expected`` (the query itself unless given)."""
+    prompts = await palette_search(pilot, query)
+    assert prompts and (expected or query) in prompts[0].splitlines()[0], prompts
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+# Driving the app -------------------------------------------------------------------------
+def settled(*keys: str, then=None):
+    """A snapshot ``run_before``: press keys, run ``then``, and wait until every save is
+    done, so the Header shows its resting state ("saved"), never "saving…"."""
+
+    async def run_before(pilot) -> None:
+        if keys:
+            await pilot.press(*keys)
+        if then is not None:
+            await then(pilot)
+        await pilot.pause()
+        pilot.app.save_now()
         await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+def post_burst(app, *keys: str) -> None:
+    """Post keys to the app all at once, none waiting for the one before: what a fast
+    typist, tmux send-keys or a slow SSH link delivers. Named keys ("tab", "enter",
+    "right") or single characters. ``burst_handled`` waits until they are handled."""
+    from textual import events
+
+    names = {" ": "space", "/": "slash"}
+    characters = {"tab": "\t", "enter": "\r", "space": " "}
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(names.get(key, key), key))
+        else:
+            app.post_message(events.Key(key, characters.get(key)))
+
+
+async def field_on_the_last_line(pilot, form, view, field) -> None:
+    """Focus a form's ``field`` and scroll its ``view`` so the field is the last line
+    shown (where an error bar appearing above the form would push it out of sight)."""
+    form.set_focus(field, scroll_visible=False)
+    top = field.region.y - view.region.y + view.scroll_y
+    view.scroll_to(y=top - view.region.height + 1, animate=False)
+    await pilot.pause()
+    assert field.region.y == view.region.bottom - 1
+
+
+# Reading what is shown -------------------------------------------------------------------
+def plain(renderable, width: int = 200) -> str:
+    """What a Rich renderable (an option's prompt) reads as, without styles."""
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def screen_text(app) -> str:
+    """What the screen shows, as plain text (no colours at all)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system=None, record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens, simplify=True))
+    return console.export_text()
+
+
+# Workbooks -------------------------------------------------------------------------------
+DOCTORS = ["Dr Ana Ames", "Dr Ben Brook", "Dr Cleo Chen", "Dr Dev Das", "Dr Eve Eng"]
+STAGES = ["II", "III", "IIB", "II", "IV"]
+
+
+def seed_opinions(store, count: int = 2) -> list[int]:
+    """``count`` consultations with different doctors and opinions; their ids, oldest first.
+
+    The stage differs, the cancer type is the same, and only the first gives a start-by
+    date; the second doctor's appointment comes after it (a timing warning).
+    """
+    ids = []
+    for i in range(count):
+        doctor_id = add_doctor(store, Doctor(
+            name=DOCTORS[i], status="appointment booked" if i == 1 else "candidate",
+            appointment="2026-12-15T10:00" if i == 1 else ""))
+        consultation = notes.new_consultation(
+            store, title=f"Opinion {i + 1}", doctor_id=doctor_id, day=date(2026, 11, 2 + 3 * i))
+        save_opinion(store, Opinion(
+            consultation.doc_id, cancer_type="breast", stage=STAGES[i], goal="cure",
+            plan=["surgery", "radiation"] if i % 2 == 0 else ["chemotherapy", "surgery"],
+            start_by="2026-12-10" if i == 0 else "",
+            certainty="sure" if i == 0 else "wants an MRI first"))
+        ids.append(consultation.doc_id)
+    return ids
+
+
+def visit(store, doctor: str | None, day: date, title: str = "Opinion") -> int:
+    """A consultation with a new doctor of that name (or none); returns its id."""
+    doctor_id = add_doctor(store, Doctor(name=doctor)) if doctor else None
+    return notes.new_consultation(store, title=title, doctor_id=doctor_id, day=day).doc_id
+
+
+def seed_two(store) -> tuple[int, int]:
+    """Two consultations whose opinions agree on the type and differ on stage and plan."""
+    ames = visit(store, "Dr Ames", date(2026, 11, 2), "First opinion")
+    brook = visit(store, "Dr Brook", date(2026, 11, 16), "Second opinion")
+    save_opinion(store, Opinion(ames, cancer_type="Breast cancer", stage="II", grade="2",
+                                goal="cure", plan=["Lumpectomy", "Radiation"],
+                                start_by="2026-12-03", report_received="2026-11-06"))
+    save_opinion(store, Opinion(brook, cancer_type="breast  CANCER ", stage="III",
+                                goal="cure", plan=["Chemotherapy", "Mastectomy"],
+                                trials="NCT01234567", start_by="2026-12-10"))
+    return ames, brook
+
+
+# Damaged workbooks, each form of the foundation issue: (content, (line, column) of the
+# fault when the reader can say).
+DAMAGED = {
+    "empty": (b"", None),
+    "white space": (b"  \n\n", None),
+    "not json": (b"hello, this is not json", (1, 1)),
+    "truncated": (b'{\n"_meta": {\n  "1": {"schema": 1}\n}', (4, 2)),
+    "trailing garbage": (b'{"_meta": {"1": {"schema": 1}}}\nGARBAGE', (2, 1)),
+    "invalid utf-8": (b'{"_meta": {"1": {"schema": 1, "x": "\xff\xfe"}}}', (1, 37)),
+    "wrong shape (list)": (b"[1, 2, 3]", None),
+    "wrong shape (table)": (b'{"_meta": {"1": {"schema": 1}}, "notes": [1]}', None),
+    "wrong shape (record id)": (b'{"_meta": {"1": {"schema": 1}}, "notes": {"x": {}}}', None),
+    "no schema": (b'{"notes": {}}', None),
+}
+
+# A second process that holds the workbook's lock for a minute (says HOLDING once it
+# does): the "already open elsewhere" cases.
+HOLDER = r"""
+import sys, time
+from pathlib import Path
+from secondop_tui.core.store import WorkbookStore
+store = WorkbookStore.open(Path(sys.argv[1]))
+print("HOLDING", flush=True)
+time.sleep(60)
+"""
+
+
+def ui_classes() -> list:
+    """Every app, screen and widget class defined in the UI package."""
+    import importlib
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import secondop_tui.ui
+
+    for module in pkgutil.walk_packages(secondop_tui.ui.__path__, "secondop_tui.ui."):
+        importlib.import_module(module.name)
+    found: list[type[DOMNode]] = []
+    pending = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("secondop_tui.") and sub not in found:
+                found.append(sub)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+async def open_notes_pane(pilot):
+    """Show the Notes pane and return it, once it is the pane shown."""
+    from secondop_tui.ui.panes.notes import NotesPane
+
+    await pilot.press("4")
+    await wait_until(pilot, lambda: pilot.app.screen.query(NotesPane)
+                     and pilot.app.screen.active_pane == "notes", "the Notes pane")
+    return pilot.app.screen.query_one(NotesPane)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pyte
 
+from tests.helpers import DEADLINE
+
 KEYS = {
     "ctrl+q": b"\x11", "ctrl+s": b"\x13", "ctrl+p": b"\x10", "enter": b"\r", "tab": b"\t",
     "escape": b"\x1b", "f1": b"\x1bOP", "up": b"\x1b[A", "down": b"\x1b[B",
@@ -79,7 +81,7 @@ class Terminal:
         with self._lock:
             return "\n".join(self.screen.display)
 
-    def wait_for(self, *texts: str, timeout: float = 20.0, poll: float = 0.05) -> str:
+    def wait_for(self, *texts: str, timeout: float = DEADLINE, poll: float = 0.05) -> str:
         """Wait until every text is on screen; return the screen."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -101,7 +103,7 @@ class Terminal:
         pieces = [line.split("▌", 1)[1].strip() for line in lines if "▌" in line]
         return " ".join(piece for piece in pieces if piece)
 
-    def wait_for_notification(self, text: str, timeout: float = 20.0) -> str:
+    def wait_for_notification(self, text: str, timeout: float = DEADLINE) -> str:
         """Wait until a notification holding ``text`` shows; return all of them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -111,7 +113,7 @@ class Terminal:
             time.sleep(0.05)
         raise AssertionError(f"no notification with {text!r}; screen was:\n{self.display}")
 
-    def wait_gone(self, text: str, timeout: float = 10.0) -> None:
+    def wait_gone(self, text: str, timeout: float = DEADLINE) -> None:
         """Wait until ``text`` is no longer on screen."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -126,11 +128,14 @@ class Terminal:
             return [(when, data) for when, data in self.written if when > moment]
 
     def send(self, *keys: str, delay: float = 0.05) -> None:
+        """Press keys with the gap a person leaves between them (``delay`` seconds); to
+        wait for what a key does, wait for it on screen (``wait_for``)."""
         for key in keys:
             os.write(self.fd, KEYS.get(key, key.encode("utf-8")))
             time.sleep(delay)
 
     def type(self, text: str, delay: float = 0.0) -> None:
+        """Type ``text``, ``delay`` seconds a character: a typist's speed."""
         for char in text:
             os.write(self.fd, char.encode("utf-8"))
             if delay:
@@ -139,7 +144,7 @@ class Terminal:
     def signal(self, sig: int) -> None:
         os.kill(self.pid, sig)
 
-    def wait_exit(self, timeout: float = 15.0) -> int:
+    def wait_exit(self, timeout: float = DEADLINE) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pid, status = os.waitpid(self.pid, os.WNOHANG)

@@ -17,8 +17,7 @@ from secondop_tui.core.errors import WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
-from tests.conftest import settled
-from tests.test_store_processes import HOLDER
+from tests.helpers import HOLDER, settled
 
 
 def open_problem(data_dir: Path):

@@ -25,6 +25,7 @@ import pytest
 from secondop_tui.core import notes
 from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.store import WorkbookStore
+from tests.helpers import DEADLINE, poll_until
 from tests.pty_terminal import installed_command
 from tests.system_needs import missing, serving
 
@@ -89,7 +90,7 @@ class BrowserTerminal:
         self._pump()
         return "\n".join(self.screen.display) if self.screen else ""
 
-    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = DEADLINE) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.display
@@ -174,24 +175,17 @@ def test_browser_tab_writes_a_note_to_disk(server: dict, browser):
     page.wait_for("about the biopsy")
 
     data_dir: Path = server["data_dir"]
-    deadline = time.monotonic() + 20
-    while True:  # saved shortly after the last keystroke, while the tab stays open
-        visits = saved_notes(data_dir)
-        if visits and visits[0].note == words:
-            break
-        assert time.monotonic() < deadline, f"not on disk: {visits!r}"
-        time.sleep(0.2)
-    assert visits[0].title == "Visit from the browser"
+    # Saved shortly after the last keystroke, while the tab stays open.
+    poll_until(lambda: [v.note for v in saved_notes(data_dir)] == [words], "the note on disk",
+               interval=0.2)
+    assert saved_notes(data_dir)[0].title == "Visit from the browser"
 
     more = ", and to bring the scans"
     page.press(more)
     page.wait_for("bring the scans")
     browser.get("about:blank")  # the tab closes at once, inside the save delay
     lock = WorkbookLock(data_dir / "workbook.lock")
-    deadline = time.monotonic() + 20
-    while not lock.is_free():  # the tab's app saves and lets go
-        assert time.monotonic() < deadline, "the workbook stayed locked"
-        time.sleep(0.1)
+    poll_until(lock.is_free, "the tab's app saved and let go of the workbook")
     assert saved_notes(data_dir)[0].note == words + more
 
     os.kill(server["pid"], signal.SIGTERM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Select, TextArea
 
 from secondop_tui.core.checklist import Checklist
@@ -14,7 +15,8 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import ChecklistItemDialog
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 from secondop_tui.ui.panes.checklist import ChecklistPane
-from tests.conftest import post_burst
+from tests.helpers import burst_handled, post_burst, run_from_palette, wait_until
+
 
 async def open_checklist(app, pilot) -> ChecklistPane:
     await pilot.pause()
@@ -49,8 +51,8 @@ async def test_tick_with_space_and_enter_and_progress(make_app, store):
         await pilot.press("enter")
         await pilot.pause()
         assert not Checklist(store).item("before.reasons").done
-        await pilot.pause(0.2)
-    assert not store.dirty  # saved at once
+        await wait_until(pilot, lambda: not store.dirty, "the ticks saved")
+    assert not store.dirty  # saved at once, not only when the app quits
 
 
 async def test_add_item_refuses_empty_title_then_adds(make_app, store):
@@ -80,6 +82,7 @@ async def test_add_item_refuses_empty_title_then_adds(make_app, store):
         assert pane.current() == ("item", added)
 
 
+@pytest.mark.loaded
 async def test_an_item_added_in_one_burst_keeps_every_letter(make_app, store):
     """a opens the form; the title typed with it (delivered in the same burst) goes
     into the form's first field once it is open, not to the list."""
@@ -87,12 +90,16 @@ async def test_an_item_added_in_one_burst_keeps_every_letter(make_app, store):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_checklist(app, pilot)
         post_burst(app, *"aCall the insurer", "ctrl+s")
-        await pilot.pause()
+        await burst_handled(pilot)
+
+        def titles() -> list[str]:
+            return [i.title for g in Checklist(store).groups() for i in g.items]
+
+        await wait_until(pilot, lambda: "Call the insurer" in titles(), "the item added")
         assert not isinstance(app.screen, ChecklistItemDialog)
-        titles = [i.title for g in Checklist(store).groups() for i in g.items]
-        assert "Call the insurer" in titles
 
 
+@pytest.mark.loaded
 async def test_a_key_right_after_a_form_closes_in_one_burst_acts_on_the_list(make_app, store):
     """ctrl+s closes the form; the space sent with it ticks the item just added (the
     form's result reaches the pane, and the focus the list, before the space does)."""
@@ -100,24 +107,15 @@ async def test_a_key_right_after_a_form_closes_in_one_burst_acts_on_the_list(mak
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_checklist(app, pilot)
         post_burst(app, *"aBring the scans", "ctrl+s", "space")
-        await until_keys_handled(app, pilot)
+        await burst_handled(pilot)
         [item] = [i for g in Checklist(store).groups() for i in g.items
                   if i.title == "Bring the scans"]
         assert item.done
         await go_to(pane, pilot, "before.reasons")
         post_burst(app, "n", *"asked at the desk", "ctrl+s", "space")
-        await until_keys_handled(app, pilot)
+        await burst_handled(pilot)
         item = Checklist(store).item("before.reasons")
         assert item.note == "asked at the desk" and item.done
-
-
-async def until_keys_handled(app, pilot) -> None:
-    """Wait until every key of a burst has been handled (slower on a loaded machine)."""
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if not app.keys_pending():
-            break
-    await pilot.pause()
 
 
 async def test_edit_delete_undo_and_reorder(make_app, store):
@@ -464,22 +462,14 @@ async def test_palette_finds_add_checklist_item(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Add checklist item")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ChecklistItemDialog)
+        await run_from_palette(pilot, "Add checklist item")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChecklistItemDialog),
+                         "the checklist item form open")
     async with make_app().run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Checklist")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert pilot.app.screen.query_one("#panes").active == "checklist"
+        await run_from_palette(pilot, "Checklist")
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#panes").active
+                         == "checklist", "the Checklist pane shown")
 
 
 def test_checklist_pane_snapshot(snap_compare, store):
@@ -555,13 +545,13 @@ async def test_the_highlighted_row_stays_in_sight_when_the_detail_grows(make_app
         await pilot.press("down")
         assert pane.current() == ("item", noted)
         line = options._index_to_line[options.highlighted]
-        for _ in range(40):  # the list scrolls once the new layout is drawn
-            await pilot.pause(0.05)
+
+        def shown() -> bool:
             top = options.scroll_offset.y
-            if top <= line < top + options.scrollable_content_region.height:
-                break
-        assert top <= line < top + options.scrollable_content_region.height, (
-            top, line, options.scrollable_content_region.height)
+            return top <= line < top + options.scrollable_content_region.height
+
+        # The list scrolls once the new layout is drawn.
+        await wait_until(pilot, shown, f"line {line} of the list scrolled into view")
 
 
 def keys_line(pane: ChecklistPane) -> str:

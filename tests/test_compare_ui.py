@@ -3,54 +3,18 @@ into questions, and the comparison's export. Assertions on the store and the wid
 
 from __future__ import annotations
 
-import io
 import stat
 from datetime import date
 
-from rich.console import Console
 from textual.widgets import Input, OptionList, SelectionList
 
 from secondop_tui.core import notes
-from secondop_tui.core.doctors import Doctor, add_doctor
-from secondop_tui.core.opinions import Opinion, save_opinion
 from secondop_tui.ui.app import SecondOpinionApp
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 from secondop_tui.ui.dialogs.pick_dialog import PickDialog
 from secondop_tui.ui.screens.compare_screen import CompareScreen
-from tests.conftest import settled
-
-DOCTORS = ["Dr Ana Ames", "Dr Ben Brook", "Dr Cleo Chen", "Dr Dev Das", "Dr Eve Eng"]
-STAGES = ["II", "III", "IIB", "II", "IV"]
-
-
-def seed(store, count: int = 2) -> list[int]:
-    """``count`` consultations with different doctors and opinions; their ids, oldest first.
-
-    The stage differs, the cancer type is the same, and only the first gives a start-by
-    date; the second doctor's appointment comes after it (a timing warning).
-    """
-    ids = []
-    for i in range(count):
-        doctor_id = add_doctor(store, Doctor(
-            name=DOCTORS[i], status="appointment booked" if i == 1 else "candidate",
-            appointment="2026-12-15T10:00" if i == 1 else ""))
-        visit = notes.new_consultation(store, title=f"Opinion {i + 1}", doctor_id=doctor_id,
-                                       day=date(2026, 11, 2 + 3 * i))
-        save_opinion(store, Opinion(
-            visit.doc_id, cancer_type="breast", stage=STAGES[i], goal="cure",
-            plan=["surgery", "radiation"] if i % 2 == 0 else ["chemotherapy", "surgery"],
-            start_by="2026-12-10" if i == 0 else "",
-            certainty="sure" if i == 0 else "wants an MRI first"))
-        ids.append(visit.doc_id)
-    return ids
-
-
-def plain(renderable, width: int = 200) -> str:
-    """What a Rich renderable (an option's prompt) reads as, without styles."""
-    console = Console(width=width, record=True, file=io.StringIO())
-    console.print(renderable)
-    return console.export_text()
+from tests.helpers import plain, run_from_palette, seed_opinions, settled, wait_until
 
 
 async def open_compare(pilot) -> CompareScreen:
@@ -71,7 +35,7 @@ def row_texts(screen: CompareScreen) -> list[str]:
 
 
 async def test_two_opinions_side_by_side_with_differences_marked(make_app, store):
-    seed(store, 2)
+    seed_opinions(store, 2)
     async with make_app().run_test(size=(120, 40)) as pilot:
         screen = await open_compare(pilot)
         assert screen.layout_mode == "columns"
@@ -89,7 +53,7 @@ async def test_two_opinions_side_by_side_with_differences_marked(make_app, store
 
 
 async def test_three_and_four_columns_when_wide_enough(make_app, store):
-    seed(store, 4)
+    seed_opinions(store, 4)
     async with make_app().run_test(size=(160, 40)) as pilot:
         screen = await open_compare(pilot)
         assert len(screen.comparison.columns) == 4  # all four picked when there are four
@@ -108,7 +72,7 @@ async def test_three_and_four_columns_when_wide_enough(make_app, store):
 
 
 async def test_at_80_columns_the_fields_are_listed(make_app, store):
-    seed(store, 2)
+    seed_opinions(store, 2)
     async with make_app().run_test(size=(80, 24)) as pilot:
         screen = await open_compare(pilot)
         assert screen.layout_mode == "fields"
@@ -121,7 +85,7 @@ async def test_at_80_columns_the_fields_are_listed(make_app, store):
 
 
 async def test_picking_needs_two_to_four(make_app, store):
-    seed(store, 5)  # more than four: the view starts at the picker
+    seed_opinions(store, 5)  # more than four: the view starts at the picker
     async with make_app().run_test(size=(120, 40)) as pilot:
         screen = await open_compare(pilot)
         assert screen.picking
@@ -145,7 +109,7 @@ async def test_picking_needs_two_to_four(make_app, store):
 
 
 async def test_compare_needs_two_opinions(make_app, store):
-    seed(store, 1)
+    seed_opinions(store, 1)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -158,7 +122,7 @@ async def test_compare_needs_two_opinions(make_app, store):
 
 
 async def test_a_difference_becomes_a_question_on_a_chosen_agenda(make_app, store):
-    ids = seed(store, 2)
+    ids = seed_opinions(store, 2)
     later = notes.new_consultation(store, title="Third doctor", day=date(2026, 11, 25))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -198,19 +162,15 @@ async def test_a_difference_becomes_a_question_on_a_chosen_agenda(make_app, stor
 
 
 async def test_export_comparison_from_the_palette(make_app, store, tmp_path):
-    seed(store, 2)
+    seed_opinions(store, 2)
     target = tmp_path / "comparison.txt"
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Export comparison")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "Export comparison")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportTextDialog),
+                         "the export dialog open")
         dialog = app.screen
-        assert isinstance(dialog, ExportTextDialog)
         assert "secondop-comparison-2026-11-20.txt" in dialog.query_one(Input).value
         dialog.query_one(Input).value = str(target)
         await pilot.press("ctrl+s")
@@ -222,12 +182,9 @@ async def test_export_comparison_from_the_palette(make_app, store, tmp_path):
         assert any(str(target) in n.message for n in app._notifications)
         # A second export to the same file asks first and keeps it on escape.
         target.write_text("precious")
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Export comparison")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "Export comparison")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportTextDialog),
+                         "the export dialog open")
         app.screen.query_one(Input).value = str(target)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -238,12 +195,12 @@ async def test_export_comparison_from_the_palette(make_app, store, tmp_path):
 
 
 def test_compare_snapshot_80x24(snap_compare, store):
-    seed(store, 2)
+    seed_opinions(store, 2)
     app = SecondOpinionApp(store=store, watch_signals=False)
     assert snap_compare(app, run_before=settled("4", "alt+m", "n"), terminal_size=(80, 24))
 
 
 def test_compare_snapshot_120x40(snap_compare, store):
-    seed(store, 3)
+    seed_opinions(store, 3)
     app = SecondOpinionApp(store=store, watch_signals=False)
     assert snap_compare(app, run_before=settled("4", "alt+m", "n"), terminal_size=(120, 40))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, TextArea
 
@@ -22,7 +23,13 @@ from secondop_tui.ui.dialogs.doctor_detail_dialog import DoctorDetailDialog, doc
 from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 from secondop_tui.ui.panes.doctors import DoctorsPane
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
-from tests.conftest import field_on_the_last_line, post_burst
+from tests.helpers import (
+    burst_handled,
+    field_on_the_last_line,
+    post_burst,
+    run_from_palette,
+    wait_until,
+)
 
 
 async def open_pane(pilot) -> DoctorsPane:
@@ -41,10 +48,7 @@ async def add_form_with_a_name(pilot, name: str) -> DoctorFormDialog:
     form = pilot.app.screen
     assert isinstance(form, DoctorFormDialog)
     await pilot.press(*name)
-    for _ in range(100):
-        await pilot.pause(0.02)
-        if form.complete:
-            break
+    await wait_until(pilot, lambda: form.complete, "the form's lower parts built")
     return form
 
 
@@ -108,13 +112,9 @@ async def test_palette_finds_add_doctor(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Add doctor")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, DoctorFormDialog)
+        await run_from_palette(pilot, "Add doctor")
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorFormDialog),
+                         "the doctor form open")
 
 
 async def test_edit_doctor(make_app, store):
@@ -491,6 +491,7 @@ async def test_help_lists_the_doctors_keys(make_app, store):
         assert details == {"⏎", "v"}
 
 
+@pytest.mark.loaded
 async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, store):
     """A slow SSH link delivers a fast typist's keys together: tab must still move on
     before the next letters are typed."""
@@ -503,7 +504,7 @@ async def test_keys_that_arrive_in_one_burst_fill_the_right_fields(make_app, sto
         form = app.screen
         assert isinstance(form, DoctorFormDialog)
         post_burst(app, *"Dr Zed", "tab", *"MD")  # posted at once, none waited for
-        await pilot.pause()
+        await burst_handled(pilot)
         assert form.query_one("#f-name", Input).value == "Dr Zed"
         assert form.query_one("#f-degree", Input).value == "MD"
 
@@ -555,6 +556,7 @@ async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
         assert view.region.contains_region(field.region)
 
 
+@pytest.mark.loaded
 async def test_a_filter_typed_in_one_burst_goes_into_the_filter(make_app, store):
     """"/" moves the focus to the filter; the letters that arrive with it must follow it
     there, not act on the table (where a adds, d deletes, s and r sort)."""
@@ -563,30 +565,35 @@ async def test_a_filter_typed_in_one_burst_goes_into_the_filter(make_app, store)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_pane(pilot)
         post_burst(app, *"/ana")
-        await pilot.pause()
+        await burst_handled(pilot)
         assert not isinstance(app.screen, DoctorFormDialog)
         filter_input = pane.query_one("#doctors-filter", Input)
         assert filter_input.value == "ana"
         assert app.focused is filter_input
-        assert names_in_table(pane) == ["Dr Ana Ruiz"]
+        await wait_until(pilot, lambda: names_in_table(pane) == ["Dr Ana Ruiz"],
+                         "the table filtered")
         # enter goes back to the table, so the e behind it edits the doctor found.
         post_burst(app, "enter", "e")
-        await pilot.pause()
+        await burst_handled(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, DoctorFormDialog),
+                         "the doctor form open")
         assert filter_input.value == "ana"
-        assert isinstance(app.screen, DoctorFormDialog)
         assert app.screen.doctor.name == "Dr Ana Ruiz"
 
 
+@pytest.mark.loaded
 async def test_a_doctor_added_in_one_burst_keeps_every_letter(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_pane(pilot)
         post_burst(app, *"aDr Zed", "tab", *"MD", "ctrl+s")
-        await pilot.pause()
+        await burst_handled(pilot)
+        await wait_until(pilot, lambda: list_doctors(store), "the doctor saved")
         [doctor] = list_doctors(store)
         assert (doctor.name, doctor.degree) == ("Dr Zed", "MD")
 
 
+@pytest.mark.loaded
 async def test_keys_ahead_of_a_tab_in_one_burst_act_on_the_field_they_were_typed_in(
         make_app, store):
     """tab moves on at once; the key typed before it must still act where it was typed:
@@ -599,20 +606,20 @@ async def test_keys_ahead_of_a_tab_in_one_burst_act_on_the_field_they_were_typed
         form = app.screen
         assert isinstance(form, DoctorFormDialog)
         post_burst(app, *"Dr Zex", "backspace", "d", "tab", *"MD")
-        await pilot.pause()
+        await burst_handled(pilot)
         assert form.query_one("#f-name", Input).value == "Dr Zed"
         assert form.query_one("#f-degree", Input).value == "MD"
-        await pilot.pause(0.3)  # the lower part of the form is there
+        await wait_until(pilot, lambda: form.complete, "the form's lower parts built")
         # From the training's date checked: the license's state, status, checked.
         form.set_focus(form.query_one("#c-training-checked", Input))
         post_burst(app, "tab", "tab", "tab", "right", "tab")
-        await pilot.pause()
+        await burst_handled(pilot)
         assert form.query_one("#c-license-status", DoctorChoice).value == "verified"
         assert app.focused is form.query_one("#c-license-source", Input)
         # From the license's date checked: years, patients, the experience's checked.
         form.set_focus(form.query_one("#c-license-checked", Input))
         post_burst(app, "tab", "tab", "tab", "space", "space", "left", "tab")
-        await pilot.pause()
+        await burst_handled(pilot)
         assert form.query_one("#c-experience-status", DoctorChoice).value == "verified"
         assert app.focused is form.query_one("#c-experience-source", Input)
 

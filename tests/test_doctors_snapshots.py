@@ -6,7 +6,7 @@ import pytest
 
 from secondop_tui.core.doctors import CredentialCheck, Doctor, RecordSent, add_doctor
 from secondop_tui.ui.app import SecondOpinionApp
-from tests.conftest import settled
+from tests.helpers import settled, wait_until
 
 
 @pytest.fixture
@@ -44,11 +44,8 @@ def test_doctor_detail_snapshot(snap_compare, doctors_app):
 def test_doctor_form_snapshot(snap_compare, doctors_app):
     async def open_form(pilot):
         await pilot.press("3", "e")
-        for _ in range(100):  # until the lazily mounted lower part is there
-            await pilot.pause(0.02)
-            if getattr(pilot.app.screen, "complete", False):
-                break
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "complete", False),
+                         "the form's lazily mounted lower part there")
 
     assert snap_compare(doctors_app, run_before=settled(then=open_form),
                         terminal_size=(80, 24))

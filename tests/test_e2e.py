@@ -13,7 +13,7 @@ from secondop_tui.core import codec
 from secondop_tui.ui.panes.guidance import REMEMBER_EVERY
 from tests.pty_terminal import Terminal, installed_command
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
 
 PANES = ("Guidance", "Checklist", "Doctors", "Notes")
 
@@ -52,7 +52,7 @@ def test_hangup_and_terminate_exit_cleanly_and_unlock(app_terminal: Terminal, si
     term = app_terminal
     term.wait_for(*PANES)
     term.signal(sig)
-    term.wait_exit(timeout=10)
+    term.wait_exit()
     from secondop_tui.core.store import WorkbookStore
 
     WorkbookStore.open(term.data_dir).close()  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from secondop_tui.core.opinions import Opinion, save_opinion
 from secondop_tui.core.profile import Profile, save_profile
 from secondop_tui.core.visitpack import find_doctor, render_visit_pack, visit_consultation
 
-from tests.test_opinions_core import seed_two
+from tests.helpers import seed_two
 
 
 def seed_pack(store) -> int:

@@ -307,7 +307,7 @@ async def test_the_f8_dialog_names_a_pipe_and_asks_nothing(make_app, store, tmp_
     from textual.widgets import Input, Static
 
     from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
-    from tests.test_notes import open_pane
+    from tests.helpers import open_notes_pane as open_pane
 
     visit = new_consultation(store, title="Visit")
     save_note(store, visit.doc_id, NOTE)

@@ -38,6 +38,7 @@ from secondop_tui.core.doctors import (
 )
 from secondop_tui.core.export import FORMATS, SECTIONS, export, load_sections, write_export
 from secondop_tui.core.store import WorkbookStore
+from tests.helpers import wait_until
 from tests.pty_terminal import installed_command
 
 # Pieces a hostile or unlucky paste is made of: escape sequences of every family (7-bit
@@ -306,17 +307,17 @@ async def test_the_app_shows_hostile_text_everywhere_without_crashing(data_dir: 
                  for i, name in enumerate(model.fields)}
         model.put(store, texts)
     app = SecondOpinionApp(store=store, watch_signals=False)
-    shown: list[str] = []
+    steps = [(["2"], "WorkbookScreen"), (["down", "n"], "ChecklistItemDialog"),
+             (["escape", "3"], "WorkbookScreen"), (["enter"], "DoctorDetailDialog"),
+             (["escape", "e"], "DoctorFormDialog"), (["escape", "4"], "WorkbookScreen"),
+             (["f5"], "ConsultationScreen"), (["escape"], "ChoiceDialog"),
+             (["n", "1"], "WorkbookScreen")]
     async with app.run_test(size=(80, 24)) as pilot:
-        for keys in (["2"], ["down", "n"], ["escape", "3"], ["enter"], ["escape", "e"],
-                     ["escape", "4"], ["f5"], ["escape"], ["n", "1"]):
+        for keys, screen in steps:
             await pilot.press(*keys)
-            await pilot.pause(0.1)
-            shown.append(type(app.screen).__name__)
+            await wait_until(pilot, lambda: type(app.screen).__name__ == screen,
+                             f"{screen} shown after {keys}")
         assert app.is_running
-        assert shown == ["WorkbookScreen", "ChecklistItemDialog", "WorkbookScreen",
-                         "DoctorDetailDialog", "DoctorFormDialog", "WorkbookScreen",
-                         "ConsultationScreen", "ChoiceDialog", "WorkbookScreen"], shown
         app.save_now()
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+q")

@@ -11,6 +11,7 @@ from secondop_tui.ui.app import SecondOpinionApp
 from secondop_tui.ui.panes.checklist import ChecklistPane
 from secondop_tui.ui.panes.guidance import (ChecklistLink, GuidanceBlock, GuidanceContentsScreen,
                                             GuidancePane, block_number)
+from tests.helpers import run_from_palette, wait_until
 
 PANE_CSS = ["panes/guidance.tcss", "panes/checklist.tcss"]
 
@@ -121,11 +122,7 @@ async def _open(app, pilot):
     """Wait until the guidance is fully mounted and the reading position restored."""
     await pilot.pause()
     pane = app.screen.query_one(GuidancePane)
-    for _ in range(50):
-        if pane.ready:
-            break
-        await pilot.pause(0.05)
-    assert pane.ready
+    await wait_until(pilot, lambda: pane.ready, "the guidance mounted and its position restored")
     return pane
 
 
@@ -213,6 +210,11 @@ async def test_search_starts_at_the_view_and_wraps_round(make_app):
             pane.query_one("#guidance-status").render())
 
 
+def noted_section(store) -> str | None:
+    """The section of the reading position noted in the workbook."""
+    return (store.get_setting("guidance.position") or {}).get("section")
+
+
 async def test_reading_position_survives_a_restart(make_app, store, data_dir):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -220,11 +222,13 @@ async def test_reading_position_survives_a_restart(make_app, store, data_dir):
         credentials = next(i for i, s in enumerate(pane.sections)
                            if s.id == "checking-credentials")
         pane.go_to_section(credentials)
-        await pilot.pause(0.8)  # the position is noted twice a second
-        assert store.get_setting("guidance.position")["section"] == "checking-credentials"
+        # The position is noted twice a second.
+        await wait_until(pilot, lambda: noted_section(store) == "checking-credentials",
+                         "the reading position noted")
         await pilot.press("2")  # another pane shown: the position is left alone
-        await pilot.pause(0.8)
-        assert store.get_setting("guidance.position")["section"] == "checking-credentials"
+        await wait_until(pilot, lambda: not pane.reader.region.area, "the guidance hidden")
+        pane.remember_position()  # what the timer does twice a second
+        assert noted_section(store) == "checking-credentials"
         await pilot.press("ctrl+q")
     store.close()
     reopened = WorkbookStore.open(data_dir)
@@ -232,11 +236,9 @@ async def test_reading_position_survives_a_restart(make_app, store, data_dir):
         app = SecondOpinionApp(store=reopened, watch_signals=False)
         async with app.run_test(size=(80, 24)) as pilot:
             pane = await _open(app, pilot)
-            for _ in range(40):  # the scroll lands on a following frame
-                await pilot.pause(0.05)
-                if pane.sections[pane.current_section()].id == "checking-credentials":
-                    break
-            assert pane.sections[pane.current_section()].id == "checking-credentials"
+            # The scroll lands on a following frame.
+            await wait_until(pilot, lambda: pane.sections[pane.current_section()].id
+                             == "checking-credentials", "the guidance back at its section")
     finally:
         reopened.close()
 
@@ -310,13 +312,9 @@ async def test_palette_finds_the_guidance_pane_by_name(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("2")
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Guidance: contents")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, GuidanceContentsScreen)
+        await run_from_palette(pilot, "Guidance: contents")
+        await wait_until(pilot, lambda: isinstance(app.screen, GuidanceContentsScreen),
+                         "the guidance contents shown")
 
 
 async def test_the_palette_offers_this_paragraphs_checklist_item_only_in_the_guidance(
@@ -341,8 +339,10 @@ def test_guidance_pane_snapshot(snap_compare, store):
     async def run_before(pilot):
         pane = await _open(pilot.app, pilot)
         pane.go_to_section(1)
-        await pilot.pause(0.7)  # the reading position is noted...
-        pilot.app.save_now()  # ...and saved, so the header settles on "saved"
+        # The reading position is noted, then saved, so the header settles on "saved".
+        await wait_until(pilot, lambda: noted_section(store) == pane.sections[1].id,
+                         "the reading position noted")
+        pilot.app.save_now()
         await pilot.pause()
 
     app = SecondOpinionApp(store=store, watch_signals=False)

@@ -18,8 +18,7 @@ from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.doctors import list_doctors
 from secondop_tui.core.notes import list_consultations, new_consultation
 from secondop_tui.ui.terminal import PASTE_END, PASTE_START, PasteSafeParser, clean_paste
-from tests.helpers import wait_until
-from tests.test_keys import ui_classes
+from tests.helpers import ui_classes, wait_until
 
 # What a terminal sends for a paste of "Lab results:", bold on, a tab, "Hb 12", bold
 # off, a line break, and a second line (the tester's case).

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 import secondop_tui.ui
+from tests.helpers import ui_classes
 
 # Keys that never reach a program in a terminal, or arrive as another key:
 # ctrl+h is backspace, ctrl+i is tab, ctrl+m and ctrl+j are enter, ctrl+[ is escape;
@@ -39,21 +40,6 @@ def survives(key: str) -> bool:
     """Whether ``key`` reaches the app over SSH, in tmux and in common terminals."""
     key = key.strip().lower()
     return key not in SWALLOWED and not any(p.search(key) for p in SWALLOWED_PATTERNS)
-
-
-def ui_classes() -> list[type[DOMNode]]:
-    """Every app, screen and widget class defined in the UI package."""
-    for module in pkgutil.walk_packages(secondop_tui.ui.__path__, "secondop_tui.ui."):
-        importlib.import_module(module.name)
-    found: list[type[DOMNode]] = []
-    pending = [DOMNode]
-    while pending:
-        cls = pending.pop()
-        for sub in cls.__subclasses__():
-            pending.append(sub)
-            if sub.__module__.startswith("secondop_tui.") and sub not in found:
-                found.append(sub)
-    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
 
 
 def own_bindings(cls: type[DOMNode]) -> list[Binding]:

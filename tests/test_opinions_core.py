@@ -27,25 +27,7 @@ from secondop_tui.core.opinions import (
 )
 from secondop_tui.core.profile import Profile, get_profile, save_profile
 from secondop_tui.core.store import WorkbookStore
-
-
-def visit(store, doctor: str | None, day: date, title: str = "Opinion") -> int:
-    """A consultation with a new doctor of that name (or none); returns its id."""
-    doctor_id = add_doctor(store, Doctor(name=doctor)) if doctor else None
-    return new_consultation(store, title=title, doctor_id=doctor_id, day=day).doc_id
-
-
-def seed_two(store) -> tuple[int, int]:
-    """Two consultations whose opinions agree on the type and differ on stage and plan."""
-    ames = visit(store, "Dr Ames", date(2026, 11, 2), "First opinion")
-    brook = visit(store, "Dr Brook", date(2026, 11, 16), "Second opinion")
-    save_opinion(store, Opinion(ames, cancer_type="Breast cancer", stage="II", grade="2",
-                                goal="cure", plan=["Lumpectomy", "Radiation"],
-                                start_by="2026-12-03", report_received="2026-11-06"))
-    save_opinion(store, Opinion(brook, cancer_type="breast  CANCER ", stage="III",
-                                goal="cure", plan=["Chemotherapy", "Mastectomy"],
-                                trials="NCT01234567", start_by="2026-12-10"))
-    return ames, brook
+from tests.helpers import seed_two, visit
 
 
 # The model ---------------------------------------------------------------------------------

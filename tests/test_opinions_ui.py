@@ -19,8 +19,15 @@ from secondop_tui.ui.dialogs.opinion_dialog import OpinionDialog
 from secondop_tui.ui.dialogs.profile_dialog import ProfileDialog
 from secondop_tui.ui.panes.notes import NotesPane
 from secondop_tui.ui.screens.timeline_screen import TimelineScreen
-from tests.conftest import field_on_the_last_line, settled
-from tests.test_compare_ui import plain, seed
+from tests.helpers import (
+    field_on_the_last_line,
+    plain,
+    run_from_palette,
+    screen_text,
+    seed_opinions,
+    settled,
+    wait_until,
+)
 
 
 async def open_notes(pilot) -> NotesPane:
@@ -164,14 +171,10 @@ async def test_profile_from_the_palette(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Profile: diagnosis")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "Profile: diagnosis")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProfileDialog),
+                         "the profile form open")
         dialog = app.screen
-        assert isinstance(dialog, ProfileDialog)
         await pilot.press(*"breast cancer, stage II", "tab", *"1 Oct 2026", "tab")
         await pilot.press(*"letrozole", "ctrl+s")
         await pilot.pause()
@@ -180,12 +183,26 @@ async def test_profile_from_the_palette(make_app, store):
             "breast cancer, stage II", "2026-10-01", "letrozole")
 
 
+def count_calls(obj, name: str) -> list[None]:
+    """Record each call of ``obj``'s method ``name`` (one item a call), still calling it."""
+    calls: list[None] = []
+    method = getattr(obj, name)
+
+    def counted(*args, **kwargs):
+        calls.append(None)
+        return method(*args, **kwargs)
+
+    setattr(obj, name, counted)
+    return calls
+
+
 async def test_timing_warning_in_the_header_follows_the_workbook(make_app, store):
-    ids = seed(store, 2)
+    ids = seed_opinions(store, 2)
     save_opinion(store, Opinion(ids[0], stage="II"))  # no start-by date: no warning yet
     app = make_app()
+    worked_out = count_calls(app, "refresh_timing_note")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: worked_out, "the timing warning worked out at start")
         assert app.header_notes["timing"] == ()
         assert "⚠" not in app.sub_title
         dialog = await open_opinion(pilot)
@@ -212,8 +229,6 @@ async def test_timing_warning_in_the_header_follows_the_workbook(make_app, store
 
 
 def header_line(app: SecondOpinionApp) -> str:
-    from tests.test_small_terminals import screen_text
-
     return screen_text(app).splitlines()[0]
 
 
@@ -236,7 +251,8 @@ async def test_header_fits_the_warning_and_the_next_appointment_at_80_columns(
     app = SecondOpinionApp(store=store, watch_signals=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause(0.3)
+            await wait_until(pilot, lambda: app.header_notes["timing"],
+                             "the timing warning worked out at start")
             state = "READ-ONLY" if read_only else "saved"
             for key in "1234":
                 await pilot.press(key)
@@ -283,10 +299,11 @@ def test_short_timing_note_counts_the_warnings():
 
 
 async def test_timing_warning_at_start_and_on_the_timeline(make_app, store):
-    seed(store, 2)
+    seed_opinions(store, 2)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.header_notes["timing"],
+                         "the timing warning worked out at start")
         assert app.header_notes["timing"] == ("⚠ visit after start-by: Dr Ben Brook",
                                            "⚠ visit after start-by")
         await open_notes(pilot)

@@ -3,7 +3,6 @@ pack command. Assertions on the widgets and the store."""
 
 from __future__ import annotations
 
-from textual.command import CommandList
 from textual.widgets import Input
 
 from secondop_tui.core import notes
@@ -19,28 +18,17 @@ from secondop_tui.ui.panes.checklist import ChecklistPane
 from secondop_tui.ui.panes.doctors import DoctorsPane
 from secondop_tui.ui.panes.guidance import GuidancePane
 from secondop_tui.ui.panes.notes import NotesPane
-from tests.test_compare_ui import seed
-
-
-async def palette(pilot, query: str) -> list[str]:
-    """Open the palette, type ``query``, and read the prompts it lists."""
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*query)
-    await pilot.pause(0.4)
-    commands = pilot.app.screen.query_one(CommandList)
-    return [str(commands.get_option_at_index(i).prompt)
-            for i in range(commands.option_count)]
+from tests.helpers import palette_search, seed_opinions, wait_until
 
 
 async def test_search_finds_records_and_enter_jumps_to_the_consultation(make_app, store):
-    seed(store, 2)
+    seed_opinions(store, 2)
     visit = notes.new_consultation(store, title="Call with the nurse")
     notes.save_note(store, visit.doc_id, "She mentioned the zebrafish trial.")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        prompts = await palette(pilot, "zebrafish")
+        prompts = await palette_search(pilot, "zebrafish")
         assert len(prompts) == 1
         assert "Consultation: Call with the nurse" in prompts[0]
         assert "zebrafish trial" in prompts[0]  # the snippet
@@ -57,27 +45,27 @@ async def test_the_index_is_rebuilt_after_a_change(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert not any("Consultation" in p for p in await palette(pilot, "okapi"))
+        assert not any("Consultation" in p for p in await palette_search(pilot, "okapi"))
         await pilot.press("escape")
         notes.save_note(store, visit.doc_id, "an okapi appeared")
         app.changed()
-        prompts = await palette(pilot, "okapi")
+        prompts = await palette_search(pilot, "okapi")
         assert any("Consultation: Visit" in p for p in prompts)
 
 
 async def test_commands_come_before_content_hits(make_app, store):
-    seed(store, 2)
+    seed_opinions(store, 2)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        prompts = await palette(pilot, "opinion")
+        prompts = await palette_search(pilot, "opinion")
         command = next(i for i, p in enumerate(prompts) if p.startswith("Compare opinions"))
         content = [i for i, p in enumerate(prompts) if p.startswith("Opinion: Mon 2 Nov")]
         assert content and command < content[0]
 
 
 async def test_jumps_to_guidance_checklist_doctor_and_opinion(make_app, store):
-    ids = seed(store, 2)
+    ids = seed_opinions(store, 2)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -85,12 +73,10 @@ async def test_jumps_to_guidance_checklist_doctor_and_opinion(make_app, store):
         sections = load_guidance()
         last = len(sections) - 1
         await jump_to(app, Hit("guidance", "Guidance", "", ("guidance", last)))
-        for _ in range(500):  # the guidance mounts its sections just after the first frame
-            await pilot.pause(0.02)
-            if app.screen.query_one(GuidancePane).current_section() == last:
-                break
+        # The guidance mounts its sections just after the first frame.
+        await wait_until(pilot, lambda: app.screen.query_one(GuidancePane).current_section()
+                         == last, "the guidance at its last section")
         assert app.screen.query_one("#panes").active == "guidance"
-        assert app.screen.query_one(GuidancePane).current_section() == last
 
         item = Checklist(store).groups()[1].items[0]
         [hit] = [h for h in index.search(item.title, limit=50) if h.target[0] == "checklist"
@@ -119,12 +105,12 @@ async def test_jumps_to_guidance_checklist_doctor_and_opinion(make_app, store):
 
 
 async def test_visit_pack_for_a_chosen_doctor(make_app, store, tmp_path):
-    seed(store, 2)
+    seed_opinions(store, 2)
     target = tmp_path / "pack.txt"
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await palette(pilot, "Visit pack for a doctor")
+        await palette_search(pilot, "Visit pack for a doctor")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PickDialog)

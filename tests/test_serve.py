@@ -21,6 +21,7 @@ from secondop_tui import web
 from secondop_tui.cli import main
 from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.store import WorkbookStore
+from tests.helpers import poll_until
 from tests.pty_terminal import Terminal, installed_command
 from tests.system_needs import missing, serving
 
@@ -218,7 +219,4 @@ async def test_two_tabs_the_second_is_read_only(served: dict):
     assert served["process"].wait(timeout=30) == 0
     # The tab's app is a process of its own: it may finish saving just after the server.
     lock = WorkbookLock(served["data_dir"] / "workbook.lock")
-    deadline = time.monotonic() + 15
-    while not lock.is_free() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert lock.is_free()
+    poll_until(lock.is_free, "the tab's app let go of the workbook")

@@ -6,6 +6,7 @@ from textual.widgets import TabbedContent
 
 from secondop_tui.ui.app import WorkbookScreen
 from secondop_tui.ui.help_screen import HelpScreen
+from tests.helpers import run_from_palette, wait_until
 
 
 async def test_panes_switch_by_key(make_app):
@@ -27,13 +28,9 @@ async def test_palette_finds_pane_by_name(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Doctors")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen.query_one("#panes", TabbedContent).active == "doctors"
+        await run_from_palette(pilot, "Doctors")
+        await wait_until(pilot, lambda: app.screen.query_one("#panes", TabbedContent).active
+                         == "doctors", "the Doctors pane shown")
 
 
 async def test_help_lists_live_bindings(make_app):

@@ -34,7 +34,7 @@ from secondop_tui.ui.app import ANIMATIONS_SETTING, SecondOpinionApp
 from secondop_tui.ui.help_screen import HelpScreen
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
 from secondop_tui.ui.themes import HIGH_CONTRAST, HIGH_CONTRAST_LIGHT
-from tests.conftest import settled
+from tests.helpers import run_from_palette, screen_text, settled, wait_until
 
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_small_terminals"
 PANE_KEYS = {"guidance": "1", "checklist": "2", "doctors": "3", "notes": "4"}
@@ -84,16 +84,6 @@ def in_16_colours(app: SecondOpinionApp) -> SecondOpinionApp:
     app.export_screenshot = (  # type: ignore[method-assign]
         lambda *, title=None, simplify=False: sixteen_colour_svg(app, title))
     return app
-
-
-def screen_text(app: SecondOpinionApp) -> str:
-    """What the screen shows, as plain text (no colours at all)."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system=None, record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens, simplify=True))
-    return console.export_text()
 
 
 def flat(text: str) -> str:
@@ -271,21 +261,12 @@ async def test_no_color_keeps_the_cursor_row_visible(workbook, monkeypatch):
 
 
 # Themes ---------------------------------------------------------------------------------
-async def palette(pilot, command: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*command)
-    await pilot.pause(0.3)
-    await pilot.press("enter")
-    await pilot.pause()
-
-
 async def test_high_contrast_theme_from_the_palette_is_remembered(workbook, data_dir):
     app = SecondOpinionApp(store=workbook, watch_signals=False)
     assert {HIGH_CONTRAST, HIGH_CONTRAST_LIGHT} <= set(app.available_themes)
     async with app.run_test(size=(80, 24)) as pilot:
-        await palette(pilot, "Theme: high contrast")
-        assert app.theme == HIGH_CONTRAST
+        await run_from_palette(pilot, "Theme: high contrast")
+        await wait_until(pilot, lambda: app.theme == HIGH_CONTRAST, "the theme changed")
         await pilot.press("ctrl+q")
     assert workbook.get_setting("theme") == HIGH_CONTRAST
     workbook.close()
@@ -323,8 +304,8 @@ async def test_animations_off_from_the_palette_is_remembered_and_obeyed(workbook
         await pilot.press("2")
         await pilot.pause()
         assert "Underline.highlight_start" in seen  # the tab underline slides
-        await palette(pilot, "Animations: off")
-        assert app.animation_level == "none"
+        await run_from_palette(pilot, "Animations: off")
+        await wait_until(pilot, lambda: app.animation_level == "none", "the animations off")
         seen.clear()
         await pilot.press("3")
         await pilot.pause()
@@ -339,8 +320,9 @@ async def test_animations_off_from_the_palette_is_remembered_and_obeyed(workbook
         async with restarted.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             assert restarted.animation_level == "none"
-            await palette(pilot, "Animations: on")
-            assert restarted.animation_level == "full"
+            await run_from_palette(pilot, "Animations: on")
+            await wait_until(pilot, lambda: restarted.animation_level == "full",
+                             "the animations on")
         assert again.get_setting(ANIMATIONS_SETTING) is True
     finally:
         again.close()

@@ -23,10 +23,11 @@ import pytest
 from secondop_tui.core import notes
 from secondop_tui.core.lock import WorkbookLock, read_holder
 from secondop_tui.core.store import WorkbookStore
+from tests.helpers import DEADLINE
 from tests.pty_terminal import Terminal, installed_command
 from tests.system_needs import free_port, missing, port_open
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
 
 SSHD = "/usr/sbin/sshd"
 PANES = ("Guidance", "Checklist", "Doctors", "Notes")
@@ -77,7 +78,7 @@ def ssh_server(tmp_path: Path):
     server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=log,
                               stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + DEADLINE
         while not port_open(port):
             if server.poll() is not None or time.monotonic() > deadline:
                 log.flush()

@@ -16,6 +16,7 @@ import pytest
 from secondop_tui.core import backups, codec, schema
 from secondop_tui.core.errors import SaveFailed, WorkbookDamaged
 from secondop_tui.core.store import WorkbookStore, restore_backup
+from tests.helpers import DAMAGED
 
 
 def mode(path: Path) -> int:
@@ -79,20 +80,6 @@ def test_no_backup_when_only_reading(data_dir: Path):
     WorkbookStore.open(data_dir).close()
     WorkbookStore.open(data_dir).close()  # opened, nothing changed
     assert backups.list_backups(data_dir) == []
-
-
-DAMAGED = {
-    "empty": (b"", None),
-    "white space": (b"  \n\n", None),
-    "not json": (b"hello, this is not json", (1, 1)),
-    "truncated": (b'{\n"_meta": {\n  "1": {"schema": 1}\n}', (4, 2)),
-    "trailing garbage": (b'{"_meta": {"1": {"schema": 1}}}\nGARBAGE', (2, 1)),
-    "invalid utf-8": (b'{"_meta": {"1": {"schema": 1, "x": "\xff\xfe"}}}', (1, 37)),
-    "wrong shape (list)": (b"[1, 2, 3]", None),
-    "wrong shape (table)": (b'{"_meta": {"1": {"schema": 1}}, "notes": [1]}', None),
-    "wrong shape (record id)": (b'{"_meta": {"1": {"schema": 1}}, "notes": {"x": {}}}', None),
-    "no schema": (b'{"notes": {}}', None),
-}
 
 
 @pytest.mark.parametrize("case", list(DAMAGED))

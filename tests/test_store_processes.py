@@ -16,6 +16,7 @@ import pytest
 from secondop_tui.core import codec
 from secondop_tui.core.errors import WorkbookLocked
 from secondop_tui.core.store import WorkbookStore
+from tests.helpers import HOLDER
 
 
 def _writer(data_dir: Path, ack_fd: int) -> None:
@@ -50,7 +51,7 @@ def test_sigkill_during_saves_loses_at_most_the_write_in_flight(data_dir: Path):
             finally:
                 os._exit(1)
         os.close(write_fd)
-        time.sleep(rng.uniform(0.005, 0.06))
+        time.sleep(rng.uniform(0.005, 0.06))  # the moment of the kill, at random
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         with os.fdopen(read_fd) as acks:
@@ -69,16 +70,6 @@ def test_sigkill_during_saves_loses_at_most_the_write_in_flight(data_dir: Path):
     # And the next writer can always take the lock again (no stale lock).
     store = WorkbookStore.open(data_dir)
     store.close()
-
-
-HOLDER = r"""
-import sys, time
-from pathlib import Path
-from secondop_tui.core.store import WorkbookStore
-store = WorkbookStore.open(Path(sys.argv[1]))
-print("HOLDING", flush=True)
-time.sleep(60)
-"""
 
 
 def _start_holder(data_dir: Path) -> subprocess.Popen:

@@ -2,7 +2,7 @@
 # The loaded pass: the tests that depend most on timing run again while the machine is
 # kept busy, as a patient's laptop in a video call or a small home server is. They are
 # the ones marked "loaded": the installed app in a pseudo-terminal (test_e2e.py,
-# test_e2e_notes.py, test_ssh_e2e.py), the fault suite's hangups, kills, full disk and
+# test_e2e_notes.py, test_e2e_hostile.py, test_ssh_e2e.py), the fault suite's hangups, kills, full disk and
 # hand edits (test_faults.py, a few of its random trials), and the keys that arrive in
 # one burst (test_doctors.py, test_checklist_pane.py, test_notes.py).
 #

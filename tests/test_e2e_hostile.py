@@ -19,6 +19,8 @@ from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.store import WorkbookStore
 from tests.pty_terminal import Terminal, installed_command
 
+# All of it runs again in the loaded pass, but the sweep of start-up moments, of which
+# the loaded pass takes three.
 pytestmark = pytest.mark.e2e
 
 PASTE = ("\x1b[200~Lab results:\x1b[1m\tHb 12\x1b[0m\nnext line: ask about dose and timing"
@@ -62,6 +64,7 @@ def wait_quit(term: Terminal, timeout: float = 60.0) -> int:
     return term.wait_exit(timeout=timeout)
 
 
+@pytest.mark.loaded
 def test_left_arrow_on_every_first_screen_keeps_the_app_running(tmp_path: Path):
     data_dir = tmp_path / "data"
     term = start(data_dir, tmp_path)
@@ -82,6 +85,7 @@ def test_left_arrow_on_every_first_screen_keeps_the_app_running(tmp_path: Path):
         term.close()
 
 
+@pytest.mark.loaded
 def test_a_pasted_escape_sequence_lands_as_text_and_runs_nothing(tmp_path: Path):
     data_dir = tmp_path / "data"
     doc_id = workbook_with_a_consultation(data_dir)
@@ -111,6 +115,7 @@ def test_a_pasted_escape_sequence_lands_as_text_and_runs_nothing(tmp_path: Path)
         store.close()
 
 
+@pytest.mark.loaded
 def test_the_end_of_input_without_a_hangup_saves_and_leaves(tmp_path: Path):
     """A terminal that goes away without sending SIGHUP: the input ends. The app saves
     what was typed, releases the lock and leaves, instead of spinning."""
@@ -142,8 +147,13 @@ def test_the_end_of_input_without_a_hangup_saves_and_leaves(tmp_path: Path):
     WorkbookStore.open(data_dir).close()  # the lock was released
 
 
-@pytest.mark.parametrize("at", [pytest.param(ms / 1000, marks=[pytest.mark.slow]
-                                             if ms % 100 else [])
+def moment_marks(ms: int) -> list:
+    if ms % 100:
+        return [pytest.mark.slow]
+    return [pytest.mark.loaded] if ms in (0, 500, 1000) else []
+
+
+@pytest.mark.parametrize("at", [pytest.param(ms / 1000, marks=moment_marks(ms))
                                 for ms in range(0, 2001, 20)])
 def test_a_pane_key_at_any_moment_of_start_up_shows_that_pane(tmp_path: Path, at: float):
     """Sent 0 to 2 s after launch (every 100 ms here; every 20 ms with --long): the tab
@@ -171,6 +181,7 @@ def busy_machine(per_core: int = 2) -> list[subprocess.Popen]:
             for _ in range(per_core * (os.cpu_count() or 1))]
 
 
+@pytest.mark.loaded
 def test_a_hangup_right_after_500_characters_on_a_busy_machine_keeps_them_all(tmp_path):
     data_dir = tmp_path / "data"
     doc_id = workbook_with_a_consultation(data_dir)

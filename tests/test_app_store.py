@@ -221,9 +221,11 @@ async def test_quit_and_hangup_while_an_external_edit_is_unanswered(make_app, st
 
 
 async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):
+    from secondop_tui.ui.app import HangupWatchdog
+
     exits = []
-    monkeypatch.setattr("threading.Timer.start", lambda self: exits.append(self))
-    app = make_app()
+    monkeypatch.setattr(HangupWatchdog, "start", lambda self: exits.append(self))
+    app = make_app(leave_if_stuck=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         store.set_setting("typed", "before the line dropped")
@@ -231,7 +233,7 @@ async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):
         await pilot.pause()
     assert store.closed and not store.lock.held
     assert b"before the line dropped" in store.path.read_bytes()
-    assert exits, "a fallback exit timer was armed"
+    assert exits, "a watchdog that ends the process if leaving gets stuck was started"
     WorkbookStore.open(store.paths.data_dir).close()  # lock is free
 
 

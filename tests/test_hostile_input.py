@@ -365,3 +365,34 @@ def test_the_terminal_and_the_browser_read_pastes_as_text(monkeypatch):
     assert SecondOpinionApp(watch_signals=False).driver_class is WorkbookDriver
     monkeypatch.setattr(constants, "DRIVER", "textual.drivers.web_driver:WebDriver")
     assert SecondOpinionApp(watch_signals=False).driver_class is WorkbookWebDriver
+
+
+async def test_a_stuck_hangup_writes_down_the_keys_left_and_next_start_names_them(
+        make_app, store, monkeypatch):
+    """Only if the app stops making progress after a hangup does the watchdog end it:
+    it saves, and writes down the keys not yet handled, which check and the next start
+    name."""
+    from secondop_tui.core.check import run_check
+    from secondop_tui.core.store import WorkbookStore
+    from secondop_tui.ui.app import HangupWatchdog
+
+    ended = []
+    monkeypatch.setattr("os._exit", lambda code: ended.append(code))
+    app = make_app(leave_if_stuck=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app._keys_waiting.extend([events.Key("a", "a"), events.Paste("ward 3"),
+                                  events.Key("left", None)])
+        HangupWatchdog(app).give_up()
+        app._keys_waiting.clear()
+    assert ended == [0]
+    [left] = list(store.paths.data_dir.glob("keys-not-handled-*.txt"))
+    assert left.read_text() == "award 3[left]"
+    assert oct(left.stat().st_mode & 0o777) == "0o600"
+    report, _ = run_check(store.paths.data_dir)
+    assert left.name in report
+    again = WorkbookStore.open(store.paths.data_dir)
+    try:
+        assert any(str(left) in notice for notice in again.notices)
+    finally:
+        again.close()

@@ -607,6 +607,6 @@ async def test_the_checklist_opens_where_there_is_something_left_to_tick(store):
             return (await open_checklist(app, pilot)).current()
 
     assert await first_row([]) == ("item", "before.tell-doctor")
-    assert await first_row(["before"]) == ("item", "insurance.coverage")
+    assert await first_row(["before"]) == ("item", "finding.specialist")
     every = [group.id for group in checklist.groups()]
     assert await first_row(every) == ("group", "before")

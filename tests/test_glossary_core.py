@@ -144,8 +144,13 @@ def test_the_glossary_export_lists_every_term_with_its_sources():
 
 def test_the_guidance_export_ends_with_the_glossary(store):
     text = export(store, "guidance", "text")
-    assert text.startswith(load_guidance()[0].title)
-    assert text.index("Glossary\n========") > text.index(load_guidance()[-1].title)
+    sections = load_guidance()
+    # One heading for the guidance, then its numbered sections; the glossary is a
+    # heading of the same level after the last section and its sources.
+    assert text.startswith("Guidance\n========\n")
+    first = text.index(f"1. {sections[0].title}\n")
+    last = text.index(f"{sections[-1].number}. {sections[-1].title}\n")
+    assert first < last < text.index("\nGlossary\n========\n")
     assert "<!--" not in text and "not medical advice" in text
     assert text.endswith(render_glossary("text"))
     markdown = render_guidance("markdown")

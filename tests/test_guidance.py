@@ -103,6 +103,28 @@ def test_checklist_markers_point_at_default_items_and_are_never_shown():
     assert linked and {defaults.current_id(item_id) for item_id in linked} <= ids
 
 
+def test_the_steps_added_in_the_second_default_set_are_linked_from_their_sections():
+    defaults = load_defaults()
+    retired = {r.id for change in defaults.changes for r in change.retired}
+    by_section = {s.id: set(s.checklist_ids) for s in load_guidance()}
+    expected = {
+        "safety-while-waiting": {"waiting.safety", "waiting.keep-booked", "waiting.fertility"},
+        "records": {"records.portal-first", "records.confirm-arrived"},
+        "someone-helping": {"helper.permission"},
+        "pathology-review": {"records.pathology-review"},
+        "language-and-access": {"booking.interpreter"},
+        "remote-opinions": {"booking.virtual-check"},
+        "costs-beyond-insurance": {"costs.counsellor"},
+        "checking-credentials": {"finding.license"},
+        "during-the-consultation": {"booking.ask-needs", "visit.plain-words"},
+    }
+    for section_id, item_ids in expected.items():
+        assert item_ids <= by_section[section_id], section_id
+    linked = set().union(*by_section.values())
+    assert retired >= {"records.carry-copies", "insurance.call-log"}
+    assert not linked & retired, "a link to a retired step"
+
+
 def test_not_medical_advice_is_said_in_the_guidance_itself():
     text = " ".join(s.plain_text() for s in load_guidance()).lower()
     assert "not medical advice" in text

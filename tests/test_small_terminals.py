@@ -160,7 +160,7 @@ def test_16_colour_snapshots_hold_only_the_16_colours():
 # What each pane must show in full, whatever the size: its keys and its state.
 MUST_SHOW = {
     "guidance": ["t contents", "/ search", "c checklist step", "Information, not medical"],
-    "checklist": ["Overall 1/46 done", "space tick", "F1 all keys", "[x]", "⚠ OVERDUE"],
+    "checklist": ["Overall 1/57 done", "space tick", "F1 all keys", "[x]", "⚠ OVERDUE"],
     "doctors": ["s sort, r reverse", "Dr Ana Ruiz", "Dr Ben Okafor"],
     "notes": ["Second opinion at Lakeside", "1/4 answered", "Met Dr Ruiz"],
 }

@@ -380,7 +380,9 @@ def test_guidance_sources_snapshot(snap_compare, store):
         heading = next(w for w in pane.query(GuidanceBlock)
                        if w.section == 0 and w.block.kind == "sources")
         pane.reader.scroll_to_widget(heading, top=True, animate=False)
-        await pilot.pause(0.7)
+        # The scroll lands on a following frame; then the reading position is noted.
+        await wait_until(pilot, lambda: heading.region.y <= pane.reader.region.y + 1
+                         and pane.reader.scroll_y > 0, "the sources at the top")
         pilot.app.save_now()
         await pilot.pause()
 
@@ -429,12 +431,9 @@ async def test_each_section_shows_its_sources_and_the_palette_exports_them(make_
         titles = [title for title, _, _ in pane.palette_commands()]
         assert "Guidance: export" in titles
         target = tmp_path / "guidance.md"
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Guidance: export")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "Guidance: export")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportTextDialog),
+                         "the export dialog")
         dialog = app.screen
         assert isinstance(dialog, ExportTextDialog)
         assert "secondop-guidance-2026-11-20.txt" in dialog.query_one("#export-path",

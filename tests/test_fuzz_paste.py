@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
-from textual.widgets import Input, TextArea
+from textual.widgets import TextArea
 
-from tests.test_every_key import CONTEXTS, seed, settle
+from tests.contexts import CONTEXTS, seed, settle
 
 PIECES = (list("ab \t\n\r") + ["Hb 12", "é", "🙂", "\u00a0", "\x00", "\x07", "\x7f",
                                 "\x1b", "\x1b[", "\x1b]0;", "\x1b[20", "\x1b[1m", "\x1b[0m",

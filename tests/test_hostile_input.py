@@ -5,7 +5,6 @@ ends without a hangup signal."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from hypothesis import given

@@ -114,7 +114,7 @@ def test_an_idle_screen_writes_nothing(tmp_path: Path):
         term.wait_for(*PANES, "saved")
         found = {}
         for key, shown, where in (
-                ("1", "1/14", "the Guidance pane"),
+                ("1", "1/23", "the Guidance pane"),
                 ("2", "Overall", "the Checklist pane"),
                 ("3", "Filter (/)", "the Doctors pane"),
                 ("4", "n New", "the Notes pane"),

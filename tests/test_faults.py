@@ -373,7 +373,7 @@ def test_hangup_with_a_form_open(app_dir, form: str):
     else:
         term.send("2")
         term.wait_for("Overall")
-        for _ in range(9):  # down to the first insurance item, whatever the start row
+        for _ in range(40):  # down to the first insurance item, whatever the start row
             if "No insurance calls logged" in term.display:
                 break
             term.send("down", delay=0.2)

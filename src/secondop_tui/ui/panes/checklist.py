@@ -211,7 +211,7 @@ class ChecklistPane(Pane):
                 return row
         return items[0] if items else ids[0]
 
-    def key_hint(self) -> str:
+    def keys_line_text(self) -> str:
         """The keys line, for the highlighted row: what space does there first."""
         current = self.current()
         if current is not None and current[0] == "group":
@@ -222,7 +222,7 @@ class ChecklistPane(Pane):
         return f"space {tick} · a add · e edit · n note · d due · F1 all keys"
 
     def show_header(self) -> None:
-        text = f"{self._progress}\n{self.key_hint()}"
+        text = f"{self._progress}\n{self.keys_line_text()}"
         # Only when it changes: it follows the highlight, and an idle screen sends nothing.
         if text != self._header_text:
             self._header_text = text

@@ -72,6 +72,20 @@ def is_typed_text(character: str | None) -> bool:
             or character in "\u200c\u200d")  # zero-width (non-)joiner, in emoji and scripts
 
 
+def is_character(event: events.Event | None) -> bool:
+    """A key that types one character (no enter, tab, arrow or key with ctrl or alt)."""
+    return isinstance(event, events.Key) and event.is_printable
+
+
+def takes_typing(widget: object) -> bool:
+    """Whether the widget is a text field that the characters typed go into."""
+    # Imported here for start-up speed: the first frame needs neither widget.
+    from textual.widgets import Input, TextArea
+
+    return isinstance(widget, Input) or (isinstance(widget, TextArea)
+                                         and not widget.read_only)
+
+
 def as_typed(event: events.Key) -> events.Key:
     """The key, made printable where it is typed text (see ``is_typed_text``)."""
     if not is_typed_text(event.character):
@@ -91,6 +105,9 @@ class KeysInOrder:
         self._keys_waiting: deque[events.Key | events.Paste] = deque()
         self.keys_handled = 0  # how many keys and pastes have been handed on
         self._hold_timer = None
+        # The text field the held key types a character into, when it does: a character
+        # typed after it into the same field follows it at once (see ``_types_on``).
+        self._typing_into: MessagePump | None = None
 
     def keys_not_handled(self) -> str:
         """The text of the keys and pastes received but not yet handled to their end
@@ -113,7 +130,7 @@ class KeysInOrder:
             if isinstance(event, events.Key):
                 event = as_typed(event)
             self._keys_waiting.append(event)
-            if self._held_key is not None:
+            if self._held_key is not None and not self._types_on(self._keys_waiting[0]):
                 if self._held_key_can_end():
                     self._watch_waiting_keys()
                     return
@@ -123,7 +140,8 @@ class KeysInOrder:
         await super().on_event(event)  # type: ignore[misc]
 
     async def _hand_on_waiting_keys(self) -> None:
-        while self._keys_waiting and self._held_key is None:
+        while self._keys_waiting and (self._held_key is None
+                                      or self._types_on(self._keys_waiting[0])):
             event = self._keys_waiting.popleft()
             if isinstance(event, events.Paste):
                 event = self._paste_for_focus(event)
@@ -132,6 +150,7 @@ class KeysInOrder:
             self._held_since = time.monotonic()
             # Priority bindings, or on to the focused widget (Textual's own routing).
             await super().on_event(event)  # type: ignore[misc]
+            self._typing_into = self._text_field_typed_in(event)
             if event.is_forwarded:
                 target = self.focused or self.screen  # type: ignore[attr-defined]
                 self._follow_key(event, target, target, sweeping=False)
@@ -143,6 +162,28 @@ class KeysInOrder:
                 self._follow_key(event, focused, focused, sweeping=True)
             else:
                 self._finish_key(event)
+
+    def _text_field_typed_in(self, event: events.Key | events.Paste) -> MessagePump | None:
+        """The focused text field, when the key just handed on types a character in it."""
+        focused = self.focused  # type: ignore[attr-defined]
+        if is_character(event) and event.is_forwarded and takes_typing(focused):
+            return focused
+        return None
+
+    def _types_on(self, event: events.Key | events.Paste) -> bool:
+        """Whether ``event`` may be handed on before the held key is done: both type a
+        character into the same text field, which still has the focus.
+
+        A field takes the characters typed into it one after another from its own queue,
+        in order, and a character typed into a text field moves no focus and opens no
+        screen (none of the app's bindings with priority over the field is a
+        character). Handing on each character only when the one before has bubbled up
+        would cost a run of typing a round trip through every widget above the field
+        per key: a fast typist on a busy machine would fall behind."""
+        field = self._typing_into
+        return (field is not None and is_character(event) and is_character(self._held_key)
+                and self.focused is field  # type: ignore[attr-defined]
+                and field.is_attached and not getattr(field, "_closing", False))
 
     def _paste_for_focus(self, event: events.Paste) -> events.Paste:
         """The paste cleaned for the field it goes to (one line for an Input)."""
@@ -167,6 +208,8 @@ class KeysInOrder:
 
     def _after_node(self, event: events.Key, target: MessagePump, node: MessagePump,
                   sweeping: bool) -> None:
+        if event is not self._held_key:
+            return  # a character typed after it was handed on: that one's sweep goes on
         parent = node._parent
         going_on = parent is not None and node.is_parent_active and node.is_attached
         if sweeping:

@@ -87,7 +87,7 @@ def key_state(app) -> str:
     """Where the keys stand: for a message when they are not all handled in time."""
     busy = [f"{node!r}: {node.message_queue_size}"
             for node in app.screen.walk_children(with_self=True) if node.message_queue_size]
-    return (f"app queue {app.message_queue_size}, key in hand {app._key_in_hand!r}, "
+    return (f"app queue {app.message_queue_size}, key held {app._held_key!r}, "
             f"keys waiting {[key.key for key in app._keys_waiting]}, screen {app.screen!r}, "
             f"focused {app.focused!r}, widgets with messages {busy}")
 

@@ -242,3 +242,47 @@ def test_each_pane_snapshot(snap_compare, store, pane):
     app = SecondOpinionApp(store=store, watch_signals=False)
     keys = {"guidance": "1", "checklist": "2", "doctors": "3", "notes": "4"}
     assert snap_compare(app, run_before=settled(keys[pane]), terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("then", ["escape", "ctrl+s"])
+async def test_external_edit_found_while_typing_waits_for_the_typist(make_app, store, then):
+    """A hand edit found by the save that typing started: no question pops up under the
+    typist's fingers (its answers are letters: "like" would reload the workbook). The
+    note takes every key; a line says what happened; leaving the note, or ctrl+s, asks."""
+    from secondop_tui.core import notes
+    from tests.helpers import burst_handled, open_notes_pane, post_burst, wait_until
+
+    visit = notes.new_consultation(store, title="Visit")
+    store.set_setting("mine", "app value")
+    store.flush()
+    raw = codec.decode(store.path.read_bytes())
+    raw["settings"]["1"]["mine"] = "hand edit"
+    store.path.write_bytes(codec.encode(raw))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_notes_pane(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.editor.has_focus, "the note has the keys")
+        post_burst(app, *"first ")
+        await burst_handled(pilot)
+        pane.editor.flush()  # the save typing starts finds the hand edit
+        await wait_until(pilot, lambda: app.conflict_waiting, "the hand edit found")
+        post_burst(app, *"like keeping both", "space")
+        await burst_handled(pilot)
+        assert not isinstance(app.screen, ChoiceDialog)
+        assert pane.editor.text == "first like keeping both "
+        warning = app.screen.query_one("#save-warning", Static)
+        assert "changed outside the app" in str(warning.render())
+        assert "NOT SAVED" in app.sub_title
+        assert b"hand edit" in store.path.read_bytes()  # nothing overwritten
+        await pilot.press(then)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog),
+                         "the question asked")
+        await pilot.press("k")  # keep mine
+        await wait_until(pilot, lambda: not app.conflict_waiting
+                         and notes.get_consultation(store, visit.doc_id).note
+                         in store.path.read_text(encoding="utf-8")
+                         and "first like keeping both " in store.path.read_text(encoding="utf-8"),
+                         "the app's version saved")
+        assert list(store.paths.data_dir.glob("workbook.external-*.json"))
+        assert not warning.has_class("-visible")

@@ -417,7 +417,7 @@ def test_disk_full_then_space_comes_back(app_dir, resume: str):
     saved = (data_dir / "workbook.json").read_bytes()
 
     # The soft limit only: an ordinary user may raise it again (the hard one needs root).
-    limit = len(saved) + 16  # the next save is larger than this
+    limit = len(saved)  # a save holding one character more is larger than this
     resource.prlimit(term.pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
     typed_while_full = "typed on a full disk, every word kept in memory"
     term.type(typed_while_full, delay=0.01)
@@ -488,10 +488,14 @@ def test_hand_edit_while_the_app_runs(app_dir, answer: str):
     poll_until(lambda: note_on_disk(data_dir, doc_id) == "first words. ", "the first save",
                state=lambda: seen(term, data_dir, doc_id))
     theirs = hand_edit(data_dir, add_doctor_by_hand)
-    term.type("typed after the hand edit", delay=0.01)
-    term.wait_for("The workbook changed on disk", "Keep mine")
+    # "like" holds both answers of the question (l reload, k keep): typed while the
+    # question waits, they are words of the note.
+    term.type("typed after the hand edit, like keeping", delay=0.01)
+    term.wait_for("changed outside the app", "NOT SAVED", "keeping")
     assert (data_dir / "workbook.json").read_bytes() == theirs  # nothing overwritten
-    mine = "first words. typed after the hand edit"
+    mine = "first words. typed after the hand edit, like keeping"
+    term.send("ctrl+s")
+    term.wait_for("The workbook changed on disk", "Keep mine")
 
     if answer == "keep mine":
         term.send("k")
@@ -515,8 +519,8 @@ def test_hand_edit_while_the_app_runs(app_dir, answer: str):
 
 @pytest.mark.loaded
 def test_hangup_while_a_hand_edit_is_unanswered(app_dir):
-    """The connection drops with the 'changed on disk' question on screen: neither the
-    hand edit nor the words typed since are lost, and the next start says where they are."""
+    """The connection drops with the 'changed on disk' question waiting for the typist to
+    leave the note: neither the hand edit nor the words typed since are lost, and the next start says where they are."""
     data_dir: Path = app_dir.data_dir
     doc_id = workbook_with_a_consultation(data_dir)
     term = app_dir()
@@ -526,7 +530,7 @@ def test_hangup_while_a_hand_edit_is_unanswered(app_dir):
                state=lambda: seen(term, data_dir, doc_id))
     theirs = hand_edit(data_dir, add_doctor_by_hand)
     term.type("PRECIOUSWORDS", delay=0.01)
-    term.wait_for("The workbook changed on disk", "Keep mine")
+    term.wait_for("changed outside the app", "PRECIOUSWORDS")  # the question waits
     term.signal(signal.SIGHUP)
     assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
 
@@ -564,15 +568,17 @@ def test_hand_edit_that_damages_the_file_while_the_app_runs(app_dir):
     broken = (data_dir / "workbook.json").read_bytes()[:-20]
     (data_dir / "workbook.json").write_bytes(broken)
     term.type("words after", delay=0.01)
+    term.wait_for("changed outside the app", "words after")
+    term.send("escape")  # leaving the note asks
     term.wait_for("The workbook changed on disk")
     term.send("l")
     term.wait_for_notification("That did not work: The workbook file is damaged")
-    term.wait_gone("The workbook changed on disk")  # back in the note
-    # The question comes back at the next save; this time keep the app's version.
-    term.type("!", delay=0.01)
+    term.wait_gone("The workbook changed on disk")  # back in the consultation list
+    # The question comes back at the next save asked for; this time keep the app's.
+    term.send("ctrl+s")
     term.wait_for("The workbook changed on disk")
     term.send("k")
-    poll_until(lambda: note_on_disk(data_dir, doc_id) == "words before. words after!",
+    poll_until(lambda: note_on_disk(data_dir, doc_id) == "words before. words after",
                "the app's version saved", state=lambda: seen(term, data_dir, doc_id))
     [aside] = data_dir.glob("workbook.external-*.json")
     assert aside.read_bytes() == broken

@@ -37,7 +37,7 @@ from secondop_tui.ui.dialogs.startup_dialogs import (
     locked_dialog,
     unsaved_quit_dialog,
 )
-from secondop_tui.ui.key_order import KeysInOrder
+from secondop_tui.ui.key_order import KeysInOrder, takes_typing
 from secondop_tui.ui.terminal import InputClosed, WorkbookDriver
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
@@ -300,9 +300,10 @@ class SecondOpinionApp(KeysInOrder, App[None]):
     class Saved(Message):
         """A save finished (on a worker thread); carries its result."""
 
-        def __init__(self, result: SaveResult) -> None:
+        def __init__(self, result: SaveResult, *, asked: bool = True) -> None:
             super().__init__()
             self.result = result
+            self.asked = asked  # False for the saves that typing starts
 
     def __init__(
         self,
@@ -337,6 +338,9 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         self.watch_signals = watch_signals
         self.save_failure = ""
         self._conflict_open = False
+        # The workbook file changed on disk while someone was typing in a field: the
+        # question waits until they leave the field or press ctrl+s (see on_save_result).
+        self.conflict_waiting = False
         self._retry_timer = None
         self._slow_save_timer = None
         # Short notes shown in the Header beside the save state, by topic (for example
@@ -449,7 +453,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         state: tuple[str, ...]
         if store.read_only:
             state = ("READ-ONLY: changes are not saved", "READ-ONLY")
-        elif self.save_failure:
+        elif self.save_failure or self.conflict_waiting:
             state = ("NOT SAVED",)
         else:
             state = ("saved",) if not store.dirty else ("saving…",)
@@ -463,14 +467,23 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             warning = self.screen.query_one("#save-warning", Static)
         except Exception:
             return
-        text = (f"⚠ NOT SAVED: {self.save_failure}. Everything is kept in memory and saving "
-                "is retried on every change (ctrl+s to retry now)." if self.save_failure else "")
+        text = self.save_warning()
         # Only when it changes: an update lays the screen out again, and this runs at
         # every save, which would cost a fast typist a frame twice a second.
         if text != getattr(warning, "shown_text", None):
             warning.shown_text = text  # type: ignore[attr-defined]
             warning.update(text)
-        warning.set_class(bool(self.save_failure), "-visible")
+        warning.set_class(bool(text), "-visible")
+
+    def save_warning(self) -> str:
+        """The line under the Header while changes are not saved (empty while they are)."""
+        if self.conflict_waiting:
+            return ("⚠ NOT SAVED: the workbook file was changed outside the app. What you "
+                    "type is kept; leave this field or press ctrl+s to choose what to keep.")
+        if self.save_failure:
+            return (f"⚠ NOT SAVED: {self.save_failure}. Everything is kept in memory and "
+                    "saving is retried on every change (ctrl+s to retry now).")
+        return ""
 
     def refresh_timing_note(self) -> bool:
         """Put the first timing warning (an appointment or an awaited report after a
@@ -521,7 +534,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         # Never exclusive: a later save must not cancel an earlier one. The storage
         # writes the newest data whichever worker runs last.
         if self.store is not None:
-            self.post_message(self.Saved(self.store.flush()))
+            self.post_message(self.Saved(self.store.flush(), asked=False))
 
     def collect_pending_edits(self) -> None:
         """Ask every pane and screen to put edits still held in widgets into the store."""
@@ -543,14 +556,20 @@ class SecondOpinionApp(KeysInOrder, App[None]):
 
     @on(Saved)
     def on_saved(self, message: Saved) -> None:
-        self.on_save_result(message.result)
+        self.on_save_result(message.result, asked=message.asked)
 
-    def on_save_result(self, result: SaveResult) -> None:
+    def on_save_result(self, result: SaveResult, *, asked: bool = True) -> None:
+        """``asked``: the save was asked for by a key (ctrl+s, a pane switch, quitting),
+        not started by typing."""
         if result.conflict:
             self.save_failure = ""
             if not self._conflict_open:
-                self._conflict_open = True
-                self.push_screen(conflict_dialog(self.store.path.name), self.answer_conflict)
+                if asked or not takes_typing(self.focused):
+                    self.ask_about_conflict()
+                else:
+                    # A question popping up under someone's fingers would take the
+                    # letters they type next as its answers: it waits for them.
+                    self.conflict_waiting = True
         elif not result.ok:
             self.save_failure = result.message
             if self._retry_timer is None:
@@ -561,6 +580,13 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                 self._retry_timer.stop()
                 self._retry_timer = None
         self.refresh_status()
+
+    def ask_about_conflict(self) -> None:
+        """The question "the workbook changed on disk": reload, or keep the app's."""
+        self.conflict_waiting = False
+        self._conflict_open = True
+        assert self.store is not None
+        self.push_screen(conflict_dialog(self.store.path.name), self.answer_conflict)
 
     def answer_conflict(self, answer: str | None) -> None:
         self._conflict_open = False
@@ -799,6 +825,9 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         # slow link, and for a screen reader, an idle screen must send nothing. It stays.
         if getattr(event.widget, "cursor_blink", False):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
+        if (self.conflict_waiting and not self._conflict_open
+                and not takes_typing(event.widget)):
+            self.ask_about_conflict()  # the field with the typing was left
 
     def theme_and_animation_commands(self) -> Iterable[SystemCommand]:
         for title, name in PALETTE_THEMES:

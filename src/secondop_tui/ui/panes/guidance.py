@@ -29,6 +29,9 @@ NOTICE = "ⓘ Information, not medical advice: ask your care team about your sit
 # period of anything that runs by itself while nobody types. It draws nothing unless
 # the status line's words change.
 REMEMBER_EVERY = 0.5
+# Sections mounted at a time after the first frame: between two steps, a pane key is
+# handled, and when it asks for another pane the rest waits.
+SECTIONS_PER_STEP = 4
 _INLINE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*")
 
 
@@ -190,6 +193,9 @@ class GuidancePane(Pane):
         self._restored = False
         self._status_text: str | None = None  # what the status line shows
         self._layout_waits = 0
+        self._sections_mounted = 1  # the first is composed with the pane
+        self._mounting = False
+        self._rest_wanted = False  # the rest is to be mounted when the pane is shown
 
     # Layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -203,8 +209,9 @@ class GuidancePane(Pane):
     def on_mount(self) -> None:
         self.query_one("#guidance-search", Input).display = False
         self.call_after_refresh(self._focus_if_shown)
-        # The first section is in the first frame; the rest (some 250 widgets, a third
-        # of the start-up time) is mounted just after it.
+        # The first section is in the first frame; the rest (some 440 widgets, more than
+        # half of the start-up time) is mounted just after it, or, when another pane was
+        # asked for before then, when the guidance is first shown.
         after_first_frame(self, self.mount_remaining_sections)
 
     def section_widgets(self, s_index: int) -> Iterable[Static]:
@@ -215,8 +222,26 @@ class GuidancePane(Pane):
                 yield GuidanceBlock(block, s_index, b_index, id=f"block-{s_index}-{b_index}")
 
     async def mount_remaining_sections(self) -> None:
-        widgets = [w for i in range(1, len(self.sections)) for w in self.section_widgets(i)]
-        await self.reader.mount_all(widgets)
+        """Mount the sections after the first, a few at a time, each step once the one
+        before is on screen. While another pane is asked for, the rest waits until the
+        guidance is shown again (see on_show): a pane key pressed at start-up does not
+        wait behind 400 widgets it will not show."""
+        if self._sections_mounted >= len(self.sections):
+            return
+        if getattr(self.screen, "active_pane", self.pane_id) != self.pane_id:
+            self._rest_wanted = True
+            return
+        if self._mounting:
+            return
+        self._mounting = True
+        end = min(self._sections_mounted + SECTIONS_PER_STEP, len(self.sections))
+        await self.reader.mount_all([w for i in range(self._sections_mounted, end)
+                                     for w in self.section_widgets(i)])
+        self._sections_mounted = end
+        self._mounting = False
+        if end < len(self.sections):
+            self.call_after_refresh(self.mount_remaining_sections)
+            return
         self.refresh_links()
         self.call_after_refresh(self.restore_position)
         self.set_interval(REMEMBER_EVERY, self.remember_position)
@@ -241,8 +266,11 @@ class GuidancePane(Pane):
         self.refresh_links()
         self.reader.focus()
 
-    def on_show(self) -> None:
+    async def on_show(self) -> None:
         self.refresh_links()
+        if self._rest_wanted:
+            self._rest_wanted = False
+            await self.mount_remaining_sections()
 
     def on_workbook_reloaded(self) -> None:
         self.refresh_links()

@@ -3,7 +3,8 @@
 Every section ends with the pages its facts were checked against; every web address in
 the packaged content is on the list in ``assets/sources.json`` with the date it was
 checked; each section reads at grade 8 or below; no run of eight words comes from the
-article the project started from; and the corrections of the fact review stay made.
+article the project started from; the corrections of the fact review stay made; and the
+register of facts (``docs/fact-check.md``) cites only checked addresses and real files.
 """
 
 from __future__ import annotations
@@ -236,3 +237,47 @@ def test_the_command_line_exports_the_guidance_on_its_own(data_dir, capsys):
     assert out == render_guidance("text")
     assert main(["--data-dir", str(data_dir), "export"]) == 0
     assert SOURCES_HEADING.upper() not in capsys.readouterr().out  # not in the full export
+
+
+# The register of facts ------------------------------------------------------------------
+REGISTER = Path(__file__).resolve().parents[1] / "docs" / "fact-check.md"
+SOURCE_KEY = re.compile(r"^[A-Z][A-Z0-9-]*$")
+
+
+def _table_rows(text: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table after ``heading``, as lists of cell texts."""
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows[2:]]
+
+
+def test_the_register_cites_only_checked_addresses_and_names_real_files():
+    text = REGISTER.read_text(encoding="utf-8")
+    known = set(load_sources())
+    cited = addresses(text)
+    assert cited, "the register cites no address: the pattern or the file is broken"
+    assert cited <= known, f"add to assets/sources.json once checked: {sorted(cited - known)}"
+
+    sources = _table_rows(text, "## Sources")
+    keys = {row[0] for row in sources}
+    assert len(keys) == len(sources), "a source key is listed twice"
+    for key, _organisation, _title, url, _seen, checked in sources:
+        assert SOURCE_KEY.match(key) and url in known, key
+        assert date(2026, 1, 1) <= date.fromisoformat(checked) <= date.today(), key
+    # Every checked address has its line in the register, so no source goes unrecorded.
+    assert {row[3] for row in sources} == known, sorted(known ^ {row[3] for row in sources})
+
+    root = REGISTER.parents[1]
+    claims = _table_rows(text, "## Claims")
+    assert len(claims) >= 50
+    for path, _where, claim, source, checked, _change in claims:
+        assert path.startswith("`assets/") and (root / path.strip("`")).is_file(), path
+        assert claim, path
+        date.fromisoformat(checked)
+        if not source.startswith("("):  # "(general US fact; no page)" names no source
+            for key in source.split(", "):
+                assert key in keys, f"{path}: {key} is not in the register's sources"
+    # Every packaged content file has at least one claim in the register.
+    listed = {row[0].strip("`") for row in claims}
+    for path in _asset_files():
+        assert f"assets/{path.relative_to(assets_dir()).as_posix()}" in listed, path.name

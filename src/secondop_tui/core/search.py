@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import one_line
+
+if TYPE_CHECKING:
+    from secondop_tui.core.glossary import Glossary
 
 GUIDANCE, CHECKLIST, DOCTOR, CONSULTATION, OPINION, GLOSSARY = (
     "guidance", "checklist", "doctor", "consultation", "opinion", "glossary")
@@ -190,17 +194,14 @@ class SearchIndex:
                       (OPINION, opinion.consultation_id))
 
     def _add_glossary(self) -> None:
-        from secondop_tui.core.glossary import load_glossary, written_forms
+        from secondop_tui.core.glossary import load_glossary
 
         try:
             glossary = load_glossary()
         except (OSError, ValueError, KeyError, TypeError):
             return  # a broken installation: the rest can still be searched
-        # By its names only (in either spelling): a word inside a definition would list
-        # half the glossary for a common word. A to Z, so equal hits list in that order.
-        for term in glossary.sorted():
-            self._add(GLOSSARY, f"Glossary: {term.term}", "\n".join(written_forms(term)),
-                      (GLOSSARY, term.id), _clean(term.summary, SUMMARY_ROOM))
+        for title, text, target, summary in _glossary_rows(glossary):
+            self._add(GLOSSARY, title, text, target, summary)
 
     # Searching -------------------------------------------------------------------------
     def search(self, query: str, limit: int = 50) -> list[Hit]:
@@ -230,6 +231,21 @@ class SearchIndex:
     def _hit(entry: _Entry, words: list[str]) -> Hit:
         return Hit(entry.kind, entry.title, entry.summary or snippet(entry.text, words),
                    entry.target)
+
+
+@lru_cache(maxsize=2)
+def _glossary_rows(glossary: Glossary) -> tuple[tuple[str, str, tuple, str], ...]:
+    """(title, text, target, summary) of each glossary term, worked out once: the
+    glossary does not change while the app runs, the workbook does (each refresh).
+
+    A term is found by its names only (in either spelling, singular or plural): a word
+    inside a definition would list half the glossary for a common word. A to Z, so that
+    equal hits list in that order."""
+    from secondop_tui.core.glossary import written_forms
+
+    return tuple((f"Glossary: {term.term}", "\n".join(written_forms(term)),
+                  (GLOSSARY, term.id), _clean(term.summary, SUMMARY_ROOM))
+                 for term in glossary.sorted())
 
 
 def _title_rank(title: str, words: list[str]) -> int:

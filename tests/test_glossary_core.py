@@ -17,6 +17,7 @@ from secondop_tui.core.glossary import (
     parse_glossary,
     render_glossary,
     terms_in,
+    written_forms,
 )
 from secondop_tui.core.guidance import load_guidance, render_guidance
 from secondop_tui.core.questions import default_groups
@@ -114,6 +115,47 @@ def test_the_longest_term_wins_and_acronyms_need_capitals():
         "oncologist", "medical-oncologist"]
     assert [t.id for t in glossary.find("a CT and CT scans")] == ["ct"]
     assert glossary.find("the act of a ct, and a pet") == []
+
+
+def test_the_term_at_a_cursor_or_the_nearest_before_it_on_its_line():
+    glossary = small()
+    line = "Saw the medical oncologist; a CT scan and a biopsy next week."
+    at = line.index
+    # In a term, at its first letter, or just after its last.
+    assert glossary.term_at(line, at("oncologist")).id == "medical-oncologist"
+    assert glossary.term_at(line, at("medical")).id == "medical-oncologist"
+    assert glossary.term_at(line, at("CT") + 1).id == "ct"
+    assert glossary.term_at(line, at("biopsy") + len("biopsy")).id == "biopsy"
+    # Else the nearest one before the cursor on the line, never one after it.
+    assert glossary.term_at(line, at("next week")).id == "biopsy"
+    assert glossary.term_at(line, at("and a biopsy")).id == "ct"
+    assert glossary.term_at(line, len(line)).id == "biopsy"
+    assert glossary.term_at(line, at("medical") - 1) is None
+    assert glossary.term_at(line, 0) is None
+    assert glossary.term_at("", 0) is None
+    assert glossary.term_at("the act of a ct", 15) is None  # acronyms need capitals
+    assert glossary.term_at("two tumour boards", 17).id == "tumor-board"
+
+
+def test_summary_written_forms_and_source_of_a_term():
+    glossary = load_glossary()
+    biopsy = glossary.get("biopsy")
+    assert biopsy.summary == ("Taking a small piece of tissue, or some cells, so that a "
+                              "pathologist can study it under a microscope.")
+    for term in glossary.terms:
+        assert term.definition.startswith(term.summary) and term.summary.strip()
+    assert Term("x", "X", "One. Two.").summary == "One."
+    assert Term("x", "X", "Costs 1.5 times more. Two.").summary == "Costs 1.5 times more."
+    markers = written_forms(glossary.get("tumor-markers"))
+    assert markers[0] == "Tumor markers"
+    assert {"tumour markers", "tumor marker", "tumour marker"} <= set(markers)
+    assert "biopsies" in written_forms(biopsy)
+    assert "Financial counsellors" in written_forms(glossary.get("financial-counselor"))
+    nci = glossary.source_of(biopsy)
+    assert (nci.organisation, nci.title) == ("National Cancer Institute",
+                                             "NCI Dictionary of Cancer Terms")
+    assert glossary.source_of(Term("x", "X", "Y.", source="nowhere")) is None
+    assert all(glossary.source_of(t) is not None for t in glossary.terms)
 
 
 def test_terms_in_uses_the_packaged_glossary():

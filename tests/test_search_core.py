@@ -9,10 +9,18 @@ import pytest
 
 from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.doctors import Doctor, add_doctor
+from secondop_tui.core.glossary import load_glossary
 from secondop_tui.core.guidance import load_guidance
 from secondop_tui.core.notes import AgendaItem, new_consultation, save_note, set_questions
 from secondop_tui.core.opinions import Opinion, save_opinion
-from secondop_tui.core.search import SNIPPET, TITLE_ROOM, SearchIndex, _clean, snippet
+from secondop_tui.core.search import (
+    SNIPPET,
+    SUMMARY_ROOM,
+    TITLE_ROOM,
+    SearchIndex,
+    _clean,
+    snippet,
+)
 
 
 @pytest.fixture
@@ -78,8 +86,10 @@ def test_ranking_title_matches_first_then_kinds(store, seeded):
     # The doctor and the records tied to her name in their titles, then nothing else.
     assert [h.kind for h in hits] == ["doctor", "consultation", "opinion"]
     chemo = index.search("chemotherapy")
-    assert chemo[0].kind == "opinion"  # the user's own record before the guidance
-    assert all(h.kind == "guidance" for h in chemo[1:])
+    # The glossary's term of that very name first, then the user's own record before the
+    # guidance.
+    assert [h.kind for h in chemo[:2]] == ["glossary", "opinion"]
+    assert all(h.kind == "guidance" for h in chemo[2:])
     # A word in a title beats the same word in a body.
     trial = index.search("trial")
     titled = [h for h in trial if "trial" in h.title.lower()]
@@ -146,3 +156,40 @@ def test_snippet_cuts_around_the_first_match():
     assert len(cut) <= 62
     assert snippet("short text", ["short"]) == "short text"
     assert snippet("İstanbul clinic", ["clinic"]).endswith("clinic")
+
+
+def test_glossary_terms_are_found_by_their_names_with_their_short_meaning(store):
+    glossary = load_glossary()
+    index = SearchIndex(store)
+    hits = index.search("biomarker")
+    # The term of that very name first, before the checklist item and guidance using it.
+    assert (hits[0].kind, hits[0].title, hits[0].target) == (
+        "glossary", "Glossary: Biomarker", ("glossary", "biomarker"))
+    assert hits[0].snippet == glossary.get("biomarker").summary
+    assert hits[0].snippet.startswith("Something in the body or the tumor")
+    assert {h.kind for h in hits[1:]} <= {"checklist", "guidance"}
+    # Every term, by any of its names, in either spelling, singular or plural.
+    for term in glossary.terms:
+        assert ("glossary", term.id) in [h.target for h in index.search(term.term, 80)]
+    for query, term_id in (("tumour markers", "tumor-markers"), ("biopsies", "biopsy"),
+                           ("PET-CT", "pet"), ("financial counsellor", "financial-counselor"),
+                           ("biomarkers", "biomarker")):
+        assert ("glossary", term_id) in [h.target for h in index.search(query)], query
+    # Not by the words of its definition: a common word would list half the glossary.
+    assert not [h for h in index.search("microscope") if h.kind == "glossary"]
+
+
+def test_glossary_hits_list_a_to_z_and_their_meanings_stay_short(store):
+    index = SearchIndex(store)
+    hits = [h for h in index.search("glossary", limit=200) if h.kind == "glossary"]
+    glossary = load_glossary()
+    assert [h.target[1] for h in hits] == [t.id for t in glossary.sorted()]
+    assert all(0 < len(h.snippet) <= SUMMARY_ROOM and "\n" not in h.snippet for h in hits)
+
+
+def test_an_exact_title_comes_before_titles_that_only_hold_the_words(store):
+    new_consultation(store, title="Biomarker results call", day=date(2026, 11, 3))
+    index = SearchIndex(store)
+    titles = [h.title for h in index.search("biomarker")]
+    assert titles[0] == "Glossary: Biomarker"
+    assert titles[1].startswith("Consultation: Biomarker results call")

@@ -44,6 +44,11 @@ class Term(NamedTuple):
     def forms(self) -> tuple[str, ...]:
         return (self.term, *self.also)
 
+    @property
+    def summary(self) -> str:
+        """The definition's first sentence: its meaning in short, for a one-line list."""
+        return _SENTENCE_END.split(self.definition.strip(), maxsplit=1)[0]
+
 
 class Source(NamedTuple):
     """Where the facts of a definition were checked."""
@@ -52,6 +57,10 @@ class Source(NamedTuple):
     organisation: str
     title: str
     url: str
+
+
+# A sentence ends at a full stop, question or exclamation mark before a capital or digit.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
 def _is_acronym(form: str) -> bool:
@@ -78,6 +87,19 @@ def _spellings(form: str) -> set[str]:
             elif british in low:
                 found.add(re.sub(re.escape(british), american, text, flags=re.IGNORECASE))
     return found
+
+
+def written_forms(term: Term) -> list[str]:
+    """Every way the term is written: its name and other words as given, each followed
+    by its other spelling and plural; each once."""
+    found: dict[str, None] = {}
+    for form in term.forms:
+        found[form] = None
+        for spelled in sorted(_spellings(form)):
+            plural = spelled.endswith("s")  # already: "tumor markers"
+            for variant in sorted({spelled} if plural else _plurals(spelled)):
+                found[variant] = None
+    return list(found)
 
 
 def _plurals(form: str) -> set[str]:
@@ -136,6 +158,27 @@ class Glossary:
             if term is not None and term.id not in found:
                 found[term.id] = term
         return list(found.values())
+
+    def source_of(self, term: Term) -> Source | None:
+        """Where the term's definition was checked, if the glossary names it."""
+        return self.sources.get(term.source)
+
+    def term_at(self, line: str, column: int) -> Term | None:
+        """The term written at ``column`` of ``line`` (a cursor in it, just before it or
+        just after it), or else the nearest one before the cursor on that line; None if
+        the line has no term up to the cursor."""
+        if self._finder is None or not line:
+            return None
+        found: Term | None = None
+        # Matches do not overlap: the last one to start at or before the cursor is the
+        # one the cursor is in, or else the nearest before it.
+        for match in self._finder.finditer(line):
+            if match.start() > column:
+                break
+            term = self.lookup(match[0])
+            if term is not None:
+                found = term
+        return found
 
     def search(self, query: str) -> list[Term]:
         """Terms whose name or other words contain ``query`` (first), then those whose
@@ -210,4 +253,4 @@ def render_glossary(fmt: str = "text", glossary: Glossary | None = None) -> str:
 
 
 __all__ = ["Glossary", "Source", "Term", "load_glossary", "parse_glossary",
-           "render_glossary", "terms_in"]
+           "render_glossary", "terms_in", "written_forms"]

@@ -1,4 +1,5 @@
-"""Search everything: guidance, checklist, doctors, consultations and opinions.
+"""Search everything: guidance, checklist, doctors, consultations, opinions and the
+glossary's terms.
 
 :class:`SearchIndex` reads the workbook once into one lowercase text per thing that can
 be found; a query is then a few substring searches per text, done in C by ``str.find``,
@@ -10,18 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import one_line
 
-GUIDANCE, CHECKLIST, DOCTOR, CONSULTATION, OPINION = (
-    "guidance", "checklist", "doctor", "consultation", "opinion")
+if TYPE_CHECKING:
+    from secondop_tui.core.glossary import Glossary
+
+GUIDANCE, CHECKLIST, DOCTOR, CONSULTATION, OPINION, GLOSSARY = (
+    "guidance", "checklist", "doctor", "consultation", "opinion", "glossary")
 # When two hits match equally well: the user's own records before the guidance, and a
-# doctor before the consultations with that doctor (a name is the commonest query).
-KIND_ORDER = (DOCTOR, CONSULTATION, OPINION, CHECKLIST, GUIDANCE)
+# doctor before the consultations with that doctor (a name is the commonest query). A
+# glossary term is found by its names only, so it comes before the guidance sections
+# that merely use the word.
+KIND_ORDER = (DOCTOR, CONSULTATION, OPINION, CHECKLIST, GLOSSARY, GUIDANCE)
 SNIPPET = 60  # characters of context shown around a match
 TITLE_ROOM = 80
+SUMMARY_ROOM = 120  # a glossary term's short meaning, shown instead of a snippet
 
 
 @dataclass
@@ -29,8 +37,9 @@ class Hit:
     """One thing that matches: ``target`` says where to jump.
 
     ``("guidance", section_index)``, ``("checklist", item_id)``, ``("doctor", doc_id)``,
-    ``("consultation", doc_id)`` or ``("opinion", consultation_id)``. Title and snippet
-    are single safe lines (control characters escaped; not Textual markup).
+    ``("consultation", doc_id)``, ``("opinion", consultation_id)`` or ``("glossary",
+    term_id)``. Title and snippet are single safe lines (control characters escaped; not
+    Textual markup); a glossary term's snippet is its short meaning.
     """
 
     kind: str
@@ -48,6 +57,7 @@ class _Entry:
     lower: str  # title and text, lowercase: what is searched
     target: tuple
     order: int
+    summary: str = ""  # shown instead of a snippet when set
 
 
 def _text(value: Any) -> str:
@@ -82,10 +92,12 @@ class SearchIndex:
         self.refresh()
 
     # Building --------------------------------------------------------------------------
-    def _add(self, kind: str, title: str, text: str, target: tuple) -> None:
+    def _add(self, kind: str, title: str, text: str, target: tuple,
+             summary: str = "") -> None:
         title = _clean(title)
         self.entries.append(_Entry(kind, title, title.lower(), text,
-                                   f"{title}\n{text}".lower(), target, len(self.entries)))
+                                   f"{title}\n{text}".lower(), target, len(self.entries),
+                                   summary))
 
     def refresh(self) -> None:
         """Read the workbook again (after a change)."""
@@ -95,6 +107,7 @@ class SearchIndex:
         doctors = self._add_doctors()
         consultations = self._add_consultations(doctors)
         self._add_opinions(doctors, consultations)
+        self._add_glossary()
 
     def _add_guidance(self) -> None:
         from secondop_tui.core.guidance import load_guidance
@@ -180,6 +193,16 @@ class SearchIndex:
             self._add(OPINION, f"Opinion: {heading}", "\n".join(values),
                       (OPINION, opinion.consultation_id))
 
+    def _add_glossary(self) -> None:
+        from secondop_tui.core.glossary import load_glossary
+
+        try:
+            glossary = load_glossary()
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # a broken installation: the rest can still be searched
+        for title, text, target, summary in _glossary_rows(glossary):
+            self._add(GLOSSARY, title, text, target, summary)
+
     # Searching -------------------------------------------------------------------------
     def search(self, query: str, limit: int = 50) -> list[Hit]:
         """Things whose text holds every word of ``query`` (ignoring case), best first.
@@ -206,13 +229,32 @@ class SearchIndex:
 
     @staticmethod
     def _hit(entry: _Entry, words: list[str]) -> Hit:
-        return Hit(entry.kind, entry.title, snippet(entry.text, words), entry.target)
+        return Hit(entry.kind, entry.title, entry.summary or snippet(entry.text, words),
+                   entry.target)
+
+
+@lru_cache(maxsize=2)
+def _glossary_rows(glossary: Glossary) -> tuple[tuple[str, str, tuple, str], ...]:
+    """(title, text, target, summary) of each glossary term, worked out once: the
+    glossary does not change while the app runs, the workbook does (each refresh).
+
+    A term is found by its names only (in either spelling, singular or plural): a word
+    inside a definition would list half the glossary for a common word. A to Z, so that
+    equal hits list in that order."""
+    from secondop_tui.core.glossary import written_forms
+
+    return tuple((f"Glossary: {term.term}", "\n".join(written_forms(term)),
+                  (GLOSSARY, term.id), _clean(term.summary, SUMMARY_ROOM))
+                 for term in glossary.sorted())
 
 
 def _title_rank(title: str, words: list[str]) -> int:
-    """0: every word starts a word of the title; 1: every word is in it; 2: otherwise."""
+    """-1: the title, after its kind ("Glossary: "), is the query; 0: every word starts a
+    word of the title; 1: every word is in it; 2: otherwise."""
     if not all(word in title for word in words):
         return 2
+    if " ".join(title.split(": ", 1)[-1].split()) == " ".join(words):
+        return -1
     starts = f" {' '.join(title.replace('(', ' ').replace(':', ' ').split())}"
     return 0 if all(f" {word}" in starts for word in words) else 1
 

@@ -1,7 +1,8 @@
 """Command palette: search everything, and the commands for opinions, timing and exports.
 
 :class:`WorkbookSearchProvider` finds guidance sections, checklist items, doctors,
-consultations and opinions by their words; enter jumps to the hit. The index is built
+consultations and opinions by their words, and glossary terms by their names; enter
+jumps to the hit (a term opens the glossary on it). The index is built
 on the first search and rebuilt after the workbook changed. The functions below open
 the opinion and profile forms, the compare view, the timeline, the glossary and the
 exports; the panes' keys and the palette both call them.
@@ -28,7 +29,8 @@ SEARCH_LIMIT = 30
 TOP_SCORE = 0.99
 
 KIND_WORDS = {"guidance": "guidance section", "checklist": "checklist item",
-              "doctor": "doctor", "consultation": "consultation", "opinion": "opinion"}
+              "doctor": "doctor", "consultation": "consultation", "opinion": "opinion",
+              "glossary": "glossary term"}
 
 
 class WorkbookSearch:
@@ -75,14 +77,17 @@ class WorkbookSearchProvider(Provider):
 
 # Jumping to a hit ---------------------------------------------------------------------------
 async def jump_to(app: "SecondOpinionApp", hit: "SearchHit") -> None:
-    """Show the pane (or form) where a search hit lives, with the hit selected."""
+    """Show the pane (or form) where a search hit lives, with the hit selected; a
+    glossary term opens the glossary on it."""
     from secondop_tui.ui.app import WorkbookScreen
 
     screen = app.screen
     if not isinstance(screen, WorkbookScreen):
         return
     kind, target = hit.target[0], hit.target[1]
-    if kind == "guidance":
+    if kind == "glossary":
+        show_glossary(app, term_id=target)
+    elif kind == "guidance":
         await screen.action_show_pane("guidance")
         pane = await screen.ensure_pane("guidance")
         when_ready(pane, lambda: pane.go_to_section(target))  # type: ignore[attr-defined]
@@ -158,12 +163,12 @@ def compare_opinions(app, consultation_ids: list[int] | None = None) -> None:
     app.push_screen(CompareScreen(app.store, consultation_ids))
 
 
-def show_glossary(app, text: str = "", where: str = "") -> None:
-    """Open the glossary: the terms used in ``text`` (what is being read) first, then
-    every term to search."""
+def show_glossary(app, text: str = "", where: str = "", term_id: str | None = None) -> None:
+    """Open the glossary: the terms used in ``text`` (what is being read) first, or the
+    term ``term_id`` highlighted, then every term to search."""
     from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 
-    app.push_screen(GlossaryDialog(text, where))
+    app.push_screen(GlossaryDialog(text, where, term_id=term_id))
 
 
 def show_timeline(app) -> None:

@@ -1,30 +1,38 @@
-"""The glossary: the terms found in what was being read, with their meanings, and the
-whole glossary to search."""
+"""The glossary: the terms found in what was being read, or one term asked for, with
+their meanings and where each was checked, and the whole glossary to search."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondop_tui.core.glossary import Glossary, Term, load_glossary
+from secondop_tui.core.glossary import Glossary, Source, Term, load_glossary
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.base import DialogScreen
 
 
-def term_prompt(term: Term) -> Text:
-    """A term in bold, then its meaning (the list wraps it)."""
-    prompt = Text(term.term, style="bold")
-    prompt.append(f": {term.definition}")
+def term_prompt(term: Term, source: Source | None = None) -> Content:
+    """A term in bold, then its meaning (the list wraps it), then, on a line of its own,
+    where the meaning was checked. Plain text, never read as markup."""
+    prompt = Content.assemble((term.term, "bold"), f": {term.definition}")
+    if source is not None:
+        # Italic, not dimmed or coloured: it must read as well in every theme (high
+        # contrast too), and the word "Source" says what it is.
+        prompt += Content.styled(f"\nSource: {source.organisation}, \"{source.title}\"",
+                                 "italic")
     return prompt
 
 
 class GlossaryDialog(DialogScreen[None]):
-    """Terms found in ``where`` first, then every term; typing searches them all."""
+    """Terms found in ``where`` first, then every term; typing searches them all.
+
+    Given ``term_id`` (a term chosen in the palette, or the one at the cursor), it opens
+    on that term, highlighted at the top of the list of every term."""
 
     DEFAULT_CSS = """
     GlossaryDialog > Vertical {
@@ -47,12 +55,14 @@ class GlossaryDialog(DialogScreen[None]):
     ]
 
     def __init__(self, text: str = "", where: str = "", *,
-                 glossary: Glossary | None = None) -> None:
+                 glossary: Glossary | None = None, term_id: str | None = None) -> None:
         super().__init__()
         self.glossary = glossary or load_glossary()
         self.where = where
         self.found = self.glossary.find(text) if text else []
+        self.term = self.glossary.get(term_id) if term_id else None
         self.shown: list[str] = []  # term ids in the order listed
+        self.row_terms: list[str | None] = []  # each row's term id (None: a heading)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -66,41 +76,58 @@ class GlossaryDialog(DialogScreen[None]):
 
     def on_mount(self) -> None:
         self.show_terms("")
-        if self.found:
+        if self.found or self.term is not None:
             self.query_one(OptionList).focus()
         else:
             self.query_one(Input).focus()
 
+    @property
+    def highlighted_term(self) -> Term | None:
+        """The term highlighted in the list, if any."""
+        index = self.query_one(OptionList).highlighted
+        if index is None or not 0 <= index < len(self.row_terms):
+            return None
+        term_id = self.row_terms[index]
+        return self.glossary.get(term_id) if term_id else None
+
     def show_terms(self, query: str) -> None:
         rows: list[Option] = []
-        shown: list[str] = []
+        row_terms: list[str | None] = []
+
+        def heading(text: str) -> None:
+            rows.append(Option(text, disabled=True))
+            row_terms.append(None)
 
         def add(terms: list[Term]) -> None:
             for term in terms:
-                rows.append(Option(term_prompt(term)))
-                shown.append(term.id)
+                rows.append(Option(term_prompt(term, self.glossary.source_of(term))))
+                row_terms.append(term.id)
 
         if query.strip():
             matches = self.glossary.search(query)
             count = f"{len(matches)} term{'s' * (len(matches) != 1)}"
-            rows.append(Option(f"— {count} for \"{one_line(query.strip())}\" —",
-                               disabled=True))
+            heading(f"— {count} for \"{one_line(query.strip())}\" —")
             add(matches)
         else:
             if self.where:
                 if self.found:
-                    rows.append(Option(f"— In {self.where} —", disabled=True))
+                    heading(f"— In {self.where} —")
                     add(self.found)
                 else:
-                    rows.append(Option(f"— No glossary words in {self.where} —",
-                                       disabled=True))
-            rows.append(Option("— Every term, A to Z —", disabled=True))
+                    heading(f"— No glossary words in {self.where} —")
+            heading("— Every term, A to Z —")
             add(self.glossary.sorted())
         options = self.query_one(OptionList)
         options.set_options(rows)
-        self.shown = shown
-        first = next((i for i, row in enumerate(rows) if not row.disabled), None)
-        options.highlighted = first
+        self.shown = [term_id for term_id in row_terms if term_id is not None]
+        self.row_terms = row_terms
+        if not query.strip() and self.term is not None:
+            # The term asked for, at the top of the view, its neighbours A to Z below.
+            options.highlighted = row_terms.index(self.term.id)
+            self.call_after_refresh(options.scroll_to_highlight, top=True)
+        else:
+            options.highlighted = next((i for i, term_id in enumerate(row_terms)
+                                        if term_id is not None), None)
 
     @on(Input.Changed, "#glossary-search")
     def searched(self, event: Input.Changed) -> None:

@@ -11,8 +11,10 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secondop_tui.core import notes as core
+from secondop_tui.core.glossary import load_glossary
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.panes.notes import NoteEditor
 from secondop_tui.ui.dialogs.base import DismissOnce
 
@@ -76,6 +78,9 @@ class ConsultationScreen(DismissOnce[None]):
                 id="consult.previous"),
         Binding("alt+k", "previous_question", "Previous question", show=False,
                 id="consult.previous.alt"),
+        # Before the app's alt+g (every term): the word being written comes first.
+        Binding("alt+g", "glossary", "Glossary: the word at the cursor", show=False,
+                id="consult.glossary"),
         Binding("f4", "toggle_questions", "Questions", id="consult.fold"),
         Binding("alt+f", "toggle_questions", "Show or hide questions", show=False,
                 id="consult.fold.alt"),
@@ -166,6 +171,28 @@ class ConsultationScreen(DismissOnce[None]):
             self.current_question = (self.current_question + step) % count
             self.query_one("#consult-questions", OptionList).highlighted = self.current_question
             self.refresh_heading()
+
+    def action_glossary(self) -> None:
+        """The glossary on the term at or just before the cursor in the note; in the
+        question list, or with no term there, the words of the highlighted question;
+        with neither, every term."""
+        glossary = load_glossary()
+        questions = self.query_one("#consult-questions", OptionList)
+        in_list = self.focused is questions
+        if not in_list:
+            editor = self.editor
+            row, column = editor.cursor_location
+            term = glossary.term_at(editor.document.get_line(row), column)
+            if term is not None:
+                self.app.push_screen(GlossaryDialog(glossary=glossary, term_id=term.id))
+                return
+        index = questions.highlighted if in_list else self.current_question
+        asked = self.consultation.questions
+        text = asked[index].text if index is not None and 0 <= index < len(asked) else ""
+        if (in_list and text) or glossary.find(text):
+            self.app.push_screen(GlossaryDialog(text, "this question", glossary=glossary))
+        else:
+            self.app.push_screen(GlossaryDialog(glossary=glossary))
 
     def action_toggle_questions(self) -> None:
         self.folded_by_user = not self.has_class("-folded")

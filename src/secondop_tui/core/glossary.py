@@ -51,12 +51,19 @@ class Term(NamedTuple):
 
 
 class Source(NamedTuple):
-    """Where the facts of a definition were checked."""
+    """Where the facts of a definition were checked; or, with no address, a note that the
+    definition is the workbook's own plain description, for which no checked page was
+    found."""
 
     id: str
     organisation: str
     title: str
-    url: str
+    url: str = ""
+
+    @property
+    def is_page(self) -> bool:
+        """Whether it is a page the definition was checked against (it has an address)."""
+        return bool(self.url)
 
 
 # A sentence ends at a full stop, question or exclamation mark before a capital or digit.
@@ -160,7 +167,8 @@ class Glossary:
         return list(found.values())
 
     def source_of(self, term: Term) -> Source | None:
-        """Where the term's definition was checked, if the glossary names it."""
+        """Where the term's definition was checked, or the note that it is the workbook's
+        own description; None if the glossary names neither."""
         return self.sources.get(term.source)
 
     def term_at(self, line: str, column: int) -> Term | None:
@@ -202,7 +210,7 @@ def parse_glossary(raw: dict) -> Glossary:
              tuple(str(a) for a in t.get("also", [])), str(t.get("source", "")))
         for t in raw.get("terms", []))
     sources = tuple(Source(str(s["id"]), str(s["organisation"]), str(s["title"]),
-                           str(s["url"])) for s in raw.get("sources", []))
+                           str(s.get("url", ""))) for s in raw.get("sources", []))
     return Glossary(terms, sources, str(raw.get("checked", "")))
 
 
@@ -222,7 +230,8 @@ def terms_in(text: str) -> list[Term]:
 
 
 def render_glossary(fmt: str = "text", glossary: Glossary | None = None) -> str:
-    """The whole glossary as plain text or Markdown, its sources and check date last."""
+    """The whole glossary as plain text or Markdown, its sources and check date last.
+    Terms with no checked source are named after the sources, under the note that says so."""
     glossary = glossary or load_glossary()
     markdown = fmt == "markdown"
     out = ["## Glossary" if markdown else "Glossary", "" if markdown else "=" * 8, ""]
@@ -244,9 +253,14 @@ def render_glossary(fmt: str = "text", glossary: Glossary | None = None) -> str:
         if not markdown:
             out.append("-" * len(heading))
         out.append("")
-        for source in used:
+        for source in (s for s in used if s.is_page):
             out += wrap(f"{source.organisation}, \"{source.title}\":", "- ", "  ", WRAP)
             out.append(f"  {source.url}")  # whole, so that it can be copied or followed
+        for source in (s for s in used if not s.is_page):
+            names = ", ".join(escape_controls(t.term) for t in glossary.sorted()
+                              if t.source == source.id)
+            out += wrap(f"{source.organisation}, \"{source.title}\": {names}.", "- ", "  ",
+                        WRAP)
         if glossary.checked:
             out += ["", f"Checked on {glossary.checked}."]
     return "\n".join(out).rstrip("\n") + "\n"

@@ -68,7 +68,9 @@ def test_every_term_has_a_definition_a_source_and_a_unique_id():
         assert term.definition.endswith(".") and len(term.definition) < 300, term.id
         assert term.source in glossary.sources, term.id
     for source in glossary.sources.values():
-        assert source.url.startswith("https://"), source.id
+        # A page, or the one note that a definition is the workbook's own.
+        assert source.url.startswith("https://") or source.id == "own-description", source.id
+        assert source.is_page == bool(source.url)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", glossary.checked)
 
 
@@ -156,6 +158,39 @@ def test_summary_written_forms_and_source_of_a_term():
                                              "NCI Dictionary of Cancer Terms")
     assert glossary.source_of(Term("x", "X", "Y.", source="nowhere")) is None
     assert all(glossary.source_of(t) is not None for t in glossary.terms)
+
+
+# Terms for which no page was found name no page: they say they are the workbook's own.
+OWN = {"dicom", "hospital-affiliation", "remote-second-opinion", "pathology-review"}
+CHECKED_ELSEWHERE = {"operative-report": "seer-operative", "discharge-summary": "merck-discharge",
+                     "fellowship": "acp-fellowship", "financial-counselor": "nci-costs"}
+
+
+def test_terms_without_a_checked_page_say_so_and_name_no_page():
+    glossary = load_glossary()
+    own = {t.id for t in glossary.terms if not glossary.source_of(t).is_page}
+    assert own == OWN
+    note = glossary.sources["own-description"]
+    assert note.url == "" and "no checked source was found" in note.title
+    for term_id, source_id in CHECKED_ELSEWHERE.items():
+        assert glossary.get(term_id).source == source_id
+        assert glossary.sources[source_id].is_page
+    assert all(glossary.get(t).source != "nci-dictionary" for t in OWN | set(CHECKED_ELSEWHERE))
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_export_names_the_terms_that_are_the_workbooks_own(fmt):
+    text = render_glossary(fmt)
+    sources = text.split("Sources of the glossary", 1)[1]
+    note = load_glossary().sources["own-description"]
+    assert f"{note.organisation}, \"{note.title}\"" in " ".join(sources.split())
+    own = sources[sources.index(note.organisation):]
+    for term_id in OWN:
+        assert load_glossary().get(term_id).term in " ".join(own.split())
+    for source_id in CHECKED_ELSEWHERE.values():
+        assert load_glossary().sources[source_id].url in sources
+    # No empty line stands for a missing address.
+    assert "\n  \n" not in sources
 
 
 def test_terms_in_uses_the_packaged_glossary():

@@ -361,3 +361,31 @@ async def test_f1_in_consultation_mode_lists_the_glossary_key(make_app, store):
         screen = await consultation_mode(app, pilot)
         keys = dict((description, key) for key, description in describe_bindings(screen))
         assert keys["Glossary: the word at the cursor"] == "alt+g"
+
+
+# The Notes pane ------------------------------------------------------------------------
+async def test_alt_g_in_the_notes_pane_opens_on_the_term_at_the_cursor(make_app, store):
+    """In the note, the term at or just before the cursor; in the list, the terms the
+    highlighted consultation's note uses; escape comes back with nothing typed."""
+    visit = new_consultation(store, title="Second opinion")
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = await open_notes_pane(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.editor.has_focus, "the note has the keys")
+        await pilot.press(*"The biopsy showed a low grade and ")
+        dialog = await alt_g(app, pilot)
+        assert dialog.highlighted_term.id == "grade"
+        assert len(dialog.shown) == len(load_glossary().terms)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.focused is pane.editor, "back in the note")
+        await pilot.press(*"more.")
+        pane.save_pending_edits()
+        assert get_consultation(store, visit.doc_id).note == (
+            "The biopsy showed a low grade and more.")
+        # From the list: the words the note uses, in the order it uses them.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.focused is pane.option_list, "back in the list")
+        dialog = await alt_g(app, pilot)
+        assert [term.id for term in dialog.found] == ["biopsy", "grade"]
+        assert dialog.where == "this note"

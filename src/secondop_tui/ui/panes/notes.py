@@ -26,8 +26,10 @@ from secondop_tui.core import kept_notes
 from secondop_tui.core import notes as core
 from secondop_tui.core.dates import format_date
 from secondop_tui.core.doctors import get_doctor, list_doctors
+from secondop_tui.core.glossary import Glossary, Term, load_glossary
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
 
 SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
@@ -114,6 +116,11 @@ class NoteEditor(TextArea):
         if event.key.startswith("alt+"):
             return
         await super()._on_key(event)
+
+    def glossary_term_at_cursor(self, glossary: Glossary) -> Term | None:
+        """The glossary term at or just before the cursor, on the cursor's line."""
+        row, column = self.cursor_location
+        return glossary.term_at(self.document.get_line(row), column)
 
     def action_note_end(self) -> None:
         self.move_cursor(self.document.end)
@@ -219,6 +226,9 @@ class NotesPane(Pane):
         Binding("alt+x", "export_notes", "Export", show=False, id="notes.export"),
         Binding("f8", "export_notes", "Export", show=False,
                 id="notes.export.alt"),
+        # Before the app's alt+g (every term): the word being written comes first.
+        Binding("alt+g", "glossary", "Glossary: the word at the cursor", show=False,
+                id="notes.glossary"),
         Binding("escape", "back_to_list", "Back to the list", show=False, id="notes.list"),
         Binding("e", "edit_details", "Change title, date or doctor", show=False,
                 id="notes.details"),
@@ -441,6 +451,21 @@ class NotesPane(Pane):
         self.editor.flush()
         if self.consultations:
             self.option_list.focus()
+
+    def action_glossary(self) -> None:
+        """In the note: the glossary on the term at or just before the cursor. In the
+        list: the terms the highlighted consultation's note uses. Else every term."""
+        glossary = load_glossary()
+        editor = self.editor
+        if editor.has_focus:
+            term = editor.glossary_term_at_cursor(glossary)
+            if term is not None:
+                self.app.push_screen(GlossaryDialog(glossary=glossary, term_id=term.id))
+                return
+        elif self.current is not None and glossary.find(editor.text):
+            self.app.push_screen(GlossaryDialog(editor.text, "this note", glossary=glossary))
+            return
+        self.app.push_screen(GlossaryDialog(glossary=glossary))
 
     def action_timestamp(self) -> None:
         if self.need_current() is None or not self.editable():

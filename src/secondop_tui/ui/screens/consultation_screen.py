@@ -180,9 +180,7 @@ class ConsultationScreen(DismissOnce[None]):
         questions = self.query_one("#consult-questions", OptionList)
         in_list = self.focused is questions
         if not in_list:
-            editor = self.editor
-            row, column = editor.cursor_location
-            term = glossary.term_at(editor.document.get_line(row), column)
+            term = self.editor.glossary_term_at_cursor(glossary)
             if term is not None:
                 self.app.push_screen(GlossaryDialog(glossary=glossary, term_id=term.id))
                 return

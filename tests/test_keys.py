@@ -94,3 +94,21 @@ def test_binding_ids_are_unique_within_a_class():
 ])
 def test_survives(key: str, expected: bool):
     assert survives(key) is expected
+
+
+def test_no_binding_with_priority_is_a_character():
+    """A character typed into a text field follows the one before it at once (the app's
+    order of keys, ``KeysInOrder._types_on``), on the promise that no priority binding,
+    which would run before the characters ahead of it reached the field, is a character."""
+    from textual.keys import key_to_character
+
+    found = []
+    for cls in ui_classes():
+        for binding in getattr(cls, "BINDINGS", []):
+            if not isinstance(binding, Binding) or not binding.priority:
+                continue
+            for key in binding.key.split(","):
+                character = key_to_character(key.strip())
+                if character is not None and character.isprintable():
+                    found.append(f"{cls.__qualname__}: {key.strip()}")
+    assert not found, found

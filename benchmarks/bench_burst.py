@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from secondop_tui.core import notes  # noqa: E402
 from secondop_tui.core.store import WorkbookStore  # noqa: E402
+from benchmarks.bench_notes import wait_screen  # noqa: E402
 from tests.pty_terminal import Terminal, installed_command  # noqa: E402
 
 TAIL = "XYZ"  # the burst ends with it, so its arrival on screen is easy to see
@@ -39,14 +40,6 @@ def burst_text(chars: int) -> str:
              "trials and side effects ")
     body = (words * (chars // len(words) + 1))[:chars - len(TAIL)]
     return body + TAIL
-
-
-def wait_screen(term: Terminal, text: str, timeout: float = 60.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while text not in term.display:
-        if time.perf_counter() > deadline:
-            raise AssertionError(f"{text!r} never showed; screen was:\n{term.display}")
-        time.sleep(0.001)
 
 
 def time_burst(term: Terminal, text: str) -> float:

@@ -27,6 +27,15 @@ def open_problem(data_dir: Path):
         return None, error
 
 
+def edit_by_hand(store) -> None:
+    """The app's value saved, then changed in the file behind the app's back."""
+    store.set_setting("mine", "app value")
+    store.flush()
+    raw = codec.decode(store.path.read_bytes())
+    raw["settings"]["1"]["mine"] = "hand edit"
+    store.path.write_bytes(codec.encode(raw))
+
+
 async def test_second_copy_offers_read_only(data_dir: Path):
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(data_dir)],
                               stdout=subprocess.PIPE, text=True)
@@ -170,11 +179,7 @@ async def test_failed_save_shows_a_persistent_warning_and_recovers(make_app, sto
 
 
 async def test_external_edit_asks_before_overwriting(make_app, store):
-    store.set_setting("mine", "app value")
-    store.flush()
-    raw = codec.decode(store.path.read_bytes())
-    raw["settings"]["1"]["mine"] = "hand edit"
-    store.path.write_bytes(codec.encode(raw))
+    edit_by_hand(store)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -253,11 +258,7 @@ async def test_external_edit_found_while_typing_waits_for_the_typist(make_app, s
     from tests.helpers import burst_handled, open_notes_pane, post_burst, wait_until
 
     visit = notes.new_consultation(store, title="Visit")
-    store.set_setting("mine", "app value")
-    store.flush()
-    raw = codec.decode(store.path.read_bytes())
-    raw["settings"]["1"]["mine"] = "hand edit"
-    store.path.write_bytes(codec.encode(raw))
+    edit_by_hand(store)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_notes_pane(pilot)

@@ -595,7 +595,8 @@ def test_damaged_workbook_in_the_installed_app(app_dir, case: str):
     (data_dir / "workbook.json").write_bytes(content)
 
     check = run_command(data_dir, "check")
-    assert check.returncode == 1 and "DAMAGED" in check.stdout, check.stdout
+    assert check.returncode == 1 and "DAMAGED" in check.stdout, \
+        f"exit {check.returncode}:\n{check.stdout}\n{check.stderr}"
     export = run_command(data_dir, "export")
     assert export.returncode == 1 and "damaged" in export.stderr, export.stderr
 

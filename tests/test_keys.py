@@ -7,15 +7,12 @@ that is not swallowed, translated or reserved on the way from the keyboard to th
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
 
-import secondop_tui.ui
 from tests.helpers import ui_classes
 
 # Keys that never reach a program in a terminal, or arrive as another key:

@@ -248,6 +248,69 @@ def test_external_edit_can_be_reloaded(store: WorkbookStore):
     assert store.flush().ok
 
 
+def edit_in_place(path: Path, text: str) -> None:
+    raw = codec.decode(path.read_bytes())
+    raw["notes"]["1"]["text"] = text
+    path.write_bytes(codec.encode(raw))
+
+
+def test_an_edit_just_after_a_save_is_not_taken_for_the_save(store: WorkbookStore,
+                                                             monkeypatch):
+    """An editor writes the file in the instant after the app's rename (a busy machine
+    stretches that instant): the app must still see it as someone else's."""
+    from secondop_tui.core import storage
+
+    store.table("notes").insert({"text": "app"})
+    assert store.flush().ok
+    real_write = storage.atomic_write
+
+    def write_then_edit(path, data, **options):
+        written = real_write(path, data, **options)
+        edit_in_place(path, "edited by hand at once")
+        return written
+
+    monkeypatch.setattr(storage, "atomic_write", write_then_edit)
+    store.table("notes").insert({"text": "second"})
+    assert store.flush().ok
+    monkeypatch.setattr(storage, "atomic_write", real_write)
+    store.table("notes").insert({"text": "third"})
+    assert store.flush().conflict
+    assert b"edited by hand at once" in store.path.read_bytes()
+
+
+@pytest.mark.parametrize("when", ["open", "reload"])
+def test_an_edit_just_after_a_read_is_not_taken_for_what_was_read(data_dir: Path,
+                                                                  monkeypatch, when: str):
+    from secondop_tui.core import store as store_module
+
+    store = WorkbookStore.open(data_dir)
+    store.table("notes").insert({"text": "app"})
+    assert store.flush().ok
+    if when == "open":
+        store.close()
+    else:
+        edit_in_place(store.path, "first hand edit")
+        store.table("notes").insert({"text": "pending"})
+        assert store.flush().conflict
+    real_read = store_module.read_with_status
+
+    def read_then_edit(path):
+        read = real_read(path)
+        edit_in_place(path, "edited by hand at once")
+        return read
+
+    monkeypatch.setattr(store_module, "read_with_status", read_then_edit)
+    if when == "open":
+        store = WorkbookStore.open(data_dir)
+    else:
+        store.take_theirs()
+    monkeypatch.setattr(store_module, "read_with_status", real_read)
+    store.table("notes").insert({"text": "from the app"})
+    assert store.flush().conflict
+    assert b"edited by hand at once" in store.path.read_bytes()
+    store.close(flush=False)
+
+
 def test_touch_without_change_is_not_a_conflict(store: WorkbookStore):
     store.table("notes").insert({"text": "a"})
     assert store.flush().ok

@@ -100,13 +100,17 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def atomic_write(path: Path, data: bytes, *, keep_previous: Path | None = None) -> None:
+def atomic_write(path: Path, data: bytes, *, keep_previous: Path | None = None
+                 ) -> os.stat_result:
     """Write ``data`` to ``path`` atomically, mode 0600.
 
     The bytes go to a temp file in the same folder, which is flushed and fsynced, then
     renamed over ``path``; the folder is fsynced last. ``path`` is never written in place:
     on any error the old file is untouched and the temp file is removed. With
     ``keep_previous``, the file being replaced stays reachable under that name.
+
+    Returns the status of the file written, taken before it was renamed into place: a
+    status taken from ``path`` afterwards could already be that of someone else's edit.
     """
     tmp = temp_path_for(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE)
@@ -114,6 +118,7 @@ def atomic_write(path: Path, data: bytes, *, keep_previous: Path | None = None) 
         try:
             _write_all(fd, data)
             os.fsync(fd)
+            written = os.fstat(fd)
         finally:
             os.close(fd)
         if keep_previous is not None and path.exists():
@@ -126,6 +131,15 @@ def atomic_write(path: Path, data: bytes, *, keep_previous: Path | None = None) 
             pass
         raise
     fsync_dir(path.parent)
+    return written
+
+
+def read_with_status(path: Path) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and its status, both from one opened file: a change made between
+    the two can only make the status older than the bytes, never newer."""
+    with open(path, "rb") as file:
+        status = os.fstat(file.fileno())
+        return file.read(), status
 
 
 def _link_previous(path: Path, previous: Path) -> None:

@@ -45,6 +45,10 @@ class DiskSignature(NamedTuple):
             st = path.stat()
         except FileNotFoundError:
             return None
+        return cls.from_status(st)
+
+    @classmethod
+    def from_status(cls, st: os.stat_result) -> "DiskSignature":
         return cls(st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -71,6 +75,7 @@ class WorkbookStorage(Storage):
         read_only: bool = False,
         before_first_write: Callable[[], None] | None = None,
         previous_path: Path | None = None,
+        signature: DiskSignature | None = None,
     ) -> None:
         self.path = path
         self.read_only = read_only
@@ -84,7 +89,8 @@ class WorkbookStorage(Storage):
         self._encoded = codec.EncodeCache()  # each record's line at the last save
         self._saves = 0
         self._snapshot: dict[str, dict[str, dict[str, Any]]] = {}  # the last one written
-        self._signature = DiskSignature.of(path) if on_disk is not None else None
+        # The status of the file ``on_disk`` was read from, taken no later than the read.
+        self._signature = None if on_disk is None else signature or DiskSignature.of(path)
         self._set_known(on_disk)
         self.conflict = False
         self.last_error = ""
@@ -157,13 +163,15 @@ class WorkbookStorage(Storage):
     def dirty(self) -> bool:
         return self._pending is not None
 
-    def replace_data(self, data: dict[str, Any], on_disk: bytes | None) -> None:
-        """Adopt data read from disk (after a reload), dropping anything pending."""
+    def replace_data(self, data: dict[str, Any], on_disk: bytes | None,
+                     signature: DiskSignature | None = None) -> None:
+        """Adopt data read from disk (after a reload), dropping anything pending.
+        ``signature`` is the file's status taken no later than ``on_disk`` was read."""
         with self._io, self._state:
             self._data = data
             self._pending = None
             self._snapshot = {}  # it mirrored the old data; the next write starts afresh
-            self._signature = DiskSignature.of(self.path)
+            self._signature = signature or DiskSignature.of(self.path)
             self._set_known(on_disk)
             self.conflict = False
             self.last_error = ""
@@ -212,11 +220,13 @@ class WorkbookStorage(Storage):
                 if self._before_first_write is not None:
                     self._before_first_write()
                     self._before_first_write = None
-                atomic_write(self.path, encoded, keep_previous=self.previous_path)
+                written = atomic_write(self.path, encoded, keep_previous=self.previous_path)
             except OSError as error:
                 self.last_error = describe_os_error(error)
                 return SaveResult(False, self.last_error)
-            self._signature = DiskSignature.of(self.path)
+            # The status of what was written, not of the path now: an edit by hand made
+            # just after the rename must not be taken for the app's own save.
+            self._signature = DiskSignature.from_status(written)
             self._set_known(encoded)
             self.conflict = False
             self.last_error = ""

@@ -23,10 +23,11 @@ from secondop_tui.core.files import (
     copy_private,
     folder_exposure,
     make_data_dir,
+    read_with_status,
     remove_stale_temp_files,
 )
 from secondop_tui.core.lock import WorkbookLock
-from secondop_tui.core.storage import SaveResult, WorkbookStorage
+from secondop_tui.core.storage import DiskSignature, SaveResult, WorkbookStorage
 
 WORKBOOK_NAME = "workbook.json"
 PREVIOUS_NAME = backups.PREVIOUS_NAME
@@ -164,8 +165,13 @@ class WorkbookStore:
         source = data_from or paths.workbook
         if lock is not None:
             remove_stale_temp_files(paths.data_dir)
+        signature = None
         try:
-            on_disk = source.read_bytes() if content is None else content
+            if content is None:
+                on_disk, status = read_with_status(source)
+                signature = DiskSignature.from_status(status)
+            else:
+                on_disk = content
         except FileNotFoundError:
             on_disk = None
         except OSError as error:
@@ -230,7 +236,7 @@ class WorkbookStore:
         storage = WorkbookStorage(
             paths.workbook, raw, on_disk=on_disk if data_from is None else None,
             read_only=read_only, before_first_write=first_backup,
-            previous_path=paths.previous,
+            previous_path=paths.previous, signature=signature,
         )
         if data_from is not None:
             storage.conflict = False
@@ -325,13 +331,13 @@ class WorkbookStore:
         """Resolve an external change by reloading the file; the app's data is kept aside."""
         aside = self.paths.aside("mine")
         atomic_write(aside, codec.encode(self.storage.read()))
-        on_disk = self.path.read_bytes()
+        on_disk, status = read_with_status(self.path)
         try:
             raw = codec.decode(on_disk)
         except codec.ParseProblem as problem:
             raise WorkbookDamaged(self.path, problem.reason, line=problem.line,
                                   column=problem.column, aside=aside) from None
-        self.storage.replace_data(raw, on_disk)
+        self.storage.replace_data(raw, on_disk, DiskSignature.from_status(status))
         for name in self.db.tables():
             self.db.table(name).clear_cache()
         return aside

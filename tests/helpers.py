@@ -10,17 +10,28 @@ it was waiting for when the deadline passes.
 from __future__ import annotations
 
 import io
+import stat
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 
 from secondop_tui.core import notes
 from secondop_tui.core.doctors import Doctor, add_doctor
 from secondop_tui.core.opinions import Opinion, save_opinion
+from secondop_tui.core.store import WorkbookStore
 
 DEADLINE = 60.0  # seconds: generous, since it is only reached when something is wrong
+
+# The pane titles the app's tab bar shows once it has started.
+PANES = ("Guidance", "Checklist", "Doctors", "Notes")
+
+# The article the project started from, beside the checkout when it is there: the
+# app's texts must not copy a run of words from it.
+SOURCE_ARTICLE = (Path(__file__).resolve().parents[2] / "shared" / "reference"
+                  / "source-article-seeking-a-second-opinion.txt")
 
 
 # Waiting for a condition -----------------------------------------------------------------
@@ -305,3 +316,32 @@ async def open_notes_pane(pilot):
     await wait_until(pilot, lambda: pilot.app.screen.query(NotesPane)
                      and pilot.app.screen.active_pane == "notes", "the Notes pane")
     return pilot.app.screen.query_one(NotesPane)
+
+
+# Files -----------------------------------------------------------------------------------
+def mode(path: Path) -> int:
+    """A file's or folder's permission bits (0o600, say)."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# The installed app as a process ----------------------------------------------------------
+def workbook_with_a_consultation(data_dir: Path, title: str = "Visit at the cancer center"
+                                 ) -> int:
+    """A workbook on disk with one consultation (an empty note); its id."""
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    visit = notes.new_consultation(store, title=title)
+    store.close()
+    return visit.doc_id
+
+
+def open_the_note(term, title: str = "Visit at the cancer center", *,
+                  writable: bool = True) -> None:
+    """In the app running in ``term`` (a ``pty_terminal.Terminal``): the Notes pane, then
+    into the consultation's note. A note that cannot be written in (a read-only workbook)
+    does not take the keys: they stay with the list."""
+    term.wait_for(*PANES, "Quit")
+    term.send("4")
+    term.wait_for(title, "n New")
+    term.send("enter")
+    if writable:
+        term.wait_gone("n New")  # the Footer's list keys go: the note has the keys

@@ -25,7 +25,7 @@ import pytest
 from secondop_tui.core import notes
 from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.store import WorkbookStore
-from tests.helpers import DEADLINE, poll_until
+from tests.helpers import DEADLINE, PANES, poll_until
 from tests.pty_terminal import installed_command
 from tests.system_needs import missing, serving
 
@@ -33,7 +33,6 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-PANES = ("Guidance", "Checklist", "Doctors", "Notes")
 
 # Runs in the page before its own scripts: a WebSocket that keeps a copy of what it
 # receives (base64, to cross into Python) and remembers the terminal size it announced.

@@ -13,10 +13,7 @@ from pathlib import Path
 from secondop_tui.cli import main
 from secondop_tui.core.check import run_check
 from secondop_tui.core.store import WorkbookStore
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
+from tests.helpers import mode
 
 
 def folder(path: Path, bits: int) -> Path:

@@ -11,12 +11,10 @@ import pytest
 
 from secondop_tui.core import codec
 from secondop_tui.ui.panes.guidance import REMEMBER_EVERY
+from tests.helpers import PANES
 from tests.pty_terminal import Terminal, installed_command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
-
-PANES = ("Guidance", "Checklist", "Doctors", "Notes")
-
 
 @pytest.fixture
 def app_terminal(tmp_path: Path):

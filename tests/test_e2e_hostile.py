@@ -17,6 +17,7 @@ import pytest
 from secondop_tui.core import notes
 from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.store import WorkbookStore
+from tests.helpers import open_the_note, workbook_with_a_consultation
 from tests.pty_terminal import Terminal, installed_command
 
 # All of it runs again in the loaded pass, but the sweep of start-up moments, of which
@@ -27,13 +28,6 @@ PASTE = ("\x1b[200~Lab results:\x1b[1m\tHb 12\x1b[0m\nnext line: ask about dose 
          "\x1b[201~")
 PASTED = "Lab results:\tHb 12\nnext line: ask about dose and timing"
 LEFT, RIGHT, UP = "\x1b[D", "\x1b[C", "\x1b[A"
-
-
-def workbook_with_a_consultation(data_dir: Path) -> int:
-    store = WorkbookStore.open(data_dir, autoflush=True)
-    visit = notes.new_consultation(store, title="Visit at the cancer center")
-    store.close()
-    return visit.doc_id
 
 
 def read_back(data_dir: Path) -> WorkbookStore:
@@ -50,13 +44,6 @@ def note_of(data_dir: Path, doc_id: int) -> str:
 
 def start(data_dir: Path, cwd: Path, **kwargs) -> Terminal:
     return Terminal([installed_command(), "--data-dir", str(data_dir)], cwd=str(cwd), **kwargs)
-
-
-def open_the_note(term: Terminal) -> None:
-    term.wait_for("Guidance", "Notes")
-    term.send("4")
-    term.wait_for("Visit at the cancer center")
-    term.send("enter")  # what is typed next goes to the note: keys are handled in order
 
 
 def wait_quit(term: Terminal, timeout: float = 60.0) -> int:

@@ -17,17 +17,10 @@ import pytest
 
 from secondop_tui.core import notes
 from secondop_tui.core.store import WorkbookStore
-from tests.helpers import poll_until
+from tests.helpers import open_the_note, poll_until, workbook_with_a_consultation
 from tests.pty_terminal import Terminal, installed_command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
-
-
-def make_workbook(data_dir: Path) -> int:
-    store = WorkbookStore.open(data_dir, autoflush=True)
-    visit = notes.new_consultation(store, title="Visit at the cancer center")
-    store.close()
-    return visit.doc_id
 
 
 def note_text(data_dir: Path, doc_id: int) -> str:
@@ -43,11 +36,7 @@ def note_text(data_dir: Path, doc_id: int) -> str:
 def open_note(data_dir: Path, tmp_path: Path) -> Terminal:
     term = Terminal([installed_command(), "--data-dir", str(data_dir)], cwd=str(tmp_path))
     try:
-        term.wait_for("Guidance", "Notes")
-        term.send("4")
-        term.wait_for("Visit at the cancer center", "n New")
-        term.send("enter")
-        term.wait_gone("n New")  # the Footer's list keys go: the note has the keys
+        open_the_note(term)
     except BaseException:
         term.close()  # never leave the app running behind a failed test
         raise
@@ -72,7 +61,7 @@ def checks_and_exports(data_dir: Path) -> str:
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
 def test_hangup_while_typing_loses_nothing(tmp_path: Path, sig: int):
     data_dir = tmp_path / "data"
-    doc_id = make_workbook(data_dir)
+    doc_id = workbook_with_a_consultation(data_dir)
     term = open_note(data_dir, tmp_path)
     try:
         words = "the doctor said stage two and suggested surgery first "
@@ -92,7 +81,7 @@ def test_hangup_right_after_a_burst_keeps_the_whole_burst(tmp_path: Path):
     moment later, before they are all on screen: every key that reached the app is
     saved."""
     data_dir = tmp_path / "data"
-    doc_id = make_workbook(data_dir)
+    doc_id = workbook_with_a_consultation(data_dir)
     term = open_note(data_dir, tmp_path)
     try:
         burst = "she said the margins were clear and no more surgery is needed. "
@@ -107,7 +96,7 @@ def test_hangup_right_after_a_burst_keeps_the_whole_burst(tmp_path: Path):
 
 def test_sigkill_while_typing_loses_at_most_the_last_second(tmp_path: Path):
     data_dir = tmp_path / "data"
-    doc_id = make_workbook(data_dir)
+    doc_id = workbook_with_a_consultation(data_dir)
     term = open_note(data_dir, tmp_path)
     try:
         first = "ask about clinical trials at this center "
@@ -161,7 +150,7 @@ def open_in_editor(data_dir: Path, tmp_path: Path, script: Path, saved: Path) ->
 
 
 def workbook_with_a_note(data_dir: Path) -> int:
-    doc_id = make_workbook(data_dir)
+    doc_id = workbook_with_a_consultation(data_dir)
     store = WorkbookStore.open(data_dir, autoflush=True)
     notes.save_note(store, doc_id, "typed first")
     store.close()

@@ -47,7 +47,8 @@ import pytest
 from secondop_tui.core import codec, notes, schema
 from secondop_tui.core.store import WorkbookStore
 from tests.pty_terminal import Terminal, installed_command
-from tests.helpers import DAMAGED, DEADLINE, poll_until
+from tests.helpers import (DAMAGED, DEADLINE, PANES, open_the_note, poll_until,
+                           workbook_with_a_consultation)
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +59,6 @@ pytestmark = pytest.mark.e2e
 LOSS_WINDOW = 1.0
 WORDS = ["the", "doctor", "said", "stage", "two", "biopsy", "trial", "surgery", "first",
          "ask", "about", "side", "effects", "café", "naïve", "—", "2nd", "opinion"]
-PANES = ("Guidance", "Checklist", "Doctors", "Notes")
 
 
 # Seeds ------------------------------------------------------------------------------------
@@ -118,26 +118,6 @@ def raw_on_disk(data_dir: Path) -> dict:
 
 def note_on_disk(data_dir: Path, doc_id: int) -> str:
     return raw_on_disk(data_dir)["consultations"][str(doc_id)]["note"]
-
-
-def workbook_with_a_consultation(data_dir: Path, title: str = "Visit at the cancer center"
-                                 ) -> int:
-    store = WorkbookStore.open(data_dir, autoflush=True)
-    visit = notes.new_consultation(store, title=title)
-    store.close()
-    return visit.doc_id
-
-
-def open_the_note(term: Terminal, title: str = "Visit at the cancer center", *,
-                  writable: bool = True) -> None:
-    """Notes pane, then into the consultation's note (an empty one). A note that cannot
-    be written in (a read-only workbook) does not take the keys: they stay with the list."""
-    term.wait_for(*PANES, "Quit")
-    term.send("4")
-    term.wait_for(title, "n New")
-    term.send("enter")
-    if writable:
-        term.wait_gone("n New")  # the Footer's list keys go: the note has the keys
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ import textstat
 from secondop_tui.core.content import NOT_ADVICE, assets_dir
 from secondop_tui.core.guidance import (PROSE_KINDS, SOURCES_HEADING, load_guidance,
                                         load_sources, parse_section, render_guidance)
+from tests.helpers import SOURCE_ARTICLE
 
-SOURCE_ARTICLE = (Path(__file__).resolve().parents[2] / "shared" / "reference"
-                  / "source-article-seeking-a-second-opinion.txt")
 # An address: http(s)://… or www.…, up to a space, quote or closing bracket; a full stop
 # or comma after it ends the sentence, not the address.
 ADDRESS = re.compile(r"(?:https?://|www\.)[^\s\"'<>()\]]+")

@@ -4,7 +4,6 @@ their own words (no run of eight words shared with the source article)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import textstat
@@ -12,10 +11,9 @@ import textstat
 from secondop_tui.core.checklist import load_defaults
 from secondop_tui.core.glossary import load_glossary
 from secondop_tui.core.questions import default_groups
+from tests.helpers import SOURCE_ARTICLE
 
 HIGHEST_GRADE = 8
-SOURCE_ARTICLE = (Path(__file__).resolve().parents[2] / "shared" / "reference"
-                  / "source-article-seeking-a-second-opinion.txt")
 RUN = 8
 
 

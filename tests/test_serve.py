@@ -21,12 +21,9 @@ from secondop_tui import web
 from secondop_tui.cli import main
 from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.store import WorkbookStore
-from tests.helpers import poll_until
+from tests.helpers import PANES, poll_until
 from tests.pty_terminal import Terminal, installed_command
 from tests.system_needs import missing, serving
-
-PANES = ("Guidance", "Checklist", "Doctors", "Notes")
-
 
 # Who may connect --------------------------------------------------------------------
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])

@@ -23,14 +23,13 @@ import pytest
 from secondop_tui.core import notes
 from secondop_tui.core.lock import WorkbookLock, read_holder
 from secondop_tui.core.store import WorkbookStore
-from tests.helpers import DEADLINE
+from tests.helpers import DEADLINE, PANES
 from tests.pty_terminal import Terminal, installed_command
 from tests.system_needs import free_port, missing, port_open
 
 pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
 
 SSHD = "/usr/sbin/sshd"
-PANES = ("Guidance", "Checklist", "Doctors", "Notes")
 
 
 def keygen(path: Path) -> None:

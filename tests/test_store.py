@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import stat
 import subprocess
 import sys
 import time
@@ -16,11 +15,7 @@ import pytest
 from secondop_tui.core import backups, codec, schema
 from secondop_tui.core.errors import SaveFailed, WorkbookDamaged
 from secondop_tui.core.store import WorkbookStore, restore_backup
-from tests.helpers import DAMAGED
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
+from tests.helpers import DAMAGED, mode
 
 
 def test_new_workbook_round_trip(data_dir: Path):

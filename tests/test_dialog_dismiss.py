@@ -3,38 +3,20 @@ answer, or a worker finishing just as escape is pressed) changes nothing."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
-import time
 
 from textual.screen import Screen
 
-import secondop_tui.ui
 from secondop_tui.core.notes import new_consultation
 from secondop_tui.ui.app import WorkbookScreen
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
+from tests.helpers import ui_classes, wait_until
 
 
 def all_screen_classes() -> list[type]:
-    for module in pkgutil.walk_packages(secondop_tui.ui.__path__, "secondop_tui.ui."):
-        importlib.import_module(module.name)
-    found, todo = [], [Screen]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            todo.append(sub)
-            if sub.__module__.startswith("secondop_tui."):
-                found.append(sub)
-    return found
+    return [cls for cls in ui_classes() if issubclass(cls, Screen)]
 
 
 def test_every_screen_of_the_app_dismisses_once():
@@ -55,7 +37,8 @@ async def test_escape_right_after_the_export_is_written(make_app, store, tmp_pat
     results = []
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4", "alt+x")
-        await wait_for(pilot, lambda: isinstance(app.screen, NotesExportDialog))
+        await wait_until(pilot, lambda: isinstance(app.screen, NotesExportDialog),
+                         "the export dialog open")
         dialog = app.screen
         dialog._result_callbacks[-1].callback = results.append  # see what it answers
         target = tmp_path / "notes.txt"
@@ -64,7 +47,7 @@ async def test_escape_right_after_the_export_is_written(make_app, store, tmp_pat
         dialog.written(target)
         dialog.action_cancel()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: results != [])
+        await wait_until(pilot, lambda: results != [], "the dialog's answer")
         await pilot.pause()
         assert results == [target]
         assert app.is_running
@@ -80,14 +63,15 @@ async def test_a_dialog_dismissed_under_another_closes_when_uncovered(make_app, 
         below = ChoiceDialog("Below", "", [Choice("y", "Yes", "yes")])
         above = ChoiceDialog("Above", "", [Choice("y", "Yes", "yes")])
         app.call_later(app.push_screen, below, results.append)
-        await wait_for(pilot, lambda: app.screen is below)
+        await wait_until(pilot, lambda: app.screen is below, "the lower dialog shown")
         app.call_later(app.push_screen, above, results.append)
-        await wait_for(pilot, lambda: app.screen is above)
+        await wait_until(pilot, lambda: app.screen is above, "the upper dialog shown")
         below.dismiss("from below")  # must not close the dialog over it
         await pilot.pause()
         assert app.screen is above and results == []
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, WorkbookScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, WorkbookScreen),
+                         "both dialogs closed")
         assert results == ["yes", "from below"]
         assert app.is_running
 

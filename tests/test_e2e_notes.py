@@ -139,10 +139,8 @@ def open_in_editor(data_dir: Path, tmp_path: Path, script: Path, saved: Path) ->
         term.wait_for("Visit at the cancer center")
         term.wait_for("typed first")
         term.send("\x1bOR")  # F3: the note in $EDITOR
-        deadline = time.monotonic() + 20
-        while not saved.exists():
-            assert time.monotonic() < deadline, f"the editor did not run:\n{term.display}"
-            time.sleep(0.05)
+        poll_until(saved.exists, "the editor ran", timeout=20,
+                   state=lambda: f"the screen:\n{term.display}")
     except BaseException:
         term.close()
         raise

@@ -93,10 +93,7 @@ async def test_w_in_the_guidance_lists_the_terms_on_screen(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.screen.query_one(GuidancePane)
-        for _ in range(100):
-            if pane.ready:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: pane.ready, "the guidance mounted")
         pane.search("tumor markers")
         await pilot.pause()
         await pilot.press("w")

@@ -6,7 +6,6 @@ start and ``check`` name; the editor's file is removed only when it holds nothin
 from __future__ import annotations
 
 import stat
-import time
 from pathlib import Path
 
 from secondop_tui.core import kept_notes
@@ -16,13 +15,7 @@ from secondop_tui.core.notes import new_consultation, save_note
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.panes.notes import NotesPane
-
-
-async def until(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
+from tests.helpers import wait_until
 
 
 def editor(tmp_path: Path, monkeypatch, body: str) -> None:
@@ -45,9 +38,9 @@ def editor_files(store) -> list[Path]:
 
 async def open_in_editor(pilot) -> NotesPane:
     await pilot.press("4")
-    await until(pilot, lambda: pilot.app.screen.query(NotesPane))
+    await wait_until(pilot, lambda: pilot.app.screen.query(NotesPane), "the Notes pane mounted")
     pane = pilot.app.screen.query_one(NotesPane)
-    await until(pilot, lambda: pane.current is not None)
+    await wait_until(pilot, lambda: pane.current is not None, "a consultation selected")
     await pilot.press("enter", *"typed here", "f3")
     return pane
 
@@ -59,12 +52,14 @@ async def test_text_saved_before_the_editor_fails_reaches_the_note(make_app, sto
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_in_editor(pilot)
-        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog),
+                         "the dialog about the editor open")
         # In the store before any answer: a dropped connection saves it as it is.
         assert note(store) == "typed here\nsaved in the editor\n"
         assert pane.editor.text == "typed here\nsaved in the editor\n"
         await pilot.press("escape")  # keeps it
-        await until(pilot, lambda: not isinstance(app.screen, ChoiceDialog))
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceDialog),
+                         "the dialog about the editor closed")
         assert note(store) == "typed here\nsaved in the editor\n"
         assert editor_files(store) == []
         assert kept_notes.kept_notes(store.paths.data_dir) == []
@@ -77,10 +72,13 @@ async def test_the_note_can_be_put_back_after_a_failed_editor(make_app, store, t
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_in_editor(pilot)
-        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog),
+                         "the dialog about the editor open")
         await pilot.press("u")
-        await until(pilot, lambda: note(store) == "typed here")
-        await until(pilot, lambda: pane.editor.text == "typed here")
+        await wait_until(pilot, lambda: note(store) == "typed here",
+                         "the editor's text in the stored note")
+        await wait_until(pilot, lambda: pane.editor.text == "typed here",
+                         "the editor's text in the note shown")
         assert editor_files(store) == []
 
 
@@ -92,8 +90,8 @@ async def test_an_editor_failing_without_saving_leaves_the_note(make_app, store,
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_in_editor(pilot)
-        await until(pilot, ran.exists)
-        await until(pilot, lambda: editor_files(store) == [])
+        await wait_until(pilot, ran.exists, "the editor run")
+        await wait_until(pilot, lambda: editor_files(store) == [], "the editor's file removed")
         await pilot.pause()
         assert not isinstance(app.screen, ChoiceDialog)
         assert note(store) == "typed here" and pane.editor.text == "typed here"
@@ -109,7 +107,8 @@ async def test_text_the_note_cannot_take_is_kept_and_named(make_app, store, tmp_
     async with app.run_test(size=(80, 24)) as pilot:
         await open_in_editor(pilot)
         data_dir = store.paths.data_dir
-        await until(pilot, lambda: kept_notes.kept_notes(data_dir) != [])
+        await wait_until(pilot, lambda: kept_notes.kept_notes(data_dir) != [],
+                         "a kept note written")
         await pilot.pause()
         assert note(store) == "typed here"
         assert editor_files(store) == []
@@ -127,11 +126,12 @@ async def test_text_is_kept_when_the_note_cannot_be_changed(make_app, store, tmp
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
-        await until(pilot, lambda: app.screen.query(NotesPane))
+        await wait_until(pilot, lambda: app.screen.query(NotesPane), "the Notes pane mounted")
         pane = app.screen.query_one(NotesPane)
-        await until(pilot, lambda: pane.current is not None)
+        await wait_until(pilot, lambda: pane.current is not None, "a consultation selected")
         await pilot.press("enter", *"typed here")
-        await until(pilot, lambda: pane.editor.text == "typed here")
+        await wait_until(pilot, lambda: pane.editor.text == "typed here",
+                         "the editor's text in the note shown")
         pane.save_pending_edits()
 
         def refuse(*args):
@@ -140,7 +140,8 @@ async def test_text_is_kept_when_the_note_cannot_be_changed(make_app, store, tmp
         monkeypatch.setattr(core, "save_note", refuse)
         await pilot.press("f3")
         data_dir = store.paths.data_dir
-        await until(pilot, lambda: kept_notes.kept_notes(data_dir) != [])
+        await wait_until(pilot, lambda: kept_notes.kept_notes(data_dir) != [],
+                         "a kept note written")
         assert app.is_running and pane.editor.text == "typed here"
     [kept] = kept_notes.kept_notes(store.paths.data_dir)
     assert kept.read_text() == "typed here and more"

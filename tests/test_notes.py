@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-import time
 from datetime import date
 from pathlib import Path
 
@@ -82,14 +81,6 @@ async def test_new_consultation_with_a_doctor_then_type_and_debounced_save(make_
         await wait_until(pilot, lambda: not store.dirty, "the note saved")
 
 
-async def until(pilot, condition, timeout: float = 10.0) -> None:
-    """Wait for ``condition`` (a save, a screen, the focus), never a fixed time."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
-
-
 async def test_enter_starts_writing_a_new_consultation_as_an_existing_one(make_app, store):
     """After n the cursor is in the new note already; the enter a user presses to start
     writing (as on a consultation in the list) must not begin the note with a blank line."""
@@ -97,16 +88,18 @@ async def test_enter_starts_writing_a_new_consultation_as_an_existing_one(make_a
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_pane(pilot)
         await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, NotesNewDialog))
+        await wait_until(pilot, lambda: isinstance(app.screen, NotesNewDialog),
+                         "the new consultation dialog open")
         await pilot.press(*"Visit", "enter")
-        await until(pilot, lambda: app.focused is pane.editor)
+        await wait_until(pilot, lambda: app.focused is pane.editor, "the cursor in the note")
         await pilot.press("enter", *"abc")
-        await until(pilot, lambda: pane.editor.text == "abc")
+        await wait_until(pilot, lambda: pane.editor.text == "abc", "the note reading 'abc'")
         pane.save_pending_edits()
         assert only(store).note == "abc"
         # Once writing, enter is a new line as ever.
         await pilot.press("enter", *"de")
-        await until(pilot, lambda: pane.editor.text == "abc\nde")
+        await wait_until(pilot, lambda: pane.editor.text == "abc\nde",
+                         "the note reading 'abc\\nde'")
 
 
 async def test_enter_starts_writing_an_existing_consultation(make_app, store):
@@ -116,9 +109,9 @@ async def test_enter_starts_writing_an_existing_consultation(make_app, store):
         pane = await open_pane(pilot)
         assert app.focused is pane.option_list
         await pilot.press("enter")
-        await until(pilot, lambda: app.focused is pane.editor)
+        await wait_until(pilot, lambda: app.focused is pane.editor, "the cursor in the note")
         await pilot.press(*"abc")
-        await until(pilot, lambda: pane.editor.text == "abc")
+        await wait_until(pilot, lambda: pane.editor.text == "abc", "the note reading 'abc'")
         pane.save_pending_edits()
         assert only(store).note == "abc"
 

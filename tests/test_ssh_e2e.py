@@ -23,7 +23,7 @@ import pytest
 from secondop_tui.core import notes
 from secondop_tui.core.lock import WorkbookLock, read_holder
 from secondop_tui.core.store import WorkbookStore
-from tests.helpers import DEADLINE, PANES
+from tests.helpers import DEADLINE, PANES, poll_until
 from tests.pty_terminal import Terminal, installed_command
 from tests.system_needs import free_port, missing, port_open
 
@@ -105,12 +105,8 @@ def ssh_command(server: dict, remote: str) -> list[str]:
 
 def wait_until_unlocked(data_dir: Path, timeout: float = 30.0) -> None:
     lock = WorkbookLock(data_dir / "workbook.lock")
-    deadline = time.monotonic() + timeout
-    while not lock.is_free():
-        if time.monotonic() > deadline:
-            holder = read_holder(lock.path)
-            raise AssertionError(f"the workbook is still locked by {holder}")
-        time.sleep(0.1)
+    poll_until(lock.is_free, "the workbook unlocked", timeout=timeout, interval=0.1,
+               state=lambda: f"locked by {read_holder(lock.path)}")
 
 
 def test_ssh_session_dropped_mid_typing_loses_nothing(ssh_server: dict, tmp_path: Path):

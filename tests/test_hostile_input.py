@@ -17,7 +17,7 @@ from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.doctors import list_doctors
 from secondop_tui.core.notes import list_consultations, new_consultation
 from secondop_tui.ui.terminal import PASTE_END, PASTE_START, PasteSafeParser, clean_paste
-from tests.helpers import ui_classes, wait_until
+from tests.helpers import key_state, keys_handled, ui_classes, wait_until
 
 # What a terminal sends for a paste of "Lab results:", bold on, a tab, "Hb 12", bold
 # off, a line break, and a second line (the tester's case).
@@ -328,8 +328,9 @@ async def test_a_pane_key_in_the_first_moments_shows_that_pane_fully(make_app, m
         want = {"tabbed": "notes", "bar": "notes", "content": "notes", "focus": "notes"}
         await wait_until(pilot, lambda: shown_pane(app) == want,
                          f"the Notes pane shown fully (it was {shown_pane(app)})")
-        for _ in range(5):  # and it stays so
-            await pilot.pause()
+        # And it stays so once everything the start-up set off has been handled.
+        await wait_until(pilot, lambda: keys_handled(app), "every message handled",
+                         state=lambda: key_state(app))
         assert shown_pane(app) == want
 
 
@@ -346,8 +347,8 @@ async def test_late_news_of_an_earlier_focus_does_not_switch_the_tab_back(make_a
         await wait_until(pilot, lambda: shown_pane(app) == want, "the Notes pane")
         guidance = app.screen.query_one("#guidance", TabPane)
         app.screen.query_one("#panes").post_message(TabPane.Focused(guidance))
-        for _ in range(3):
-            await pilot.pause()
+        await wait_until(pilot, lambda: keys_handled(app), "the late news handled",
+                         state=lambda: key_state(app))
         assert shown_pane(app) == want
 
 

@@ -308,14 +308,31 @@ def ui_classes() -> list:
     return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
 
 
+async def show_pane(pilot, pane_id: str):
+    """Press the pane's key and return the pane once it is the one shown, mounted, with
+    the focus in it (the hidden panes are mounted a moment after the first frame)."""
+    from secondop_tui.ui.panes import PANES as APP_PANES
+    from secondop_tui.ui.panes.base import Pane
+
+    app = pilot.app
+    [key] = [key for name, _, key in APP_PANES if name == pane_id]
+
+    def shown() -> bool:
+        screen = app.screen
+        if not screen.query(f"#{pane_id}-pane") or screen.active_pane != pane_id:
+            return False
+        pane = screen.query_one(f"#{pane_id}-pane", Pane)
+        return app.focused is not None and pane in app.focused.ancestors_with_self
+
+    await pilot.press(key)
+    await wait_until(pilot, shown, f"the {pane_id} pane shown, with the focus",
+                     state=lambda: f"screen {app.screen!r}, focused {app.focused!r}")
+    return app.screen.query_one(f"#{pane_id}-pane", Pane)
+
+
 async def open_notes_pane(pilot):
     """Show the Notes pane and return it, once it is the pane shown."""
-    from secondop_tui.ui.panes.notes import NotesPane
-
-    await pilot.press("4")
-    await wait_until(pilot, lambda: pilot.app.screen.query(NotesPane)
-                     and pilot.app.screen.active_pane == "notes", "the Notes pane")
-    return pilot.app.screen.query_one(NotesPane)
+    return await show_pane(pilot, "notes")
 
 
 # Files -----------------------------------------------------------------------------------

@@ -15,14 +15,11 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import ChecklistItemDialog
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 from secondop_tui.ui.panes.checklist import ChecklistPane
-from tests.helpers import burst_handled, post_burst, run_from_palette, wait_until
+from tests.helpers import burst_handled, post_burst, run_from_palette, show_pane, wait_until
 
 
 async def open_checklist(app, pilot) -> ChecklistPane:
-    await pilot.pause()
-    await pilot.press("2")
-    await pilot.pause()
-    pane = app.screen.query_one(ChecklistPane)
+    pane = await show_pane(pilot, "checklist")
     assert app.focused is pane.options
     return pane
 

@@ -14,18 +14,16 @@ from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 from secondop_tui.ui.dialogs.pick_dialog import PickDialog
 from secondop_tui.ui.screens.compare_screen import CompareScreen
-from tests.helpers import plain, run_from_palette, seed_opinions, settled, wait_until
+from tests.helpers import (open_notes_pane, plain, run_from_palette, seed_opinions, settled,
+                           wait_until)
 
 
 async def open_compare(pilot) -> CompareScreen:
-    await pilot.pause()
-    await pilot.press("4")
-    await pilot.pause()
+    await open_notes_pane(pilot)
     await pilot.press("alt+m")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, CompareScreen)
-    return screen
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen),
+                     "the compare view open")
+    return pilot.app.screen
 
 
 def row_texts(screen: CompareScreen) -> list[str]:

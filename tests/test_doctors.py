@@ -28,15 +28,13 @@ from tests.helpers import (
     field_on_the_last_line,
     post_burst,
     run_from_palette,
+    show_pane,
     wait_until,
 )
 
 
 async def open_pane(pilot) -> DoctorsPane:
-    await pilot.pause()
-    await pilot.press("3")
-    await pilot.pause()
-    return pilot.app.screen.query_one(DoctorsPane)
+    return await show_pane(pilot, "doctors")
 
 
 async def add_form_with_a_name(pilot, name: str) -> DoctorFormDialog:

@@ -20,6 +20,7 @@ from tests.helpers import (
     palette_search,
     run_from_palette,
     screen_text,
+    show_pane,
     wait_until,
 )
 
@@ -32,10 +33,7 @@ def listed(dialog: GlossaryDialog) -> list[str]:
 
 
 async def open_checklist_at(app, pilot, item_id: str) -> ChecklistPane:
-    await pilot.pause()
-    await pilot.press("2")
-    await pilot.pause()
-    pane = app.screen.query_one(ChecklistPane)
+    pane = await show_pane(pilot, "checklist")
     pane.options.highlighted = pane.options.get_option_index(f"item:{item_id}")
     await pilot.pause()
     return pane

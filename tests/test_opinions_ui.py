@@ -21,6 +21,7 @@ from secondop_tui.ui.panes.notes import NotesPane
 from secondop_tui.ui.screens.timeline_screen import TimelineScreen
 from tests.helpers import (
     field_on_the_last_line,
+    open_notes_pane,
     plain,
     run_from_palette,
     screen_text,
@@ -30,20 +31,12 @@ from tests.helpers import (
 )
 
 
-async def open_notes(pilot) -> NotesPane:
-    await pilot.pause()
-    await pilot.press("4")
-    await pilot.pause()
-    return pilot.app.screen.query_one(NotesPane)
-
-
 async def open_opinion(pilot, key: str = "alt+o") -> OpinionDialog:
-    await open_notes(pilot)
+    await open_notes_pane(pilot)
     await pilot.press(key)
-    await pilot.pause()
-    dialog = pilot.app.screen
-    assert isinstance(dialog, OpinionDialog)
-    return dialog
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OpinionDialog),
+                     "the opinion form open")
+    return pilot.app.screen
 
 
 async def test_enter_an_opinion_with_the_keyboard(make_app, store):
@@ -145,7 +138,7 @@ async def test_opinion_key_works_while_writing_the_note(make_app, store):
     notes.new_consultation(store, title="Visit")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_notes(pilot)
+        pane = await open_notes_pane(pilot)
         await pilot.press("enter", *"typed", "alt+o")
         await pilot.pause()
         assert isinstance(app.screen, OpinionDialog)
@@ -306,7 +299,7 @@ async def test_timing_warning_at_start_and_on_the_timeline(make_app, store):
                          "the timing warning worked out at start")
         assert app.header_notes["timing"] == ("⚠ visit after start-by: Dr Ben Brook",
                                            "⚠ visit after start-by")
-        await open_notes(pilot)
+        await open_notes_pane(pilot)
         await pilot.press("alt+l")
         await pilot.pause()
         screen = app.screen

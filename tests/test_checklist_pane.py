@@ -510,7 +510,7 @@ async def test_a_call_being_logged_is_kept_when_the_connection_drops(make_app, s
 async def test_a_form_with_nothing_valid_keeps_nothing_on_a_hangup(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_checklist(app, pilot)
+        await open_checklist(app, pilot)
         before = Checklist(store).progress()
         await pilot.press("a")
         await pilot.pause()

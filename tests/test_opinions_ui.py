@@ -167,7 +167,6 @@ async def test_profile_from_the_palette(make_app, store):
         await run_from_palette(pilot, "Profile: diagnosis")
         await wait_until(pilot, lambda: isinstance(app.screen, ProfileDialog),
                          "the profile form open")
-        dialog = app.screen
         await pilot.press(*"breast cancer, stage II", "tab", *"1 Oct 2026", "tab")
         await pilot.press(*"letrozole", "ctrl+s")
         await pilot.pause()

@@ -124,6 +124,7 @@ class DoctorsPane(Pane):
         self.sort_column = 0
         self.sort_reverse = False
         self.filter_text = ""
+        self._loaded = False  # the table is filled just after the first frame
 
     # Building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -154,8 +155,23 @@ class DoctorsPane(Pane):
     def table(self) -> DataTable:
         return self.query_one("#doctors-table", DataTable)
 
+    @property
+    def ready(self) -> bool:
+        """The table holds the workbook's doctors."""
+        return self._loaded
+
+    def on_show(self) -> None:
+        self._ensure_loaded()
+
+    def _ensure_loaded(self) -> None:
+        # A key pressed before the deferred first fill (the pane key, then v, in one
+        # burst at start-up) acts on the doctors, never on an empty table.
+        if not self._loaded:
+            self.reload()
+
     def reload(self, select: int | None = None) -> None:
         """Re-read the doctors from the store and redraw (keeping the cursor's doctor)."""
+        self._loaded = True
         store = self.store
         self.doctors = list_doctors(store) if store is not None else []
         # Cells and search text are made once per reload: sorting and filtering then only
@@ -204,6 +220,7 @@ class DoctorsPane(Pane):
         return "▼" if self.sort_reverse else "▲"
 
     def current_id(self) -> int | None:
+        self._ensure_loaded()
         ids = getattr(self, "_shown_ids", [])
         row = self.table.cursor_row
         return ids[row] if 0 <= row < len(ids) else None

@@ -15,7 +15,7 @@ from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date, format_datetime
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
 TABLE = "doctors"
 
@@ -65,12 +65,8 @@ RECORD_SYMBOLS = {"": "·", "requested": "?", "sent": "→", "receipt confirmed"
                   "returned": "↩"}
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
 def _choice(value: Any, allowed: tuple[str, ...], default: str = "") -> str:
-    value = _text(value)
+    value = as_text(value)
     return value if value in allowed else default
 
 
@@ -93,7 +89,7 @@ class CredentialCheck:
     def from_dict(cls, raw: Any) -> "CredentialCheck":
         raw = raw if isinstance(raw, dict) else {}
         return cls(status=_choice(raw.get("status"), CREDENTIAL_STATUSES, SELF_REPORTED),
-                   source=_text(raw.get("source")), checked=_iso_date(raw.get("checked")))
+                   source=as_text(raw.get("source")), checked=_iso_date(raw.get("checked")))
 
 
 @dataclass
@@ -117,14 +113,14 @@ class RecordSent:
 
 def _iso_date(value: Any) -> str:
     try:
-        return date.fromisoformat(_text(value)).isoformat()
+        return date.fromisoformat(as_text(value)).isoformat()
     except ValueError:
         return ""
 
 
 def _iso_datetime(value: Any) -> str:
     try:
-        return datetime.fromisoformat(_text(value)).isoformat(timespec="minutes")
+        return datetime.fromisoformat(as_text(value)).isoformat(timespec="minutes")
     except ValueError:
         return ""
 
@@ -192,7 +188,7 @@ class Doctor:
     def from_dict(cls, raw: Any, doc_id: int | None = None) -> "Doctor":
         """Read a stored (maybe hand-edited) dict; bad or missing values get defaults."""
         raw = raw if isinstance(raw, dict) else {}
-        doctor = cls(doc_id=doc_id, **{name: _text(raw[name]) for name in _TEXT_FIELDS
+        doctor = cls(doc_id=doc_id, **{name: as_text(raw[name]) for name in _TEXT_FIELDS
                                        if name in raw})
         doctor.role = doctor.role if doctor.role in ROLES or not doctor.role else "other"
         doctor.how_found = (doctor.how_found if doctor.how_found in HOW_FOUND
@@ -239,7 +235,7 @@ _TEXT_FIELDS = tuple(f.name for f in fields(Doctor)
 
 def display_name(name: Any, degree: Any = "") -> str:
     """"Name, degree" on one safe line (also for a raw, maybe hand-edited, record)."""
-    name, degree = _text(name), _text(degree)
+    name, degree = as_text(name), as_text(degree)
     shown = one_line(name).strip() or "(no name)"
     return f"{shown}, {one_line(degree)}" if degree.strip() else shown
 

@@ -20,7 +20,7 @@ from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date
 from secondop_tui.core.export import SECTIONS, STREAMS
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap, wrap_block
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap, wrap_block
 
 TABLE = "consultations"
 
@@ -35,14 +35,10 @@ _STAMP = re.compile(r"^\[\d\d:\d\d\]")
 _MARKER = re.compile(r"^Q(\d+) \((open|asked|answered|deferred)\):(?: |$)", re.MULTILINE)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
 def _iso_day(value: Any) -> str:
     """A stored date as ISO, or "" when it is missing or not a date."""
     try:
-        return date.fromisoformat(_text(value)).isoformat()
+        return date.fromisoformat(as_text(value)).isoformat()
     except ValueError:
         return ""
 
@@ -64,10 +60,10 @@ class AgendaItem:
 
     @classmethod
     def from_dict(cls, raw: Any) -> "AgendaItem":
-        raw = raw if isinstance(raw, dict) else {"text": _text(raw)}
+        raw = raw if isinstance(raw, dict) else {"text": as_text(raw)}
         state = raw.get("state")
-        return cls(_text(raw.get("text")), _text(raw.get("question_id")),
-                   state if state in STATES else OPEN, _text(raw.get("answer")),
+        return cls(as_text(raw.get("text")), as_text(raw.get("question_id")),
+                   state if state in STATES else OPEN, as_text(raw.get("answer")),
                    bool(raw.get("top")), bool(raw.get("follow_up")))
 
     @property
@@ -99,12 +95,12 @@ class Consultation:
         raw = raw if isinstance(raw, dict) else {}
         doctor = raw.get("doctor_id")
         questions = raw.get("questions") if isinstance(raw.get("questions"), list) else []
-        return cls(date=_iso_day(raw.get("date")), title=_text(raw.get("title")),
+        return cls(date=_iso_day(raw.get("date")), title=as_text(raw.get("title")),
                    doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
                    else None,
-                   note=_text(raw.get("note")),
+                   note=as_text(raw.get("note")),
                    questions=[AgendaItem.from_dict(q) for q in questions],
-                   created=_text(raw.get("created")), doc_id=doc_id)
+                   created=as_text(raw.get("created")), doc_id=doc_id)
 
     @property
     def day(self) -> date | None:
@@ -129,7 +125,7 @@ def _newest_first(store: WorkbookStore) -> list[Any]:
     writes it.
     """
     def key(doc: Any) -> tuple[str, str, int]:
-        return (_iso_day(doc.get("date")), _text(doc.get("created")), doc.doc_id)
+        return (_iso_day(doc.get("date")), as_text(doc.get("created")), doc.doc_id)
 
     return sorted(store.table(TABLE).all(), key=key, reverse=True)
 

@@ -19,7 +19,7 @@ from tinydb import Query
 from secondop_tui.core.dates import DateError, format_date, parse_date
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
 TABLE = "opinions"
 GOALS = ("cure", "control", "relief")
@@ -38,13 +38,9 @@ __all__ = [
 ]
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
 def _iso_date(value: Any) -> str:
     try:
-        return date.fromisoformat(_text(value).strip()).isoformat()
+        return date.fromisoformat(as_text(value).strip()).isoformat()
     except ValueError:
         return ""
 
@@ -55,7 +51,7 @@ def _steps(value: Any) -> list[str]:
         value = value.splitlines()
     if not isinstance(value, list):
         return []
-    return [_text(step).strip() for step in value if _text(step).strip()]
+    return [as_text(step).strip() for step in value if as_text(step).strip()]
 
 
 class OpinionField(NamedTuple):
@@ -165,8 +161,8 @@ class Opinion:
             consultation = 0
         opinion = cls(consultation_id=consultation, doc_id=doc_id)
         for key in _TEXT_KEYS:
-            setattr(opinion, key, _text(raw.get(key)))
-        goal = _text(raw.get("goal")).strip().casefold()
+            setattr(opinion, key, as_text(raw.get(key)))
+        goal = as_text(raw.get("goal")).strip().casefold()
         opinion.goal = goal if goal in GOALS else ""
         opinion.plan = _steps(raw.get("plan"))
         for key in _DATE_KEYS:
@@ -181,7 +177,7 @@ class Opinion:
             if f.kind == "steps":
                 if any(step.strip() for step in value):
                     return False
-            elif _text(value).strip():
+            elif as_text(value).strip():
                 return False
         return True
 
@@ -214,7 +210,7 @@ def _normalise(opinion: Opinion) -> None:
     date that cannot be read raises :class:`DateError` naming the field.
     """
     for key in _DATE_KEYS:
-        typed = _text(getattr(opinion, key)).strip()
+        typed = as_text(getattr(opinion, key)).strip()
         if not typed:
             setattr(opinion, key, "")
             continue
@@ -222,14 +218,14 @@ def _normalise(opinion: Opinion) -> None:
             setattr(opinion, key, parse_date(typed).isoformat())
         except DateError as error:
             raise DateError(f"{FIELDS_BY_KEY[key].label}: {error}") from None
-    goal = _text(opinion.goal).strip().casefold()
+    goal = as_text(opinion.goal).strip().casefold()
     if goal and goal not in GOALS:
         raise ValueError(f"Goal of treatment: choose one of {', '.join(GOALS)}, or leave it "
                          "empty.")
     opinion.goal = goal
-    opinion.plan = [_text(step).strip() for step in opinion.plan if _text(step).strip()]
+    opinion.plan = [as_text(step).strip() for step in opinion.plan if as_text(step).strip()]
     for key in _TEXT_KEYS:
-        setattr(opinion, key, _text(getattr(opinion, key)))
+        setattr(opinion, key, as_text(getattr(opinion, key)))
 
 
 def save_opinion(store: WorkbookStore, opinion: Opinion) -> None:
@@ -295,7 +291,7 @@ def field_text(opinion: Opinion, key: str) -> str:
     if spec.kind == "date":
         iso = _iso_date(value)
         return format_date(date.fromisoformat(iso)) if iso else ""
-    return " ".join(one_line(_text(value)).split())
+    return " ".join(one_line(as_text(value)).split())
 
 
 # Comparison ---------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date
@@ -20,7 +19,7 @@ from secondop_tui.core.notes import TABLE as CONSULTATIONS
 from secondop_tui.core.opinions import list_opinions
 from secondop_tui.core.profile import get_profile
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
 DIAGNOSIS, START_BY, APPOINTMENT, REPORT, CONSULTATION = (
     "diagnosis", "start_by", "appointment", "report", "consultation")
@@ -51,10 +50,6 @@ class TimelineEvent:
         return SYMBOLS.get(self.kind, "•")
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _short_name(name: str) -> str:
     name = one_line(name).strip() or "(no name)"
     return name if len(name) <= NAME_ROOM else name[: NAME_ROOM - 1] + "…"
@@ -79,10 +74,10 @@ def _doctors(store: WorkbookStore) -> dict[int, _Dated]:
     found = {}
     for doc in store.table(DOCTORS).all():
         try:
-            at = datetime.fromisoformat(_text(doc.get("appointment")))
+            at = datetime.fromisoformat(as_text(doc.get("appointment")))
         except ValueError:
             at = None
-        found[doc.doc_id] = _Dated(doc.doc_id, _short_name(_text(doc.get("name"))), at=at,
+        found[doc.doc_id] = _Dated(doc.doc_id, _short_name(as_text(doc.get("name"))), at=at,
                                    declined=doc.get("status") == "declined")
     return found
 
@@ -91,12 +86,12 @@ def _consultations(store: WorkbookStore) -> dict[int, _Dated]:
     found = {}
     for doc in store.table(CONSULTATIONS).all():
         try:
-            day = date.fromisoformat(_text(doc.get("date")))
+            day = date.fromisoformat(as_text(doc.get("date")))
         except ValueError:
             day = None
         doctor = doc.get("doctor_id")
         found[doc.doc_id] = _Dated(
-            doc.doc_id, one_line(_text(doc.get("title"))).strip() or "(untitled)", day=day,
+            doc.doc_id, one_line(as_text(doc.get("title"))).strip() or "(untitled)", day=day,
             doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
             else None)
     return found

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
-from secondop_tui.core.text import one_line
+from secondop_tui.core.text import as_text, one_line
 from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 from secondop_tui.ui.dialogs.base import DismissOnce
@@ -197,16 +197,16 @@ class FieldFormDialog(DismissOnce["Any | None"], ModalScreen["Any | None"]):
             return DoctorChoice(list(f.options), value or "", blank=f.blank, id=widget_id)
         if f.kind == STEPS:
             steps = value if isinstance(value, list) else []
-            area = StepsArea("\n".join(str(s) for s in steps), soft_wrap=True,
+            area = StepsArea("\n".join(as_text(s) for s in steps), soft_wrap=True,
                              show_line_numbers=True, tab_behavior="focus", compact=True,
                              placeholder="one step per line, in order",
                              classes="form-steps", id=widget_id)
             return area
         if f.kind == AREA:
-            return TextArea(str(value or ""), soft_wrap=True, tab_behavior="focus",
+            return TextArea(as_text(value), soft_wrap=True, tab_behavior="focus",
                             compact=True, classes="form-area",
                             id=widget_id)
-        text = date_text(str(value or "")) if f.kind == DATE else str(value or "")
+        text = date_text(as_text(value)) if f.kind == DATE else as_text(value)
         placeholder = DATE_FORMS if f.kind == DATE else ""
         return Input(text, placeholder=placeholder, compact=True, id=widget_id,
                      select_on_focus=False)

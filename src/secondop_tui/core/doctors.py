@@ -8,11 +8,12 @@ in the file untouched (updates merge into the stored document) and ignored here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from secondop_tui.core import clock
-from secondop_tui.core.dates import format_date, format_datetime
+from secondop_tui.core.dates import (format_datetime, iso_date, iso_datetime, short_datetime,
+                                     show_date, stored_datetime)
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
@@ -89,7 +90,7 @@ class CredentialCheck:
     def from_dict(cls, raw: Any) -> "CredentialCheck":
         raw = raw if isinstance(raw, dict) else {}
         return cls(status=_choice(raw.get("status"), CREDENTIAL_STATUSES, SELF_REPORTED),
-                   source=as_text(raw.get("source")), checked=_iso_date(raw.get("checked")))
+                   source=as_text(raw.get("source")), checked=iso_date(raw.get("checked")))
 
 
 @dataclass
@@ -106,23 +107,9 @@ class RecordSent:
     def from_dict(cls, raw: Any) -> "RecordSent":
         raw = raw if isinstance(raw, dict) else {}
         dates = raw.get("dates") if isinstance(raw.get("dates"), dict) else {}
-        checked = ((k, _iso_date(v)) for k, v in dates.items() if k in RECORD_STATES)
+        checked = ((k, iso_date(v)) for k, v in dates.items() if k in RECORD_STATES)
         return cls(state=_choice(raw.get("state"), RECORD_STATES),
                    dates={k: day for k, day in checked if day})
-
-
-def _iso_date(value: Any) -> str:
-    try:
-        return date.fromisoformat(as_text(value)).isoformat()
-    except ValueError:
-        return ""
-
-
-def _iso_datetime(value: Any) -> str:
-    try:
-        return datetime.fromisoformat(as_text(value)).isoformat(timespec="minutes")
-    except ValueError:
-        return ""
 
 
 @dataclass
@@ -198,8 +185,8 @@ class Doctor:
         for name in ("nccn_member", "tumor_board", "in_network", "referral_needed",
                      "telehealth"):
             setattr(doctor, name, _choice(getattr(doctor, name), ANSWERS))
-        doctor.first_available = _iso_date(doctor.first_available)
-        doctor.appointment = _iso_datetime(doctor.appointment)
+        doctor.first_available = iso_date(doctor.first_available)
+        doctor.appointment = iso_datetime(doctor.appointment)
         creds = raw.get("credentials") if isinstance(raw.get("credentials"), dict) else {}
         doctor.credentials = {key: CredentialCheck.from_dict(creds[key])
                               for key, _ in CREDENTIALS if key in creds}
@@ -221,7 +208,7 @@ class Doctor:
 
     @property
     def appointment_at(self) -> datetime | None:
-        return datetime.fromisoformat(self.appointment) if self.appointment else None
+        return stored_datetime(self.appointment)
 
     @property
     def display_name(self) -> str:
@@ -297,12 +284,7 @@ def appointment_note(doctor: Doctor | None, width: int = 40) -> str:
     """
     if doctor is None or doctor.appointment_at is None:
         return ""
-    when = doctor.appointment_at
-    stamp = f"{when.day} {when:%b}"
-    if when.year != clock.now().year:
-        stamp += f" {when.year}"
-    if when.time() != datetime.min.time():
-        stamp += f" {when:%H:%M}"
+    stamp = short_datetime(doctor.appointment_at)
     name = one_line(doctor.name).strip() or "(no name)"
     room = max(8, width - len(f"Next {stamp} "))
     if len(name) > room:
@@ -315,10 +297,6 @@ def _answer(value: str) -> str:
     return value or "not known"
 
 
-def _show_date(iso: str) -> str:
-    return format_date(date.fromisoformat(iso)) if iso else ""
-
-
 def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every field of a doctor as (section, [(label, value)]) for export and detail views.
 
@@ -327,7 +305,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
     def check_line(key: str) -> tuple[str, str]:
         c = doctor.credential(key)
         mark = "✓ verified" if c.verified else "self-reported"
-        where = ", ".join(p for p in (c.source, f"checked {_show_date(c.checked)}"
+        where = ", ".join(p for p in (c.source, f"checked {show_date(c.checked)}"
                                       if c.checked else "") if p)
         return ("Checked", f"{mark}" + (f" ({where})" if where else ""))
 
@@ -338,7 +316,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
         if not r.state:
             records.append((label, "not tracked"))
             continue
-        history = "; ".join(f"{state} {_show_date(r.dates[state])}" for state in RECORD_STATES
+        history = "; ".join(f"{state} {show_date(r.dates[state])}" for state in RECORD_STATES
                             if r.dates.get(state))
         records.append((label, f"{RECORD_SYMBOLS[r.state]} {r.state}"
                         + (f" ({history})" if history else "")))
@@ -368,7 +346,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
                        ("Confirmed by call", doctor.insurance_call)]),
         ("Logistics", [("Telehealth", _answer(doctor.telehealth)),
                        ("Languages", doctor.languages), ("Location", doctor.location),
-                       ("First available", _show_date(doctor.first_available)),
+                       ("First available", show_date(doctor.first_available)),
                        ("Phone", doctor.phone), ("Fax", doctor.fax),
                        ("Patient portal", doctor.portal),
                        ("Send records/slides to", doctor.send_records_to)]),

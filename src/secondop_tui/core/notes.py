@@ -9,7 +9,6 @@ them back so the export can show each question with its answer. Never imports Te
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from collections.abc import Iterable, Iterator
@@ -17,7 +16,7 @@ from itertools import chain
 from typing import Any
 
 from secondop_tui.core import clock
-from secondop_tui.core.dates import format_date
+from secondop_tui.core.dates import iso_date, show_date, stored_date
 from secondop_tui.core.export import SECTIONS, STREAMS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap, wrap_block
@@ -33,14 +32,6 @@ READ_ONLY = "This workbook is open read-only: notes cannot be changed."
 
 _STAMP = re.compile(r"^\[\d\d:\d\d\]")
 _MARKER = re.compile(r"^Q(\d+) \((open|asked|answered|deferred)\):(?: |$)", re.MULTILINE)
-
-
-def _iso_day(value: Any) -> str:
-    """A stored date as ISO, or "" when it is missing or not a date."""
-    try:
-        return date.fromisoformat(as_text(value)).isoformat()
-    except ValueError:
-        return ""
 
 
 @dataclass
@@ -95,7 +86,7 @@ class Consultation:
         raw = raw if isinstance(raw, dict) else {}
         doctor = raw.get("doctor_id")
         questions = raw.get("questions") if isinstance(raw.get("questions"), list) else []
-        return cls(date=_iso_day(raw.get("date")), title=as_text(raw.get("title")),
+        return cls(date=iso_date(raw.get("date")), title=as_text(raw.get("title")),
                    doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
                    else None,
                    note=as_text(raw.get("note")),
@@ -104,7 +95,7 @@ class Consultation:
 
     @property
     def day(self) -> date | None:
-        return date.fromisoformat(self.date) if self.date else None
+        return stored_date(self.date)
 
     @property
     def display_title(self) -> str:
@@ -125,7 +116,7 @@ def _newest_first(store: WorkbookStore) -> list[Any]:
     writes it.
     """
     def key(doc: Any) -> tuple[str, str, int]:
-        return (_iso_day(doc.get("date")), as_text(doc.get("created")), doc.doc_id)
+        return (iso_date(doc.get("date")), as_text(doc.get("created")), doc.doc_id)
 
     return sorted(store.table(TABLE).all(), key=key, reverse=True)
 
@@ -263,12 +254,6 @@ def answers_in_note(note: str) -> dict[int, str]:
 
 
 # Export ------------------------------------------------------------------------------------
-@lru_cache(maxsize=4096)
-def _shown_date(iso: str) -> str:
-    """A stored ISO date as the export shows it (many consultations share a date)."""
-    return format_date(date.fromisoformat(iso)) if iso else "no date"
-
-
 def _doctor_names(store: WorkbookStore) -> dict[int, str]:
     from secondop_tui.core.doctors import TABLE as DOCTORS, display_name
 
@@ -319,7 +304,7 @@ def render_consultation(store: WorkbookStore, consultation: Consultation,
         doctors = _doctor_names(store)
     # Names and titles come through one_line(), so they are already escaped.
     name = doctors.get(consultation.doctor_id) if consultation.doctor_id is not None else None
-    head = f"{_shown_date(consultation.date)}: {consultation.display_title}"
+    head = f"{show_date(consultation.date, 'no date')}: {consultation.display_title}"
     if md:
         lines = [f"## {head}", ""]
     else:  # a long title on as many lines as it needs, the rule under the longest

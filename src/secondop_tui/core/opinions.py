@@ -11,12 +11,11 @@ the export. Never imports Textual.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, NamedTuple
 
 from tinydb import Query
 
-from secondop_tui.core.dates import DateError, format_date, parse_date
+from secondop_tui.core.dates import DateError, iso_date, parse_date, show_date
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
@@ -36,13 +35,6 @@ __all__ = [
     "difference_question", "field_text", "get_opinion", "list_opinions",
     "render_comparison", "save_opinion",
 ]
-
-
-def _iso_date(value: Any) -> str:
-    try:
-        return date.fromisoformat(as_text(value).strip()).isoformat()
-    except ValueError:
-        return ""
 
 
 def _steps(value: Any) -> list[str]:
@@ -166,7 +158,7 @@ class Opinion:
         opinion.goal = goal if goal in GOALS else ""
         opinion.plan = _steps(raw.get("plan"))
         for key in _DATE_KEYS:
-            setattr(opinion, key, _iso_date(raw.get(key)))
+            setattr(opinion, key, iso_date(raw.get(key)))
         return opinion
 
     @property
@@ -289,8 +281,7 @@ def field_text(opinion: Opinion, key: str) -> str:
         steps = [one_line(step).strip() for step in value if step.strip()]
         return " ".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
     if spec.kind == "date":
-        iso = _iso_date(value)
-        return format_date(date.fromisoformat(iso)) if iso else ""
+        return show_date(as_text(value))
     return " ".join(one_line(as_text(value)).split())
 
 
@@ -342,7 +333,7 @@ def _column(store: WorkbookStore, consultation_id: int,
     if consultation is None:
         raise LookupError(f"There is no consultation {consultation_id} to compare.")
     doctor = doctors.get(consultation.doctor_id, "") if consultation.doctor_id else ""
-    when = format_date(consultation.day) if consultation.day else ""
+    when = show_date(consultation.day)
     name = doctor or "No doctor"
     heading = f"{name} ({when})" if when else name
     return CompareColumn(consultation_id, heading, doctor, when)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from secondop_tui.core.dates import DateError, format_date, parse_date
+from secondop_tui.core.dates import DateError, iso_date, parse_date, show_date, stored_date
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text
 
@@ -46,21 +46,17 @@ class Profile:
         """Read the stored (maybe hand-edited) dict; bad values become empty."""
         raw = raw if isinstance(raw, dict) else {}
         profile = cls(**{f.name: as_text(raw.get(f.name)) for f in fields(cls)})
-        try:
-            profile.diagnosis_date = date.fromisoformat(profile.diagnosis_date.strip()
-                                                        ).isoformat()
-        except ValueError:
-            profile.diagnosis_date = ""
+        profile.diagnosis_date = iso_date(profile.diagnosis_date)
         return profile
 
     @property
     def diagnosed(self) -> date | None:
-        return date.fromisoformat(self.diagnosis_date) if self.diagnosis_date else None
+        return stored_date(self.diagnosis_date)
 
     @property
     def diagnosis_date_text(self) -> str:
         """The date of diagnosis as shown (``Thu 3 Dec 2026``), or ""."""
-        return format_date(self.diagnosed) if self.diagnosed else ""
+        return show_date(self.diagnosed)
 
     @property
     def is_empty(self) -> bool:

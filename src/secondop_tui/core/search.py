@@ -10,10 +10,10 @@ with :meth:`SearchIndex.refresh` after a change. Never imports Textual.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from secondop_tui.core.dates import show_date
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, one_line
 
@@ -147,23 +147,14 @@ class SearchIndex:
         return names
 
     def _add_consultations(self, doctors: dict[int, str]) -> dict[int, str]:
-        from secondop_tui.core.dates import format_date
         from secondop_tui.core.notes import TABLE
 
         headings: dict[int, str] = {}
-        shown_dates: dict[str, str] = {}
         docs = sorted(self.store.table(TABLE).all(),  # newest first, as the Notes list
                       key=lambda d: (as_text(d.get("date")), as_text(d.get("created")), d.doc_id),
                       reverse=True)
         for doc in docs:
-            day = as_text(doc.get("date"))
-            when = shown_dates.get(day)
-            if when is None:
-                try:
-                    when = format_date(date.fromisoformat(day))
-                except ValueError:
-                    when = "no date"
-                shown_dates[day] = when
+            when = show_date(as_text(doc.get("date")), "no date")
             doctor = doc.get("doctor_id")
             who = doctors.get(doctor, "") if isinstance(doctor, int) else ""
             heading = f"{when}, {who}" if who else when

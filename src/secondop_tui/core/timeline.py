@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from secondop_tui.core import clock
-from secondop_tui.core.dates import format_date
+from secondop_tui.core.dates import format_date, short_date, stored_date, stored_datetime
 from secondop_tui.core.doctors import TABLE as DOCTORS
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.notes import TABLE as CONSULTATIONS
@@ -73,10 +73,7 @@ class _Dated:
 def _doctors(store: WorkbookStore) -> dict[int, _Dated]:
     found = {}
     for doc in store.table(DOCTORS).all():
-        try:
-            at = datetime.fromisoformat(as_text(doc.get("appointment")))
-        except ValueError:
-            at = None
+        at = stored_datetime(doc.get("appointment"))
         found[doc.doc_id] = _Dated(doc.doc_id, _short_name(as_text(doc.get("name"))), at=at,
                                    declined=doc.get("status") == "declined")
     return found
@@ -85,23 +82,13 @@ def _doctors(store: WorkbookStore) -> dict[int, _Dated]:
 def _consultations(store: WorkbookStore) -> dict[int, _Dated]:
     found = {}
     for doc in store.table(CONSULTATIONS).all():
-        try:
-            day = date.fromisoformat(as_text(doc.get("date")))
-        except ValueError:
-            day = None
+        day = stored_date(doc.get("date"))
         doctor = doc.get("doctor_id")
         found[doc.doc_id] = _Dated(
             doc.doc_id, one_line(as_text(doc.get("title"))).strip() or "(untitled)", day=day,
             doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
             else None)
     return found
-
-
-def short_date(day: date, today: date | None = None) -> str:
-    """``3 Dec``, with the year when it is not this year's: ``3 Dec 2027``."""
-    today = today or clock.today()
-    text = f"{day.day} {day:%b}"
-    return text if day.year == today.year else f"{text} {day.year}"
 
 
 def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEvent]:
@@ -141,11 +128,12 @@ def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEv
             continue  # its consultation was deleted by hand
         who = who_saw(consultation)
         whose = f" ({who})" if who else ""
-        if opinion.start_by:
-            events.append(TimelineEvent(date.fromisoformat(opinion.start_by), START_BY,
+        start_by, received = stored_date(opinion.start_by), stored_date(opinion.report_received)
+        if start_by:
+            events.append(TimelineEvent(start_by, START_BY,
                                         f"Treatment should start by{whose}", who=who))
-        if opinion.report_received:
-            events.append(TimelineEvent(date.fromisoformat(opinion.report_received), REPORT,
+        if received:
+            events.append(TimelineEvent(received, REPORT,
                                         f"Written report received{whose}", who=who))
         elif consultation.day is not None:
             events.append(TimelineEvent(

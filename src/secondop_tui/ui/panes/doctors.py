@@ -22,6 +22,7 @@ from secondop_tui.core.doctors import (
     next_appointment,
     update_doctor,
 )
+from secondop_tui.core.dates import short_datetime
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
@@ -45,11 +46,9 @@ def _clip(text: str, width: int) -> str:
 
 
 def _appointment_cell(doctor: Doctor) -> str:
+    # No year: the column is narrow (the detail view has the full date).
     when = doctor.appointment_at
-    if when is None:
-        return ""
-    text = f"{when.day} {when:%b}"
-    return text if when.time() == datetime.min.time() else f"{text} {when:%H:%M}"
+    return "" if when is None else short_datetime(when, year=False)
 
 
 # (column key, header, width, sort key)

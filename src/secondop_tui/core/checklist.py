@@ -19,14 +19,14 @@ from typing import Any, NamedTuple
 
 from tinydb import Query
 
-from secondop_tui.core import clock
+from secondop_tui.core import clock, tables
 from secondop_tui.core.content import assets_dir
 from secondop_tui.core.dates import DateError, format_date, parse_date, stored_date
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import escape_controls, one_line, wrap
 
-TABLE = "checklist"
+TABLE = tables.CHECKLIST
 TITLE_LIMIT = 200
 WRAP = 80
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from secondop_tui.core import clock
+from secondop_tui.core import clock, tables
 from secondop_tui.core.dates import (format_datetime, iso_date, iso_datetime, short_datetime,
                                      show_date, stored_datetime)
 from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
-TABLE = "doctors"
+TABLE = tables.DOCTORS
 
 ROLES = (
     "medical oncologist", "surgical oncologist", "radiation oncologist", "hematologist",
@@ -231,6 +231,13 @@ def display_name(name: Any, degree: Any = "") -> str:
 def list_doctors(store: WorkbookStore) -> list[Doctor]:
     """Every doctor in the workbook, in the order they were added."""
     return [Doctor.from_dict(doc, doc.doc_id) for doc in store.table(TABLE).all()]
+
+
+def doctor_names(store: WorkbookStore) -> dict[int, str]:
+    """Every doctor's :func:`display_name` by id, read from the stored records (quicker
+    than :func:`list_doctors` when only the names are wanted)."""
+    return {doc.doc_id: display_name(doc.get("name"), doc.get("degree"))
+            for doc in store.table(TABLE).all()}
 
 
 def get_doctor(store: WorkbookStore, doc_id: int) -> Doctor | None:

@@ -15,13 +15,16 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
 
-from secondop_tui.core import clock
+from tinydb import Query
+
+from secondop_tui.core import clock, tables
 from secondop_tui.core.dates import iso_date, show_date, stored_date
+from secondop_tui.core.doctors import doctor_names
 from secondop_tui.core.export import SECTIONS, STREAMS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap, wrap_block
 
-TABLE = "consultations"
+TABLE = tables.CONSULTATIONS
 
 OPEN, ASKED, ANSWERED, DEFERRED = "open", "asked", "answered", "deferred"
 STATES = (OPEN, ASKED, ANSWERED, DEFERRED)
@@ -178,13 +181,9 @@ def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
 def delete_consultation(store: WorkbookStore, doc_id: int) -> None:
     """Delete a consultation and the opinion given at it."""
     _writable(store)
-    from tinydb import Query
-
-    from secondop_tui.core.opinions import TABLE as OPINIONS
-
     store.table(TABLE).remove(doc_ids=[doc_id])
     # Removed here rather than through delete_opinion, so that the CLI saves once.
-    store.table(OPINIONS).remove(Query().consultation_id == doc_id)
+    store.table(tables.OPINIONS).remove(Query().consultation_id == doc_id)
     store.changed()
 
 
@@ -254,13 +253,6 @@ def answers_in_note(note: str) -> dict[int, str]:
 
 
 # Export ------------------------------------------------------------------------------------
-def _doctor_names(store: WorkbookStore) -> dict[int, str]:
-    from secondop_tui.core.doctors import TABLE as DOCTORS, display_name
-
-    return {doc.doc_id: display_name(doc.get("name"), doc.get("degree"))
-            for doc in store.table(DOCTORS).all()}
-
-
 def _question_lines(consultation: Consultation, md: bool) -> list[str]:
     """The agenda with each question's state and answer (empty when there is none)."""
     if not consultation.questions:
@@ -301,7 +293,7 @@ def render_consultation(store: WorkbookStore, consultation: Consultation,
     """
     md = fmt == "markdown"
     if doctors is None:
-        doctors = _doctor_names(store)
+        doctors = doctor_names(store)
     # Names and titles come through one_line(), so they are already escaped.
     name = doctors.get(consultation.doctor_id) if consultation.doctor_id is not None else None
     head = f"{show_date(consultation.date, 'no date')}: {consultation.display_title}"
@@ -330,7 +322,7 @@ def render_parts(store: WorkbookStore, fmt: str = "text",
     heading = "# Consultation notes\n" if fmt == "markdown" else "CONSULTATION NOTES\n"
     if not stored:
         return [(heading, "\nNo consultations yet.\n")]
-    doctors = _doctor_names(store)
+    doctors = doctor_names(store)
 
     def part(doc: Any) -> Iterator[str]:
         # Each consultation starts after a blank line and ends with one newline.

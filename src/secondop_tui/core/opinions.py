@@ -15,12 +15,15 @@ from typing import Any, NamedTuple
 
 from tinydb import Query
 
+from secondop_tui.core import tables
 from secondop_tui.core.dates import DateError, iso_date, parse_date, show_date
+from secondop_tui.core.doctors import doctor_names
 from secondop_tui.core.export import SECTIONS
+from secondop_tui.core.notes import get_consultation
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
-TABLE = "opinions"
+TABLE = tables.OPINIONS
 GOALS = ("cure", "control", "relief")
 
 READ_ONLY = "This workbook is open read-only: opinions cannot be changed."
@@ -229,8 +232,6 @@ def save_opinion(store: WorkbookStore, opinion: Opinion) -> None:
     Saving an empty opinion removes the stored one.
     """
     _writable(store)
-    from secondop_tui.core.notes import get_consultation
-
     if get_consultation(store, opinion.consultation_id) is None:
         raise LookupError("This consultation no longer exists, so its opinion cannot be "
                           "saved.")
@@ -327,8 +328,6 @@ def _same(value: str) -> str:
 
 def _column(store: WorkbookStore, consultation_id: int,
             doctors: dict[int, str]) -> CompareColumn:
-    from secondop_tui.core.notes import get_consultation
-
     consultation = get_consultation(store, consultation_id)
     if consultation is None:
         raise LookupError(f"There is no consultation {consultation_id} to compare.")
@@ -339,14 +338,8 @@ def _column(store: WorkbookStore, consultation_id: int,
     return CompareColumn(consultation_id, heading, doctor, when)
 
 
-def _doctor_names(store: WorkbookStore) -> dict[int, str]:
-    from secondop_tui.core.doctors import list_doctors
-
-    return {d.doc_id: d.display_name for d in list_doctors(store) if d.doc_id is not None}
-
-
 def _comparison(store: WorkbookStore, consultation_ids: list[int]) -> Comparison:
-    doctors = _doctor_names(store)
+    doctors = doctor_names(store)
     columns = [_column(store, cid, doctors) for cid in consultation_ids]
     opinions = [get_opinion(store, cid) for cid in consultation_ids]
     rows = []
@@ -429,8 +422,6 @@ def difference_question(comparison: Comparison, row: CompareRow) -> str:
 # Export ---------------------------------------------------------------------------------------
 def _consultations_with_opinions(store: WorkbookStore) -> list[int]:
     """Consultations holding a non-empty opinion, oldest first."""
-    from secondop_tui.core.notes import get_consultation
-
     # Only the consultations that have one are read (there may be thousands without).
     found = [c for o in list_opinions(store)
              if (c := get_consultation(store, o.consultation_id)) is not None]

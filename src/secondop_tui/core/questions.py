@@ -10,10 +10,11 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from secondop_tui.core import tables
 from secondop_tui.core.content import assets_dir
 from secondop_tui.core.store import WorkbookStore
 
-TABLE = "questions"
+TABLE = tables.QUESTIONS
 OWN_GROUP = "own"
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from secondop_tui.core.dates import show_date
 from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.tables import CONSULTATIONS, DOCTORS
 from secondop_tui.core.text import as_text, one_line
 
 if TYPE_CHECKING:
@@ -134,10 +135,8 @@ class SearchIndex:
     # thousands of model objects (and formatting every date) would cost more than the
     # searching itself. Values are read as text as the models read them (as_text).
     def _add_doctors(self) -> dict[int, str]:
-        from secondop_tui.core.doctors import TABLE
-
         names: dict[int, str] = {}
-        for doc in self.store.table(TABLE).all():
+        for doc in self.store.table(DOCTORS).all():
             name = one_line(as_text(doc.get("name"))).strip() or "(no name)"
             degree = one_line(as_text(doc.get("degree"))).strip()
             shown = f"{name}, {degree}" if degree else name
@@ -147,10 +146,8 @@ class SearchIndex:
         return names
 
     def _add_consultations(self, doctors: dict[int, str]) -> dict[int, str]:
-        from secondop_tui.core.notes import TABLE
-
         headings: dict[int, str] = {}
-        docs = sorted(self.store.table(TABLE).all(),  # newest first, as the Notes list
+        docs = sorted(self.store.table(CONSULTATIONS).all(),  # newest first, as the Notes list
                       key=lambda d: (as_text(d.get("date")), as_text(d.get("created")), d.doc_id),
                       reverse=True)
         for doc in docs:

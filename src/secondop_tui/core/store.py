@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from secondop_tui.core import backups, codec, kept_notes, schema
+from secondop_tui.core import backups, codec, kept_notes, schema, tables
 from secondop_tui.core.errors import SaveFailed, WorkbookDamaged, WorkbookUnreadable
 from secondop_tui.core.files import (
     PRIVATE_FILE,
@@ -34,7 +34,7 @@ PREVIOUS_NAME = backups.PREVIOUS_NAME
 LOCK_NAME = "workbook.lock"
 UNSAVED_LABEL = "unsaved"  # the app's version, kept at a close during an external change
 KEYS_LEFT_PREFIX = "keys-not-handled-"  # typed before a hangup the app could not finish
-SETTINGS_TABLE = "settings"
+SETTINGS_TABLE = tables.SETTINGS
 
 
 class WorkbookPaths(NamedTuple):

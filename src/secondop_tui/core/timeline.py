@@ -13,12 +13,11 @@ from datetime import date, datetime
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date, short_date, stored_date, stored_datetime
-from secondop_tui.core.doctors import TABLE as DOCTORS
 from secondop_tui.core.export import SECTIONS
-from secondop_tui.core.notes import TABLE as CONSULTATIONS
 from secondop_tui.core.opinions import list_opinions
 from secondop_tui.core.profile import get_profile
 from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.tables import CONSULTATIONS, DOCTORS
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
 DIAGNOSIS, START_BY, APPOINTMENT, REPORT, CONSULTATION = (

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import copy
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from secondop_tui.core import backups, codec, kept_notes, schema, tables
+from secondop_tui.core import backups, clock, codec, kept_notes, schema, tables
 from secondop_tui.core.errors import SaveFailed, WorkbookDamaged, WorkbookUnreadable
 from secondop_tui.core.files import (
     PRIVATE_FILE,
@@ -56,7 +55,7 @@ class WorkbookPaths(NamedTuple):
 
     def aside(self, label: str) -> Path:
         """A fresh name beside the workbook for a copy kept aside."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = clock.file_stamp()
         target = self.data_dir / f"workbook.{label}-{stamp}.json"
         n = 2
         while target.exists():
@@ -366,7 +365,7 @@ class WorkbookStore:
         """Write down text typed before a hangup that the app could not put into the
         workbook, as a private file in the data folder that the next start and
         ``check`` name."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = clock.file_stamp()
         target = self.paths.data_dir / f"{KEYS_LEFT_PREFIX}{stamp}.txt"
         atomic_write(target, text.encode("utf-8", "replace"))
         return target

@@ -125,11 +125,6 @@ def _newest_first(store: WorkbookStore) -> list[Any]:
 
 
 # Store functions -------------------------------------------------------------------------
-def _writable(store: WorkbookStore) -> None:
-    if store.read_only:
-        raise PermissionError(READ_ONLY)
-
-
 def list_consultations(store: WorkbookStore) -> list[Consultation]:
     """Every consultation, newest first (by date, then by when it was created)."""
     return [Consultation.from_dict(doc, doc.doc_id) for doc in _newest_first(store)]
@@ -143,7 +138,7 @@ def get_consultation(store: WorkbookStore, doc_id: int) -> Consultation | None:
 def new_consultation(store: WorkbookStore, *, title: str = "", doctor_id: int | None = None,
                      day: date | None = None) -> Consultation:
     """Create and store a consultation dated today (the clock's today) unless told."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     consultation = Consultation(
         date=(day or clock.today()).isoformat(), title=one_line(title).strip(),
         doctor_id=doctor_id, created=clock.now().isoformat(timespec="seconds"))
@@ -154,7 +149,7 @@ def new_consultation(store: WorkbookStore, *, title: str = "", doctor_id: int | 
 
 def update_consultation(store: WorkbookStore, consultation: Consultation) -> None:
     """Write an edited consultation back (a fresh dict; stored documents are never mutated)."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     if consultation.doc_id is None:
         raise ValueError("This consultation was never saved.")
     store.table(TABLE).update(consultation.to_dict(), doc_ids=[consultation.doc_id])
@@ -163,7 +158,7 @@ def update_consultation(store: WorkbookStore, consultation: Consultation) -> Non
 
 def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
     """Store the note's text (and the answers typed in it). False when nothing changed."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     doc = store.table(TABLE).get(doc_id=doc_id)
     if doc is None:
         return False
@@ -180,7 +175,7 @@ def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
 
 def delete_consultation(store: WorkbookStore, doc_id: int) -> None:
     """Delete a consultation and the opinion given at it."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     store.table(TABLE).remove(doc_ids=[doc_id])
     # Removed here rather than through delete_opinion, so that the CLI saves once.
     store.table(tables.OPINIONS).remove(Query().consultation_id == doc_id)
@@ -189,7 +184,7 @@ def delete_consultation(store: WorkbookStore, doc_id: int) -> None:
 
 def set_questions(store: WorkbookStore, doc_id: int, questions: list[AgendaItem]) -> None:
     """Replace a consultation's agenda."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     store.table(TABLE).update({"questions": [q.to_dict() for q in questions]},
                               doc_ids=[doc_id])
     store.changed()

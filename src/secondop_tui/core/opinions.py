@@ -178,11 +178,6 @@ class Opinion:
 
 
 # Store functions -------------------------------------------------------------------------
-def _writable(store: WorkbookStore) -> None:
-    if store.read_only:
-        raise PermissionError(READ_ONLY)
-
-
 def _find(store: WorkbookStore, consultation_id: int):
     found = store.table(TABLE).search(Query().consultation_id == consultation_id)
     return found[0] if found else None
@@ -231,7 +226,7 @@ def save_opinion(store: WorkbookStore, opinion: Opinion) -> None:
     message) and the opinion is tidied in place: dates become ISO, empty plan steps go.
     Saving an empty opinion removes the stored one.
     """
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     if get_consultation(store, opinion.consultation_id) is None:
         raise LookupError("This consultation no longer exists, so its opinion cannot be "
                           "saved.")
@@ -254,7 +249,7 @@ def save_opinion(store: WorkbookStore, opinion: Opinion) -> None:
 
 def delete_opinion(store: WorkbookStore, consultation_id: int) -> None:
     """Forget the opinion given at a consultation (nothing happens when there is none)."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     table = store.table(TABLE)
     ids = [doc.doc_id for doc in table.search(Query().consultation_id == consultation_id)]
     if ids:

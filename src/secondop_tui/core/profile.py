@@ -72,8 +72,7 @@ def save_profile(store: WorkbookStore, profile: Profile) -> None:
     """Store the profile. The date of diagnosis may be typed in any form
     :func:`parse_date` reads and is stored as ISO (the profile is tidied in place); a
     date it cannot read raises :class:`DateError`. Refuses a read-only workbook."""
-    if store.read_only:
-        raise PermissionError(READ_ONLY)
+    store.ensure_writable(READ_ONLY)
     typed = as_text(profile.diagnosis_date).strip()
     if typed:
         try:

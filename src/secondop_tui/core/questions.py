@@ -58,8 +58,7 @@ def add_own_question(store: WorkbookStore, text: str) -> Question:
     text = " ".join(text.split())
     if not text:
         raise ValueError("Please type the question.")
-    if store.read_only:
-        raise PermissionError("This workbook is open read-only.")
+    store.ensure_writable()
     doc_id = store.table(TABLE).insert({"text": text})
     store.changed()
     return Question(f"own.{doc_id}", text, OWN_GROUP)

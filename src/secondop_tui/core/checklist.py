@@ -22,7 +22,6 @@ from tinydb import Query
 from secondop_tui.core import clock, tables
 from secondop_tui.core.content import assets_dir
 from secondop_tui.core.dates import DateError, format_date, parse_date, stored_date
-from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import escape_controls, one_line, wrap
 
@@ -568,8 +567,6 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
-
-SECTIONS["checklist"] = render
 
 __all__ = ["CallEntry", "Checklist", "ChecklistError", "ChecklistGroup", "ChecklistItem",
            "DateError", "DefaultChange", "DefaultGroup", "DefaultItem", "DefaultSet",

@@ -14,7 +14,6 @@ from typing import Any
 from secondop_tui.core import clock, tables
 from secondop_tui.core.dates import (format_datetime, iso_date, iso_datetime, short_datetime,
                                      show_date, stored_datetime)
-from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
@@ -394,6 +393,3 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
                     lines += wrap(value, line, indent)
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-SECTIONS["doctors"] = render

@@ -20,7 +20,6 @@ from tinydb import Query
 from secondop_tui.core import clock, tables
 from secondop_tui.core.dates import iso_date, show_date, stored_date
 from secondop_tui.core.doctors import doctor_names
-from secondop_tui.core.export import SECTIONS, STREAMS
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap, wrap_block
 
@@ -338,7 +337,3 @@ def render(store: WorkbookStore, fmt: str = "text",
            only: list[int] | None = None) -> str:
     """Every consultation (or those in ``only``), oldest first so it reads as a record."""
     return "".join(render_chunks(store, fmt, only))
-
-
-SECTIONS["notes"] = render
-STREAMS["notes"] = render_parts

@@ -18,7 +18,6 @@ from tinydb import Query
 from secondop_tui.core import tables
 from secondop_tui.core.dates import DateError, iso_date, parse_date, show_date
 from secondop_tui.core.doctors import doctor_names
-from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.notes import get_consultation
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
@@ -496,6 +495,3 @@ def render_comparison(store: WorkbookStore, fmt: str = "text",
     else:
         lines += _field_by_field(comparison, rows, md)
     return escape_controls("\n".join(lines).rstrip("\n")) + "\n"
-
-
-SECTIONS["comparison"] = render_comparison

@@ -13,7 +13,6 @@ from datetime import date, datetime
 
 from secondop_tui.core import clock
 from secondop_tui.core.dates import format_date, short_date, stored_date, stored_datetime
-from secondop_tui.core.export import SECTIONS
 from secondop_tui.core.opinions import list_opinions
 from secondop_tui.core.profile import get_profile
 from secondop_tui.core.store import WorkbookStore
@@ -226,6 +225,3 @@ def render_timeline(store: WorkbookStore, fmt: str = "text") -> str:
     if not placed:
         lines.append(marker)
     return "\n".join(lines) + "\n"
-
-
-SECTIONS["timeline"] = render_timeline

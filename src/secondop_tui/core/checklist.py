@@ -331,10 +331,6 @@ class Checklist:
             self.table.insert({"id": item_id, **changes})
         self.store.changed()
 
-    def set_done(self, item_id: str, done: bool) -> None:
-        self._require(item_id)
-        self._write(item_id, {"done": bool(done)})
-
     def toggle(self, item_id: str) -> bool:
         """Tick or untick; returns the new state."""
         item = self._require(item_id)

@@ -276,12 +276,6 @@ class DoctorsPane(Pane):
         self.sort_reverse = not self.sort_reverse
         self.refresh_table()
 
-    def sort_by(self, key: str, reverse: bool = False) -> None:
-        """Sort by the column named ``key`` (for the palette, tests and benchmarks)."""
-        self.sort_column = [c[0] for c in COLUMNS].index(key)
-        self.sort_reverse = reverse
-        self.refresh_table()
-
     @on(DataTable.HeaderSelected)
     def header_selected(self, event: DataTable.HeaderSelected) -> None:
         if event.column_index == self.sort_column:

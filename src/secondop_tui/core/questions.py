@@ -13,6 +13,7 @@ from functools import lru_cache
 from secondop_tui.core import tables
 from secondop_tui.core.content import assets_dir
 from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.text import as_text
 
 TABLE = tables.QUESTIONS
 OWN_GROUP = "own"
@@ -49,8 +50,8 @@ def default_groups() -> tuple[QuestionGroup, ...]:
 
 def own_questions(store: WorkbookStore) -> list[Question]:
     """The questions the user wrote, in the order they were added."""
-    return [Question(f"own.{doc.doc_id}", str(doc.get("text", "")), OWN_GROUP)
-            for doc in store.table(TABLE).all() if str(doc.get("text", "")).strip()]
+    return [Question(f"own.{doc.doc_id}", as_text(doc.get("text")), OWN_GROUP)
+            for doc in store.table(TABLE).all() if as_text(doc.get("text")).strip()]
 
 
 def add_own_question(store: WorkbookStore, text: str) -> Question:

@@ -134,6 +134,16 @@ def test_visit_pack_content(store):
     assert "Left out to keep to one page" in text
 
 
+def test_visit_pack_is_a_part_of_the_export_for_one_doctor(store):
+    seed_pack(store)
+    for fmt in export.FORMATS:
+        assert export.export(store, export.VISIT_PACK, fmt, doctor="chen") == \
+            render_visit_pack(store, "chen", fmt)
+    assert "VISIT PACK" not in export.export(store, doctor="chen")
+    with pytest.raises(ValueError, match="for one doctor"):
+        export.export(store, export.VISIT_PACK)
+
+
 def test_visit_pack_markdown(store):
     seed_pack(store)
     text = render_visit_pack(store, "chen", "markdown")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,24 @@ def test_a_shared_export_writes_the_same_file(workbook, data_dir: Path, tmp_path
     assert forks == [1, 1]
 
 
+def test_the_parts_are_loaded_once_before_the_fork(workbook, data_dir: Path, tmp_path: Path,
+                                                   forks, monkeypatch):
+    parts = export.load_parts()
+    assert list(parts) == ["checklist", "doctors", "notes", "comparison", "timeline",
+                           "guidance", export.VISIT_PACK]
+    assert [name for name, part in parts.items() if not part.whole] == ["guidance",
+                                                                        export.VISIT_PACK]
+
+    def import_module(name):
+        raise AssertionError(f"{name} imported again")
+
+    monkeypatch.setattr(export.importlib, "import_module", import_module)
+    target = tmp_path / "all.txt"
+    with export_file(target) as out:
+        export_workbook(data_dir, out, share=True)
+    assert forks == [1] and target.read_text(encoding="utf-8") == export.export(workbook)
+
+
 def test_a_small_workbook_is_exported_by_one_process(data_dir: Path, tmp_path: Path, forks):
     store = fill(data_dir, 3)
     target = tmp_path / "small.txt"
@@ -74,7 +93,8 @@ def test_a_failing_second_half_leaves_no_file(workbook, data_dir: Path, tmp_path
     def broken(store, fmt):  # the timeline is in the helper's half
         raise RuntimeError("the timeline cannot be drawn")
 
-    monkeypatch.setitem(export.SECTIONS, "timeline", broken)
+    parts = export.load_parts()
+    monkeypatch.setitem(parts, "timeline", replace(parts["timeline"], render=broken))
     target = tmp_path / "broken.txt"
     with pytest.raises(HelperFailed, match="the timeline cannot be drawn"):
         with export_file(target) as out:
@@ -124,7 +144,8 @@ def test_a_failing_first_half_stops_the_helper_writing(workbook, data_dir: Path,
     def broken(store, fmt):  # the checklist comes first
         raise RuntimeError("the checklist cannot be drawn")
 
-    monkeypatch.setitem(export.SECTIONS, "checklist", broken)
+    parts = export.load_parts()
+    monkeypatch.setitem(parts, "checklist", replace(parts["checklist"], render=broken))
     target = tmp_path / "broken.txt"
     with target.open("w", encoding="utf-8") as out:
         with pytest.raises(RuntimeError, match="the checklist cannot"):

@@ -36,7 +36,7 @@ from secondop_tui.core.doctors import (
     list_doctors,
     update_doctor,
 )
-from secondop_tui.core.export import FORMATS, SECTIONS, export, load_sections, write_export
+from secondop_tui.core.export import FORMATS, export, load_parts, write_export
 from secondop_tui.core.store import WorkbookStore
 from tests.helpers import wait_until
 from tests.pty_terminal import installed_command
@@ -178,9 +178,9 @@ def check_store(store: WorkbookStore, data_dir: Path, out_dir: Path) -> None:
         assert read_everything(again) == in_memory
     finally:
         again.close()
-    load_sections()
+    whole = [name for name, part in load_parts().items() if part.whole]
     for fmt in FORMATS:
-        for only in [None, *SECTIONS]:
+        for only in [None, *whole]:
             text = export(store, only, fmt)
             assert_terminal_safe(text, f"export --only {only} --format {fmt}")
     target = write_export(export(store), out_dir / "export.txt", force=True)

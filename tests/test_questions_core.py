@@ -36,3 +36,12 @@ def test_the_questions_people_are_told_to_ask_are_in_the_bank():
                   "risks of the trial, compared with standard treatment",
                   "leave the trial"):
         assert words in text, words
+
+
+def test_own_questions_edited_by_hand_are_read_as_text(store):
+    from secondop_tui.core.questions import TABLE, own_questions
+
+    for text in (None, "  ", 42, "Can I bring my sister?"):
+        store.table(TABLE).insert({"text": text})
+    # A missing text is no question (it read as "None" before); a number is its digits.
+    assert [q.text for q in own_questions(store)] == ["42", "Can I bring my sister?"]

@@ -14,6 +14,7 @@ from secondop_tui.core.guidance import load_guidance
 from secondop_tui.core.notes import AgendaItem, new_consultation, save_note, set_questions
 from secondop_tui.core.opinions import Opinion, save_opinion
 from secondop_tui.core.search import (
+    CONSULTATION,
     SNIPPET,
     SUMMARY_ROOM,
     TITLE_ROOM,
@@ -132,8 +133,9 @@ def test_hand_edited_records_are_indexed_leniently(store):
                                    "records": {"slides": {"state": "sent"}}})
     index = SearchIndex(store)
     assert [h.title for h in index.search("findable")] == ["Doctor: (no name)"]
-    assert [h.title for h in index.search("untitled")] == ["Consultation: (untitled) "
-                                                           "(no date)"]
+    # A title stored as a number reads as that number, as in the Notes list.
+    assert [h.title for h in index.search("5") if h.kind == CONSULTATION] == [
+        "Consultation: 5 (no date)"]
 
 
 def test_snippets_and_titles_are_cut_between_words():

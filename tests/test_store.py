@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from secondop_tui.core import backups, codec, schema
-from secondop_tui.core.errors import SaveFailed, WorkbookDamaged
+from secondop_tui.core.errors import ReadOnlyWorkbook, SaveFailed, WorkbookDamaged
 from secondop_tui.core.store import WorkbookStore, restore_backup
 from tests.helpers import DAMAGED, mode
 
@@ -123,7 +123,8 @@ def test_newer_schema_opens_read_only_and_is_never_downgraded(data_dir: Path):
     store = WorkbookStore.open(data_dir, autoflush=True)
     assert store.read_only
     assert any("newer version" in n for n in store.notices)
-    store.table("notes").insert({"text": "kept in memory only"})
+    with pytest.raises(ReadOnlyWorkbook):
+        store.table("notes").insert({"text": "refused, even in memory"})
     store.changed()
     store.close()
     assert (data_dir / "workbook.json").read_bytes() == content

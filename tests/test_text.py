@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from secondop_tui.core.text import wrap, wrap_block
+from secondop_tui.core.text import as_text, wrap, wrap_block
 
 # Words and every kind of white space a paste or an editor can leave: tabs, no-break
 # and ideographic spaces, runs of spaces, blank lines, and words longer than a line.
@@ -54,3 +54,12 @@ def test_a_line_ending_in_other_white_space_keeps_its_last_word(end):
 def test_blank_and_indented_lines_are_kept_without_trailing_spaces():
     assert wrap_block("first  \n   \n  - an item   \nlast", "  ") == \
         "  first\n\n    - an item\n  last"
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("kept as it is", "kept as it is"), ("", ""), (None, ""), (0, "0"), (12, "12"),
+    (False, "False"), (1.5, "1.5"), (["a"], "['a']"), ("\x1b[31m", "\x1b[31m"),
+])
+def test_as_text_reads_any_stored_value_as_text(value, text):
+    # Control characters are left for whoever shows the text to escape.
+    assert as_text(value) == text

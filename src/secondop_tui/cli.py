@@ -238,9 +238,6 @@ def cmd_restore(data_dir: Path, name: str) -> int:
     return 0
 
 
-VISIT_PACK = "visit-pack"
-
-
 def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
                force: bool, doctor: str | None = None) -> int:
     import gc
@@ -249,14 +246,14 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     # records: the cyclic garbage collector would walk that tree again and again.
     gc.disable()
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import (ONLY_PARTS, SECTIONS, export_file, export_workbook,
-                                          load_sections)
+    from secondop_tui.core.export import (VISIT_PACK, export, export_file, export_workbook,
+                                          load_parts)
     from secondop_tui.core.files import BROKEN_PIPE, NotAFile, is_stream
 
-    load_sections()
-    if only is not None and only not in (*SECTIONS, *ONLY_PARTS, VISIT_PACK):
+    parts = load_parts()
+    if only is not None and only not in parts:
         print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
-              f"{', '.join([*SECTIONS, *ONLY_PARTS, VISIT_PACK])}.", file=sys.stderr)
+              f"{', '.join(parts)}.", file=sys.stderr)
         return 2
     if only == VISIT_PACK and doctor is None:
         print(f"{APP_NAME}: the visit pack is for one doctor: add --doctor NAME (part of "
@@ -268,12 +265,12 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     pack = None
     if only == VISIT_PACK:
         from secondop_tui.core.store import WorkbookStore
-        from secondop_tui.core.visitpack import render_visit_pack
 
         try:
             # Read-only: exporting never writes to the workbook and works while the app runs.
-            pack = render_visit_pack(WorkbookStore.open(data_dir, read_only=True),
-                                     doctor or "", fmt)
+            # Rendered before the output is opened: a doctor not found writes nothing.
+            pack = export(WorkbookStore.open(data_dir, read_only=True), VISIT_PACK, fmt,
+                          doctor=doctor or "")
         except StoreError as error:
             print(f"{APP_NAME}: {error}", file=sys.stderr)
             return 1

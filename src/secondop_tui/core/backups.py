@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from secondop_tui.core import codec
+from secondop_tui.core import clock, codec
 from secondop_tui.core.files import copy_private, ensure_private_dir
 
 KEEP = 5
@@ -108,7 +108,7 @@ def find(data_dir: Path, name: str) -> Path | None:
 def take_backup(workbook: Path, data_dir: Path, *, label: str = "") -> Path:
     """Copy the workbook into the backups folder and keep only the newest ``KEEP``."""
     folder = ensure_private_dir(backup_dir(data_dir))
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.file_stamp()
     suffix = f"-{label}" if label else ""
     target = folder / f"{PREFIX}{stamp}{suffix}.json"
     n = 2

@@ -19,14 +19,13 @@ from typing import Any, NamedTuple
 
 from tinydb import Query
 
-from secondop_tui.core import clock
+from secondop_tui.core import clock, tables
 from secondop_tui.core.content import assets_dir
-from secondop_tui.core.dates import DateError, format_date, parse_date
-from secondop_tui.core.export import SECTIONS
+from secondop_tui.core.dates import DateError, format_date, parse_date, stored_date
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.core.text import escape_controls, one_line, wrap
 
-TABLE = "checklist"
+TABLE = tables.CHECKLIST
 TITLE_LIMIT = 200
 WRAP = 80
 
@@ -238,20 +237,12 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
 def _calls_from(raw: list[dict[str, Any]]) -> tuple[CallEntry, ...]:
     calls = []
     for entry in raw or []:
-        try:
-            day = date.fromisoformat(entry.get("date", ""))
-        except ValueError:
+        day = stored_date(entry.get("date"))
+        if day is None:
             continue
         calls.append(CallEntry(day, entry.get("who", ""), entry.get("reference", ""),
                                entry.get("said", "")))
     return tuple(calls)
-
-
-def _due_from(raw: Any) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except (TypeError, ValueError):
-        return None
 
 
 class Checklist:
@@ -279,7 +270,7 @@ class Checklist:
             why=default.why if default else state.get("why", ""),
             done=bool(state.get("done", False)),
             note=state.get("note", ""),
-            due=_due_from(state.get("due")),
+            due=stored_date(state.get("due")),
             calls=_calls_from(state.get("calls", [])),
             is_default=default is not None,
             insurance_log=(default.insurance_log if default
@@ -339,10 +330,6 @@ class Checklist:
         else:
             self.table.insert({"id": item_id, **changes})
         self.store.changed()
-
-    def set_done(self, item_id: str, done: bool) -> None:
-        self._require(item_id)
-        self._write(item_id, {"done": bool(done)})
 
     def toggle(self, item_id: str) -> bool:
         """Tick or untick; returns the new state."""
@@ -576,8 +563,6 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
-
-SECTIONS["checklist"] = render
 
 __all__ = ["CallEntry", "Checklist", "ChecklistError", "ChecklistGroup", "ChecklistItem",
            "DateError", "DefaultChange", "DefaultGroup", "DefaultItem", "DefaultSet",

@@ -1,10 +1,23 @@
-"""Reading dates and times as people type them, with a clear message when we cannot."""
+"""Dates and times: read as people type them (with a clear message when we cannot), read
+from the workbook, and shown.
+
+The workbook keeps dates as ISO text (``2026-12-03``, ``2026-12-03T14:30``). A stored
+value may have been edited by hand, so :func:`stored_date` and :func:`stored_datetime`
+read anything and give None for what is not a date. The app shows a date in full
+(:func:`show_date`: ``Thu 3 Dec 2026``), short where room is scarce (:func:`short_date`:
+``3 Dec``) and, in a form, as the user would type it (:func:`editable_date`:
+``3 Dec 2026``, which :func:`parse_date` reads back).
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import Any
+
+from secondop_tui.core import clock
+from secondop_tui.core.text import as_text
 
 DATE_FORMS = "2026-12-03, 12/3/2026 or 3 Dec 2026"
 TIME_FORMS = "14:30 or 2:30 pm"
@@ -99,3 +112,91 @@ def format_datetime(value: datetime) -> str:
     """``Thu 3 Dec 2026 14:30`` (the time left out when it is midnight, i.e. not given)."""
     text = format_date(value.date())
     return text if value.time() == time(0, 0) else f"{text} {value:%H:%M}"
+
+
+# Stored dates ---------------------------------------------------------------------------
+def stored_date(value: Any) -> date | None:
+    """A stored (maybe hand-edited) ISO date as a date; None when it is missing or not a
+    date. Spaces around it are ignored; a datetime gives its day."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(as_text(value).strip())
+    except ValueError:
+        return None
+
+
+def iso_date(value: Any) -> str:
+    """A stored date as ISO text (``2026-12-03``), or "" when it is missing or not a date."""
+    day = stored_date(value)
+    return day.isoformat() if day is not None else ""
+
+
+def stored_datetime(value: Any) -> datetime | None:
+    """A stored ISO date and time (to the minute: the app keeps no seconds); None when it
+    is missing or not a date. A date alone is its midnight."""
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(as_text(value).strip())
+        except ValueError:
+            return None
+    return when.replace(second=0, microsecond=0)
+
+
+def iso_datetime(value: Any) -> str:
+    """A stored date and time as ISO text to the minute (``2026-12-03T14:30``), or ""."""
+    when = stored_datetime(value)
+    return when.isoformat(timespec="minutes") if when is not None else ""
+
+
+# Showing dates ---------------------------------------------------------------------------
+@lru_cache(maxsize=4096)  # an export shows the same stored dates many times
+def _show_iso(text: str) -> str:
+    day = stored_date(text)
+    return format_date(day) if day is not None else ""
+
+
+def show_date(value: date | str | None, missing: str = "") -> str:
+    """A date, or a stored one, as the app shows it (``Thu 3 Dec 2026``); ``missing`` when
+    there is none or it is not a date."""
+    if isinstance(value, str):
+        return _show_iso(value) or missing
+    day = stored_date(value)
+    return format_date(day) if day is not None else missing
+
+
+def short_date(day: date, today: date | None = None, *, year: bool = True) -> str:
+    """``3 Dec``, with the year when it is not this year's (``3 Dec 2027``); never with
+    it when ``year`` is False (a narrow column)."""
+    text = f"{day.day} {day:%b}"
+    if not year or day.year == (today or clock.today()).year:
+        return text
+    return f"{text} {day.year}"
+
+
+def short_datetime(when: datetime, today: date | None = None, *, year: bool = True) -> str:
+    """:func:`short_date` and the time, when there is one: ``3 Dec 14:30``."""
+    text = short_date(when.date(), today, year=year)
+    return text if when.time() == time(0, 0) else f"{text} {when:%H:%M}"
+
+
+def editable_date(value: date | str | None) -> str:
+    """A date, or a stored one, as people type it (``3 Dec 2026``), which
+    :func:`parse_date` reads back. Text that is not a date is shown as it is, to be
+    corrected; None is ""."""
+    day = stored_date(value)
+    return f"{day.day} {day:%b %Y}" if day is not None else as_text(value)
+
+
+def editable_datetime(value: datetime | str | None) -> str:
+    """A date and time as people type them (``3 Dec 2026 14:30``; the time left out at
+    midnight), which :func:`parse_datetime` reads back. Other text is shown as it is."""
+    when = stored_datetime(value)
+    if when is None:
+        return as_text(value)
+    text = editable_date(when.date())
+    return text if when.time() == time(0, 0) else f"{text} {when:%H:%M}"

@@ -8,16 +8,16 @@ in the file untouched (updates merge into the stored document) and ignored here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from secondop_tui.core import clock
-from secondop_tui.core.dates import format_date, format_datetime
-from secondop_tui.core.export import SECTIONS
+from secondop_tui.core import clock, tables
+from secondop_tui.core.dates import (format_datetime, iso_date, iso_datetime, short_datetime,
+                                     show_date, stored_datetime)
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
-TABLE = "doctors"
+TABLE = tables.DOCTORS
 
 ROLES = (
     "medical oncologist", "surgical oncologist", "radiation oncologist", "hematologist",
@@ -65,12 +65,8 @@ RECORD_SYMBOLS = {"": "·", "requested": "?", "sent": "→", "receipt confirmed"
                   "returned": "↩"}
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
 def _choice(value: Any, allowed: tuple[str, ...], default: str = "") -> str:
-    value = _text(value)
+    value = as_text(value)
     return value if value in allowed else default
 
 
@@ -93,7 +89,7 @@ class CredentialCheck:
     def from_dict(cls, raw: Any) -> "CredentialCheck":
         raw = raw if isinstance(raw, dict) else {}
         return cls(status=_choice(raw.get("status"), CREDENTIAL_STATUSES, SELF_REPORTED),
-                   source=_text(raw.get("source")), checked=_iso_date(raw.get("checked")))
+                   source=as_text(raw.get("source")), checked=iso_date(raw.get("checked")))
 
 
 @dataclass
@@ -110,23 +106,9 @@ class RecordSent:
     def from_dict(cls, raw: Any) -> "RecordSent":
         raw = raw if isinstance(raw, dict) else {}
         dates = raw.get("dates") if isinstance(raw.get("dates"), dict) else {}
-        checked = ((k, _iso_date(v)) for k, v in dates.items() if k in RECORD_STATES)
+        checked = ((k, iso_date(v)) for k, v in dates.items() if k in RECORD_STATES)
         return cls(state=_choice(raw.get("state"), RECORD_STATES),
                    dates={k: day for k, day in checked if day})
-
-
-def _iso_date(value: Any) -> str:
-    try:
-        return date.fromisoformat(_text(value)).isoformat()
-    except ValueError:
-        return ""
-
-
-def _iso_datetime(value: Any) -> str:
-    try:
-        return datetime.fromisoformat(_text(value)).isoformat(timespec="minutes")
-    except ValueError:
-        return ""
 
 
 @dataclass
@@ -192,7 +174,7 @@ class Doctor:
     def from_dict(cls, raw: Any, doc_id: int | None = None) -> "Doctor":
         """Read a stored (maybe hand-edited) dict; bad or missing values get defaults."""
         raw = raw if isinstance(raw, dict) else {}
-        doctor = cls(doc_id=doc_id, **{name: _text(raw[name]) for name in _TEXT_FIELDS
+        doctor = cls(doc_id=doc_id, **{name: as_text(raw[name]) for name in _TEXT_FIELDS
                                        if name in raw})
         doctor.role = doctor.role if doctor.role in ROLES or not doctor.role else "other"
         doctor.how_found = (doctor.how_found if doctor.how_found in HOW_FOUND
@@ -202,8 +184,8 @@ class Doctor:
         for name in ("nccn_member", "tumor_board", "in_network", "referral_needed",
                      "telehealth"):
             setattr(doctor, name, _choice(getattr(doctor, name), ANSWERS))
-        doctor.first_available = _iso_date(doctor.first_available)
-        doctor.appointment = _iso_datetime(doctor.appointment)
+        doctor.first_available = iso_date(doctor.first_available)
+        doctor.appointment = iso_datetime(doctor.appointment)
         creds = raw.get("credentials") if isinstance(raw.get("credentials"), dict) else {}
         doctor.credentials = {key: CredentialCheck.from_dict(creds[key])
                               for key, _ in CREDENTIALS if key in creds}
@@ -225,7 +207,7 @@ class Doctor:
 
     @property
     def appointment_at(self) -> datetime | None:
-        return datetime.fromisoformat(self.appointment) if self.appointment else None
+        return stored_datetime(self.appointment)
 
     @property
     def display_name(self) -> str:
@@ -239,7 +221,7 @@ _TEXT_FIELDS = tuple(f.name for f in fields(Doctor)
 
 def display_name(name: Any, degree: Any = "") -> str:
     """"Name, degree" on one safe line (also for a raw, maybe hand-edited, record)."""
-    name, degree = _text(name), _text(degree)
+    name, degree = as_text(name), as_text(degree)
     shown = one_line(name).strip() or "(no name)"
     return f"{shown}, {one_line(degree)}" if degree.strip() else shown
 
@@ -248,6 +230,13 @@ def display_name(name: Any, degree: Any = "") -> str:
 def list_doctors(store: WorkbookStore) -> list[Doctor]:
     """Every doctor in the workbook, in the order they were added."""
     return [Doctor.from_dict(doc, doc.doc_id) for doc in store.table(TABLE).all()]
+
+
+def doctor_names(store: WorkbookStore) -> dict[int, str]:
+    """Every doctor's :func:`display_name` by id, read from the stored records (quicker
+    than :func:`list_doctors` when only the names are wanted)."""
+    return {doc.doc_id: display_name(doc.get("name"), doc.get("degree"))
+            for doc in store.table(TABLE).all()}
 
 
 def get_doctor(store: WorkbookStore, doc_id: int) -> Doctor | None:
@@ -301,12 +290,7 @@ def appointment_note(doctor: Doctor | None, width: int = 40) -> str:
     """
     if doctor is None or doctor.appointment_at is None:
         return ""
-    when = doctor.appointment_at
-    stamp = f"{when.day} {when:%b}"
-    if when.year != clock.now().year:
-        stamp += f" {when.year}"
-    if when.time() != datetime.min.time():
-        stamp += f" {when:%H:%M}"
+    stamp = short_datetime(doctor.appointment_at)
     name = one_line(doctor.name).strip() or "(no name)"
     room = max(8, width - len(f"Next {stamp} "))
     if len(name) > room:
@@ -319,10 +303,6 @@ def _answer(value: str) -> str:
     return value or "not known"
 
 
-def _show_date(iso: str) -> str:
-    return format_date(date.fromisoformat(iso)) if iso else ""
-
-
 def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every field of a doctor as (section, [(label, value)]) for export and detail views.
 
@@ -331,7 +311,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
     def check_line(key: str) -> tuple[str, str]:
         c = doctor.credential(key)
         mark = "✓ verified" if c.verified else "self-reported"
-        where = ", ".join(p for p in (c.source, f"checked {_show_date(c.checked)}"
+        where = ", ".join(p for p in (c.source, f"checked {show_date(c.checked)}"
                                       if c.checked else "") if p)
         return ("Checked", f"{mark}" + (f" ({where})" if where else ""))
 
@@ -342,7 +322,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
         if not r.state:
             records.append((label, "not tracked"))
             continue
-        history = "; ".join(f"{state} {_show_date(r.dates[state])}" for state in RECORD_STATES
+        history = "; ".join(f"{state} {show_date(r.dates[state])}" for state in RECORD_STATES
                             if r.dates.get(state))
         records.append((label, f"{RECORD_SYMBOLS[r.state]} {r.state}"
                         + (f" ({history})" if history else "")))
@@ -372,7 +352,7 @@ def doctor_fields(doctor: Doctor) -> list[tuple[str, list[tuple[str, str]]]]:
                        ("Confirmed by call", doctor.insurance_call)]),
         ("Logistics", [("Telehealth", _answer(doctor.telehealth)),
                        ("Languages", doctor.languages), ("Location", doctor.location),
-                       ("First available", _show_date(doctor.first_available)),
+                       ("First available", show_date(doctor.first_available)),
                        ("Phone", doctor.phone), ("Fax", doctor.fax),
                        ("Patient portal", doctor.portal),
                        ("Send records/slides to", doctor.send_records_to)]),
@@ -413,6 +393,3 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
                     lines += wrap(value, line, indent)
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-SECTIONS["doctors"] = render

@@ -62,5 +62,16 @@ class WorkbookUnreadable(StoreError):
     """The data folder or workbook cannot be read or created (permissions, not a folder...)."""
 
 
+class ReadOnlyWorkbook(PermissionError):
+    """A change to a workbook that is open read-only. Refused before anything is changed,
+    in memory or on disk. A ``PermissionError``, which is what callers catch."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or READ_ONLY)
+
+
+READ_ONLY = "This workbook is open read-only: nothing in it can be changed."
+
+
 class SaveFailed(StoreError):
     """A save did not reach the disk; the previous file is intact."""

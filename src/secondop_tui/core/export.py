@@ -1,17 +1,20 @@
 """Plain-text and Markdown export of the workbook. Never imports Textual.
 
-Each part of the workbook registers a renderer in ``SECTIONS``; ``export`` joins the
-ones asked for. Every renderer returns text that has already been made safe with
+The parts of the export are one ordered table, :data:`PARTS`: each names the module
+that renders it, and whether it is part of the export of the whole workbook. Every
+renderer returns text that has already been made safe with
 :func:`secondop_tui.core.text.escape_controls`.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import TextIO
@@ -21,79 +24,107 @@ from secondop_tui.core.files import BROKEN_PIPE, private_output
 from secondop_tui.core.store import WorkbookPaths, WorkbookStore
 
 FORMATS = ("text", "markdown")
-
-# name -> renderer(store, fmt) -> str. Filled in by the modules that own each part.
-SECTIONS: dict[str, Callable[[WorkbookStore, str], str]] = {}
-# name -> the same text as a list of lazy pieces, for the parts that can be large (the
-# notes, a piece for each consultation): written as they are made, a big export needs
-# neither one huge string nor the time to build it, and it can be shared out (see
-# export_workbook).
-STREAMS: dict[str, Callable[[WorkbookStore, str], list[Iterable[str]]]] = {}
-# name -> renderer(store, fmt) -> str for the parts that are exported only when asked for
-# by name (the packaged guidance): never part of the full export of the workbook.
-ONLY_PARTS: dict[str, Callable[[WorkbookStore, str], str]] = {}
+VISIT_PACK = "visit-pack"
 
 
-def load_sections() -> None:
-    """Import the modules that register export sections (kept lazy for a fast CLI)."""
-    for module in ("secondop_tui.core.checklist", "secondop_tui.core.doctors",
-                   "secondop_tui.core.notes", "secondop_tui.core.opinions",
-                   "secondop_tui.core.timeline", "secondop_tui.core.guidance"):
-        try:
-            __import__(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-    # The full export reads in this order, whichever module happened to be imported first.
-    order = ("checklist", "doctors", "notes", "comparison", "timeline")
-    ranked = sorted(SECTIONS.items(),
-                    key=lambda item: order.index(item[0]) if item[0] in order else len(order))
-    SECTIONS.clear()
-    SECTIONS.update(ranked)
+@dataclass(frozen=True)
+class Part:
+    """One part of the export.
+
+    ``render(store, fmt)`` gives its text (the visit pack's, ``render(store, doctor,
+    fmt)``). ``pieces(store, fmt)``, for a part that can be large (the notes, a piece
+    for each consultation), gives the same text as a list of lazy pieces: written as
+    they are made, a big export needs neither one huge string nor the time to build it,
+    and it can be shared out (see :func:`export_workbook`). A part that is not ``whole``
+    is exported only when asked for by name: the packaged guidance, which is not the
+    person's own, and the visit pack, which is for one doctor.
+    """
+
+    name: str
+    render: Callable[..., str]
+    pieces: Callable[[WorkbookStore, str], list[Iterable[str]]] | None = None
+    whole: bool = True
+    for_doctor: bool = False
 
 
-def _section(render: Callable[[WorkbookStore, str], str], store: WorkbookStore, fmt: str,
-             lead: str) -> Iterator[str]:
-    text = render(store, fmt)
+# In the export's order: name, module, renderer, lazy pieces, in the whole export. The
+# modules are imported the first time an export needs them (a fast command line).
+_TABLE: tuple[tuple[str, str, str, str | None, bool], ...] = (
+    ("checklist", "checklist", "render", None, True),
+    ("doctors", "doctors", "render", None, True),
+    ("notes", "notes", "render", "render_parts", True),
+    ("comparison", "opinions", "render_comparison", None, True),
+    ("timeline", "timeline", "render_timeline", None, True),
+    ("guidance", "guidance", "render_export_part", None, False),
+    (VISIT_PACK, "visitpack", "render_visit_pack", None, False),
+)
+PARTS: dict[str, Part] = {}  # filled, once, by load_parts()
+
+
+def load_parts() -> dict[str, Part]:
+    """The export's parts by name, in order. The first call imports the modules that
+    render them; later calls cost nothing (a forked helper finds them loaded)."""
+    if not PARTS:
+        for name, module_name, render, pieces, whole in _TABLE:
+            module = importlib.import_module(f"secondop_tui.core.{module_name}")
+            PARTS[name] = Part(name, getattr(module, render),
+                               getattr(module, pieces) if pieces else None, whole,
+                               for_doctor=name == VISIT_PACK)
+    return PARTS
+
+
+def _part(only: str) -> Part:
+    """The part called ``only``; ``KeyError`` when there is none."""
+    return load_parts()[only]
+
+
+def _section(part: Part, store: WorkbookStore, fmt: str, lead: str,
+             doctor: str | None) -> Iterator[str]:
+    if part.for_doctor:
+        if doctor is None:
+            raise ValueError(f"The {part.name} is for one doctor: name the doctor.")
+        text = part.render(store, doctor, fmt)
+    else:
+        text = part.render(store, fmt)
     if text:  # an empty part (no opinions to compare, say) is left out
         yield lead
         yield text.rstrip("\n") + "\n"
 
 
-def export_parts(store: WorkbookStore, only: str | None = None,
-                 fmt: str = "text") -> list[Iterable[str]]:
+def export_parts(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
+                 doctor: str | None = None) -> list[Iterable[str]]:
     """The workbook (or one part of it) as lazy parts of text or Markdown, in order: a
     part renders its text only when iterated.
 
     Raises ``KeyError`` at once for a part that does not exist. A blank line separates
-    the sections; each section ends with one newline.
+    the sections; each section ends with one newline. ``doctor`` is the doctor the
+    visit pack is for (part of the name is enough).
     """
-    load_sections()
-    if only is not None and only not in SECTIONS and only not in ONLY_PARTS:
-        raise KeyError(only)
+    chosen = [_part(only)] if only else [p for p in load_parts().values() if p.whole]
     parts: list[Iterable[str]] = []
-    for name in [only] if only else SECTIONS:
+    for part in chosen:
         lead = "\n" if parts else ""
-        if name in STREAMS:
-            pieces = STREAMS[name](store, fmt)
+        if part.pieces is not None:
+            pieces = part.pieces(store, fmt)
             parts += [chain((lead,), pieces[0]), *pieces[1:]]
         else:
-            parts.append(_section(SECTIONS.get(name) or ONLY_PARTS[name], store, fmt, lead))
+            parts.append(_section(part, store, fmt, lead, doctor))
     return parts
 
 
-def export_chunks(store: WorkbookStore, only: str | None = None,
-                  fmt: str = "text") -> Iterator[str]:
+def export_chunks(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
+                  doctor: str | None = None) -> Iterator[str]:
     """The workbook (or one part of it) as pieces of text or Markdown, in order.
 
     Raises ``KeyError`` at once (not when iterated) for a part that does not exist.
     """
-    return chain.from_iterable(export_parts(store, only, fmt))
+    return chain.from_iterable(export_parts(store, only, fmt, doctor=doctor))
 
 
-def export(store: WorkbookStore, only: str | None = None, fmt: str = "text") -> str:
+def export(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
+           doctor: str | None = None) -> str:
     """The workbook (or one part of it) as text or Markdown."""
-    return "".join(export_chunks(store, only, fmt))
+    return "".join(export_chunks(store, only, fmt, doctor=doctor))
 
 
 def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: str = "text",
@@ -110,9 +141,9 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None, fmt: s
     halves both on a machine with two cores. Only for a process with no other threads:
     the command line, never the app.
     """
-    load_sections()
-    if only is not None and only not in SECTIONS and only not in ONLY_PARTS:
-        raise KeyError(only)
+    if only is not None:
+        _part(only)  # a KeyError now, before anything is written
+    load_parts()  # before the fork: the helper finds the parts loaded
     content = _workbook_bytes(data_dir) if share else None
     if content is None or len(content) < SHARE_FROM_BYTES or not _can_share():
         store = WorkbookStore.open(data_dir, read_only=True, content=content)

@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from secondop_tui.core.content import assets_dir
-from secondop_tui.core.export import ONLY_PARTS
 from secondop_tui.core.text import escape_controls
 
 _MARKER = re.compile(r"<!--\s*checklist:\s*([\w.\-]+)\s*-->")
@@ -224,10 +223,7 @@ def render_guidance(fmt: str = "text", sections: tuple[Section, ...] | None = No
     return escape_controls("\n".join(out).rstrip("\n")) + "\n"
 
 
-def _render_part(store, fmt: str) -> str:
+def render_export_part(store, fmt: str) -> str:
+    """The guidance as a part of the export (``export --only guidance``): exported only
+    on its own, never as part of the export of the person's own workbook."""
     return render_guidance(fmt)
-
-
-# Exported only on its own (``export --only guidance``, or from the app), never as part
-# of the full export of the person's own workbook.
-ONLY_PARTS["guidance"] = _render_part

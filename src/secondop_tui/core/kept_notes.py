@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
 from pathlib import Path
 
+from secondop_tui.core import clock
 from secondop_tui.core.files import PRIVATE_FILE, fsync_dir
 
 EDIT_PREFIX = ".note-edit-"
@@ -62,7 +62,7 @@ def consultation_of(path: Path) -> int | None:
 
 def keep(path: Path, consultation_id: int | None) -> Path:
     """Give an editor's file a visible name of its own in the same folder, mode 0600."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.file_stamp()
     who = "x" if consultation_id is None else str(consultation_id)
     target = path.with_name(f"{KEPT_PREFIX}{who}-{stamp}{EDIT_SUFFIX}")
     n = 2

@@ -9,20 +9,21 @@ them back so the export can show each question with its answer. Never imports Te
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
 
-from secondop_tui.core import clock
-from secondop_tui.core.dates import format_date
-from secondop_tui.core.export import SECTIONS, STREAMS
-from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap, wrap_block
+from tinydb import Query
 
-TABLE = "consultations"
+from secondop_tui.core import clock, tables
+from secondop_tui.core.dates import iso_date, show_date, stored_date
+from secondop_tui.core.doctors import doctor_names
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap, wrap_block
+
+TABLE = tables.CONSULTATIONS
 
 OPEN, ASKED, ANSWERED, DEFERRED = "open", "asked", "answered", "deferred"
 STATES = (OPEN, ASKED, ANSWERED, DEFERRED)
@@ -33,18 +34,6 @@ READ_ONLY = "This workbook is open read-only: notes cannot be changed."
 
 _STAMP = re.compile(r"^\[\d\d:\d\d\]")
 _MARKER = re.compile(r"^Q(\d+) \((open|asked|answered|deferred)\):(?: |$)", re.MULTILINE)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _iso_day(value: Any) -> str:
-    """A stored date as ISO, or "" when it is missing or not a date."""
-    try:
-        return date.fromisoformat(_text(value)).isoformat()
-    except ValueError:
-        return ""
 
 
 @dataclass
@@ -64,10 +53,10 @@ class AgendaItem:
 
     @classmethod
     def from_dict(cls, raw: Any) -> "AgendaItem":
-        raw = raw if isinstance(raw, dict) else {"text": _text(raw)}
+        raw = raw if isinstance(raw, dict) else {"text": as_text(raw)}
         state = raw.get("state")
-        return cls(_text(raw.get("text")), _text(raw.get("question_id")),
-                   state if state in STATES else OPEN, _text(raw.get("answer")),
+        return cls(as_text(raw.get("text")), as_text(raw.get("question_id")),
+                   state if state in STATES else OPEN, as_text(raw.get("answer")),
                    bool(raw.get("top")), bool(raw.get("follow_up")))
 
     @property
@@ -99,16 +88,16 @@ class Consultation:
         raw = raw if isinstance(raw, dict) else {}
         doctor = raw.get("doctor_id")
         questions = raw.get("questions") if isinstance(raw.get("questions"), list) else []
-        return cls(date=_iso_day(raw.get("date")), title=_text(raw.get("title")),
+        return cls(date=iso_date(raw.get("date")), title=as_text(raw.get("title")),
                    doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
                    else None,
-                   note=_text(raw.get("note")),
+                   note=as_text(raw.get("note")),
                    questions=[AgendaItem.from_dict(q) for q in questions],
-                   created=_text(raw.get("created")), doc_id=doc_id)
+                   created=as_text(raw.get("created")), doc_id=doc_id)
 
     @property
     def day(self) -> date | None:
-        return date.fromisoformat(self.date) if self.date else None
+        return stored_date(self.date)
 
     @property
     def display_title(self) -> str:
@@ -129,17 +118,12 @@ def _newest_first(store: WorkbookStore) -> list[Any]:
     writes it.
     """
     def key(doc: Any) -> tuple[str, str, int]:
-        return (_iso_day(doc.get("date")), _text(doc.get("created")), doc.doc_id)
+        return (iso_date(doc.get("date")), as_text(doc.get("created")), doc.doc_id)
 
     return sorted(store.table(TABLE).all(), key=key, reverse=True)
 
 
 # Store functions -------------------------------------------------------------------------
-def _writable(store: WorkbookStore) -> None:
-    if store.read_only:
-        raise PermissionError(READ_ONLY)
-
-
 def list_consultations(store: WorkbookStore) -> list[Consultation]:
     """Every consultation, newest first (by date, then by when it was created)."""
     return [Consultation.from_dict(doc, doc.doc_id) for doc in _newest_first(store)]
@@ -153,7 +137,7 @@ def get_consultation(store: WorkbookStore, doc_id: int) -> Consultation | None:
 def new_consultation(store: WorkbookStore, *, title: str = "", doctor_id: int | None = None,
                      day: date | None = None) -> Consultation:
     """Create and store a consultation dated today (the clock's today) unless told."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     consultation = Consultation(
         date=(day or clock.today()).isoformat(), title=one_line(title).strip(),
         doctor_id=doctor_id, created=clock.now().isoformat(timespec="seconds"))
@@ -164,7 +148,7 @@ def new_consultation(store: WorkbookStore, *, title: str = "", doctor_id: int | 
 
 def update_consultation(store: WorkbookStore, consultation: Consultation) -> None:
     """Write an edited consultation back (a fresh dict; stored documents are never mutated)."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     if consultation.doc_id is None:
         raise ValueError("This consultation was never saved.")
     store.table(TABLE).update(consultation.to_dict(), doc_ids=[consultation.doc_id])
@@ -173,7 +157,7 @@ def update_consultation(store: WorkbookStore, consultation: Consultation) -> Non
 
 def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
     """Store the note's text (and the answers typed in it). False when nothing changed."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     doc = store.table(TABLE).get(doc_id=doc_id)
     if doc is None:
         return False
@@ -190,20 +174,16 @@ def save_note(store: WorkbookStore, doc_id: int, note: str) -> bool:
 
 def delete_consultation(store: WorkbookStore, doc_id: int) -> None:
     """Delete a consultation and the opinion given at it."""
-    _writable(store)
-    from tinydb import Query
-
-    from secondop_tui.core.opinions import TABLE as OPINIONS
-
+    store.ensure_writable(READ_ONLY)
     store.table(TABLE).remove(doc_ids=[doc_id])
     # Removed here rather than through delete_opinion, so that the CLI saves once.
-    store.table(OPINIONS).remove(Query().consultation_id == doc_id)
+    store.table(tables.OPINIONS).remove(Query().consultation_id == doc_id)
     store.changed()
 
 
 def set_questions(store: WorkbookStore, doc_id: int, questions: list[AgendaItem]) -> None:
     """Replace a consultation's agenda."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     store.table(TABLE).update({"questions": [q.to_dict() for q in questions]},
                               doc_ids=[doc_id])
     store.changed()
@@ -267,19 +247,6 @@ def answers_in_note(note: str) -> dict[int, str]:
 
 
 # Export ------------------------------------------------------------------------------------
-@lru_cache(maxsize=4096)
-def _shown_date(iso: str) -> str:
-    """A stored ISO date as the export shows it (many consultations share a date)."""
-    return format_date(date.fromisoformat(iso)) if iso else "no date"
-
-
-def _doctor_names(store: WorkbookStore) -> dict[int, str]:
-    from secondop_tui.core.doctors import TABLE as DOCTORS, display_name
-
-    return {doc.doc_id: display_name(doc.get("name"), doc.get("degree"))
-            for doc in store.table(DOCTORS).all()}
-
-
 def _question_lines(consultation: Consultation, md: bool) -> list[str]:
     """The agenda with each question's state and answer (empty when there is none)."""
     if not consultation.questions:
@@ -320,10 +287,10 @@ def render_consultation(store: WorkbookStore, consultation: Consultation,
     """
     md = fmt == "markdown"
     if doctors is None:
-        doctors = _doctor_names(store)
+        doctors = doctor_names(store)
     # Names and titles come through one_line(), so they are already escaped.
     name = doctors.get(consultation.doctor_id) if consultation.doctor_id is not None else None
-    head = f"{_shown_date(consultation.date)}: {consultation.display_title}"
+    head = f"{show_date(consultation.date, 'no date')}: {consultation.display_title}"
     if md:
         lines = [f"## {head}", ""]
     else:  # a long title on as many lines as it needs, the rule under the longest
@@ -349,7 +316,7 @@ def render_parts(store: WorkbookStore, fmt: str = "text",
     heading = "# Consultation notes\n" if fmt == "markdown" else "CONSULTATION NOTES\n"
     if not stored:
         return [(heading, "\nNo consultations yet.\n")]
-    doctors = _doctor_names(store)
+    doctors = doctor_names(store)
 
     def part(doc: Any) -> Iterator[str]:
         # Each consultation starts after a blank line and ends with one newline.
@@ -370,7 +337,3 @@ def render(store: WorkbookStore, fmt: str = "text",
            only: list[int] | None = None) -> str:
     """Every consultation (or those in ``only``), oldest first so it reads as a record."""
     return "".join(render_chunks(store, fmt, only))
-
-
-SECTIONS["notes"] = render
-STREAMS["notes"] = render_parts

@@ -11,17 +11,18 @@ the export. Never imports Textual.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, NamedTuple
 
 from tinydb import Query
 
-from secondop_tui.core.dates import DateError, format_date, parse_date
-from secondop_tui.core.export import SECTIONS
+from secondop_tui.core import tables
+from secondop_tui.core.dates import DateError, iso_date, parse_date, show_date
+from secondop_tui.core.doctors import doctor_names
+from secondop_tui.core.notes import get_consultation
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
-TABLE = "opinions"
+TABLE = tables.OPINIONS
 GOALS = ("cure", "control", "relief")
 
 READ_ONLY = "This workbook is open read-only: opinions cannot be changed."
@@ -38,24 +39,13 @@ __all__ = [
 ]
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _iso_date(value: Any) -> str:
-    try:
-        return date.fromisoformat(_text(value).strip()).isoformat()
-    except ValueError:
-        return ""
-
-
 def _steps(value: Any) -> list[str]:
     """Plan steps from a stored list, or from one text (one step a line) after a hand edit."""
     if isinstance(value, str):
         value = value.splitlines()
     if not isinstance(value, list):
         return []
-    return [_text(step).strip() for step in value if _text(step).strip()]
+    return [as_text(step).strip() for step in value if as_text(step).strip()]
 
 
 class OpinionField(NamedTuple):
@@ -165,12 +155,12 @@ class Opinion:
             consultation = 0
         opinion = cls(consultation_id=consultation, doc_id=doc_id)
         for key in _TEXT_KEYS:
-            setattr(opinion, key, _text(raw.get(key)))
-        goal = _text(raw.get("goal")).strip().casefold()
+            setattr(opinion, key, as_text(raw.get(key)))
+        goal = as_text(raw.get("goal")).strip().casefold()
         opinion.goal = goal if goal in GOALS else ""
         opinion.plan = _steps(raw.get("plan"))
         for key in _DATE_KEYS:
-            setattr(opinion, key, _iso_date(raw.get(key)))
+            setattr(opinion, key, iso_date(raw.get(key)))
         return opinion
 
     @property
@@ -181,17 +171,12 @@ class Opinion:
             if f.kind == "steps":
                 if any(step.strip() for step in value):
                     return False
-            elif _text(value).strip():
+            elif as_text(value).strip():
                 return False
         return True
 
 
 # Store functions -------------------------------------------------------------------------
-def _writable(store: WorkbookStore) -> None:
-    if store.read_only:
-        raise PermissionError(READ_ONLY)
-
-
 def _find(store: WorkbookStore, consultation_id: int):
     found = store.table(TABLE).search(Query().consultation_id == consultation_id)
     return found[0] if found else None
@@ -214,7 +199,7 @@ def _normalise(opinion: Opinion) -> None:
     date that cannot be read raises :class:`DateError` naming the field.
     """
     for key in _DATE_KEYS:
-        typed = _text(getattr(opinion, key)).strip()
+        typed = as_text(getattr(opinion, key)).strip()
         if not typed:
             setattr(opinion, key, "")
             continue
@@ -222,14 +207,14 @@ def _normalise(opinion: Opinion) -> None:
             setattr(opinion, key, parse_date(typed).isoformat())
         except DateError as error:
             raise DateError(f"{FIELDS_BY_KEY[key].label}: {error}") from None
-    goal = _text(opinion.goal).strip().casefold()
+    goal = as_text(opinion.goal).strip().casefold()
     if goal and goal not in GOALS:
         raise ValueError(f"Goal of treatment: choose one of {', '.join(GOALS)}, or leave it "
                          "empty.")
     opinion.goal = goal
-    opinion.plan = [_text(step).strip() for step in opinion.plan if _text(step).strip()]
+    opinion.plan = [as_text(step).strip() for step in opinion.plan if as_text(step).strip()]
     for key in _TEXT_KEYS:
-        setattr(opinion, key, _text(getattr(opinion, key)))
+        setattr(opinion, key, as_text(getattr(opinion, key)))
 
 
 def save_opinion(store: WorkbookStore, opinion: Opinion) -> None:
@@ -240,9 +225,7 @@ def save_opinion(store: WorkbookStore, opinion: Opinion) -> None:
     message) and the opinion is tidied in place: dates become ISO, empty plan steps go.
     Saving an empty opinion removes the stored one.
     """
-    _writable(store)
-    from secondop_tui.core.notes import get_consultation
-
+    store.ensure_writable(READ_ONLY)
     if get_consultation(store, opinion.consultation_id) is None:
         raise LookupError("This consultation no longer exists, so its opinion cannot be "
                           "saved.")
@@ -265,7 +248,7 @@ def save_opinion(store: WorkbookStore, opinion: Opinion) -> None:
 
 def delete_opinion(store: WorkbookStore, consultation_id: int) -> None:
     """Forget the opinion given at a consultation (nothing happens when there is none)."""
-    _writable(store)
+    store.ensure_writable(READ_ONLY)
     table = store.table(TABLE)
     ids = [doc.doc_id for doc in table.search(Query().consultation_id == consultation_id)]
     if ids:
@@ -293,9 +276,8 @@ def field_text(opinion: Opinion, key: str) -> str:
         steps = [one_line(step).strip() for step in value if step.strip()]
         return " ".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
     if spec.kind == "date":
-        iso = _iso_date(value)
-        return format_date(date.fromisoformat(iso)) if iso else ""
-    return " ".join(one_line(_text(value)).split())
+        return show_date(as_text(value))
+    return " ".join(one_line(as_text(value)).split())
 
 
 # Comparison ---------------------------------------------------------------------------------
@@ -340,26 +322,18 @@ def _same(value: str) -> str:
 
 def _column(store: WorkbookStore, consultation_id: int,
             doctors: dict[int, str]) -> CompareColumn:
-    from secondop_tui.core.notes import get_consultation
-
     consultation = get_consultation(store, consultation_id)
     if consultation is None:
         raise LookupError(f"There is no consultation {consultation_id} to compare.")
     doctor = doctors.get(consultation.doctor_id, "") if consultation.doctor_id else ""
-    when = format_date(consultation.day) if consultation.day else ""
+    when = show_date(consultation.day)
     name = doctor or "No doctor"
     heading = f"{name} ({when})" if when else name
     return CompareColumn(consultation_id, heading, doctor, when)
 
 
-def _doctor_names(store: WorkbookStore) -> dict[int, str]:
-    from secondop_tui.core.doctors import list_doctors
-
-    return {d.doc_id: d.display_name for d in list_doctors(store) if d.doc_id is not None}
-
-
 def _comparison(store: WorkbookStore, consultation_ids: list[int]) -> Comparison:
-    doctors = _doctor_names(store)
+    doctors = doctor_names(store)
     columns = [_column(store, cid, doctors) for cid in consultation_ids]
     opinions = [get_opinion(store, cid) for cid in consultation_ids]
     rows = []
@@ -442,8 +416,6 @@ def difference_question(comparison: Comparison, row: CompareRow) -> str:
 # Export ---------------------------------------------------------------------------------------
 def _consultations_with_opinions(store: WorkbookStore) -> list[int]:
     """Consultations holding a non-empty opinion, oldest first."""
-    from secondop_tui.core.notes import get_consultation
-
     # Only the consultations that have one are read (there may be thousands without).
     found = [c for o in list_opinions(store)
              if (c := get_consultation(store, o.consultation_id)) is not None]
@@ -523,6 +495,3 @@ def render_comparison(store: WorkbookStore, fmt: str = "text",
     else:
         lines += _field_by_field(comparison, rows, md)
     return escape_controls("\n".join(lines).rstrip("\n")) + "\n"
-
-
-SECTIONS["comparison"] = render_comparison

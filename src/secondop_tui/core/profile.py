@@ -10,8 +10,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from secondop_tui.core.dates import DateError, format_date, parse_date
+from secondop_tui.core.dates import DateError, iso_date, parse_date, show_date, stored_date
 from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.text import as_text
 
 SETTING = "profile"
 READ_ONLY = "This workbook is open read-only: the profile cannot be changed."
@@ -25,10 +26,6 @@ PROFILE_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("allergies", "Allergies", "Allergies and bad reactions to medicines."),
     ("other", "Other", "Anything else a new doctor should know."),
 )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 @dataclass
@@ -48,26 +45,22 @@ class Profile:
     def from_dict(cls, raw: Any) -> "Profile":
         """Read the stored (maybe hand-edited) dict; bad values become empty."""
         raw = raw if isinstance(raw, dict) else {}
-        profile = cls(**{f.name: _text(raw.get(f.name)) for f in fields(cls)})
-        try:
-            profile.diagnosis_date = date.fromisoformat(profile.diagnosis_date.strip()
-                                                        ).isoformat()
-        except ValueError:
-            profile.diagnosis_date = ""
+        profile = cls(**{f.name: as_text(raw.get(f.name)) for f in fields(cls)})
+        profile.diagnosis_date = iso_date(profile.diagnosis_date)
         return profile
 
     @property
     def diagnosed(self) -> date | None:
-        return date.fromisoformat(self.diagnosis_date) if self.diagnosis_date else None
+        return stored_date(self.diagnosis_date)
 
     @property
     def diagnosis_date_text(self) -> str:
         """The date of diagnosis as shown (``Thu 3 Dec 2026``), or ""."""
-        return format_date(self.diagnosed) if self.diagnosed else ""
+        return show_date(self.diagnosed)
 
     @property
     def is_empty(self) -> bool:
-        return not any(_text(getattr(self, f.name)).strip() for f in fields(self))
+        return not any(as_text(getattr(self, f.name)).strip() for f in fields(self))
 
 
 def get_profile(store: WorkbookStore) -> Profile:
@@ -79,9 +72,8 @@ def save_profile(store: WorkbookStore, profile: Profile) -> None:
     """Store the profile. The date of diagnosis may be typed in any form
     :func:`parse_date` reads and is stored as ISO (the profile is tidied in place); a
     date it cannot read raises :class:`DateError`. Refuses a read-only workbook."""
-    if store.read_only:
-        raise PermissionError(READ_ONLY)
-    typed = _text(profile.diagnosis_date).strip()
+    store.ensure_writable(READ_ONLY)
+    typed = as_text(profile.diagnosis_date).strip()
     if typed:
         try:
             profile.diagnosis_date = parse_date(typed).isoformat()
@@ -90,5 +82,5 @@ def save_profile(store: WorkbookStore, profile: Profile) -> None:
     else:
         profile.diagnosis_date = ""
     for f in fields(profile):
-        setattr(profile, f.name, _text(getattr(profile, f.name)))
+        setattr(profile, f.name, as_text(getattr(profile, f.name)))
     store.set_setting(SETTING, profile.to_dict())

@@ -10,10 +10,12 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from secondop_tui.core import tables
 from secondop_tui.core.content import assets_dir
 from secondop_tui.core.store import WorkbookStore
+from secondop_tui.core.text import as_text
 
-TABLE = "questions"
+TABLE = tables.QUESTIONS
 OWN_GROUP = "own"
 
 
@@ -48,8 +50,8 @@ def default_groups() -> tuple[QuestionGroup, ...]:
 
 def own_questions(store: WorkbookStore) -> list[Question]:
     """The questions the user wrote, in the order they were added."""
-    return [Question(f"own.{doc.doc_id}", str(doc.get("text", "")), OWN_GROUP)
-            for doc in store.table(TABLE).all() if str(doc.get("text", "")).strip()]
+    return [Question(f"own.{doc.doc_id}", as_text(doc.get("text")), OWN_GROUP)
+            for doc in store.table(TABLE).all() if as_text(doc.get("text")).strip()]
 
 
 def add_own_question(store: WorkbookStore, text: str) -> Question:
@@ -57,8 +59,7 @@ def add_own_question(store: WorkbookStore, text: str) -> Question:
     text = " ".join(text.split())
     if not text:
         raise ValueError("Please type the question.")
-    if store.read_only:
-        raise PermissionError("This workbook is open read-only.")
+    store.ensure_writable()
     doc_id = store.table(TABLE).insert({"text": text})
     store.changed()
     return Question(f"own.{doc_id}", text, OWN_GROUP)

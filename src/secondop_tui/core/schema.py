@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from secondop_tui import __version__
+from secondop_tui.core import clock
 from secondop_tui.core.codec import META_ID, META_TABLE, schema_of
 
 SCHEMA_VERSION = 2
@@ -31,7 +31,7 @@ MIGRATIONS: dict[int, Callable[[Raw], Raw]] = {1: _checklist_v2}
 
 def now_iso() -> str:
     """The current local time, to the second, with its offset."""
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return clock.now_with_offset().isoformat(timespec="seconds")
 
 
 def new_workbook() -> Raw:

@@ -10,12 +10,13 @@ with :meth:`SearchIndex.refresh` after a change. Never imports Textual.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from secondop_tui.core.dates import show_date
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import one_line
+from secondop_tui.core.tables import CONSULTATIONS, DOCTORS
+from secondop_tui.core.text import as_text, one_line
 
 if TYPE_CHECKING:
     from secondop_tui.core.glossary import Glossary
@@ -58,10 +59,6 @@ class _Entry:
     target: tuple
     order: int
     summary: str = ""  # shown instead of a snippet when set
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _strings(value: Any) -> list[str]:
@@ -136,14 +133,12 @@ class SearchIndex:
 
     # Doctors and consultations are read from the stored documents directly: building
     # thousands of model objects (and formatting every date) would cost more than the
-    # searching itself. Values of the wrong type are skipped, as the models do.
+    # searching itself. Values are read as text as the models read them (as_text).
     def _add_doctors(self) -> dict[int, str]:
-        from secondop_tui.core.doctors import TABLE
-
         names: dict[int, str] = {}
-        for doc in self.store.table(TABLE).all():
-            name = one_line(_text(doc.get("name"))).strip() or "(no name)"
-            degree = one_line(_text(doc.get("degree"))).strip()
+        for doc in self.store.table(DOCTORS).all():
+            name = one_line(as_text(doc.get("name"))).strip() or "(no name)"
+            degree = one_line(as_text(doc.get("degree"))).strip()
             shown = f"{name}, {degree}" if degree else name
             names[doc.doc_id] = shown
             self._add(DOCTOR, f"Doctor: {shown}", "\n".join(_strings(doc)),
@@ -151,33 +146,22 @@ class SearchIndex:
         return names
 
     def _add_consultations(self, doctors: dict[int, str]) -> dict[int, str]:
-        from secondop_tui.core.dates import format_date
-        from secondop_tui.core.notes import TABLE
-
         headings: dict[int, str] = {}
-        shown_dates: dict[str, str] = {}
-        docs = sorted(self.store.table(TABLE).all(),  # newest first, as the Notes list
-                      key=lambda d: (_text(d.get("date")), _text(d.get("created")), d.doc_id),
+        docs = sorted(self.store.table(CONSULTATIONS).all(),  # newest first, as the Notes list
+                      key=lambda d: (as_text(d.get("date")), as_text(d.get("created")), d.doc_id),
                       reverse=True)
         for doc in docs:
-            day = _text(doc.get("date"))
-            when = shown_dates.get(day)
-            if when is None:
-                try:
-                    when = format_date(date.fromisoformat(day))
-                except ValueError:
-                    when = "no date"
-                shown_dates[day] = when
+            when = show_date(as_text(doc.get("date")), "no date")
             doctor = doc.get("doctor_id")
             who = doctors.get(doctor, "") if isinstance(doctor, int) else ""
             heading = f"{when}, {who}" if who else when
             headings[doc.doc_id] = heading
-            title = one_line(_text(doc.get("title"))).strip() or "(untitled)"
+            title = one_line(as_text(doc.get("title"))).strip() or "(untitled)"
             questions = doc.get("questions") if isinstance(doc.get("questions"), list) else []
-            asked = "\n".join(f"{_text(q.get('text'))} {_text(q.get('answer'))}"
+            asked = "\n".join(f"{as_text(q.get('text'))} {as_text(q.get('answer'))}"
                               for q in questions if isinstance(q, dict))
             self._add(CONSULTATION, f"Consultation: {title} ({heading})",
-                      "\n".join(p for p in (_text(doc.get("note")), asked) if p),
+                      "\n".join(p for p in (as_text(doc.get("note")), asked) if p),
                       (CONSULTATION, doc.doc_id))
         return headings
 

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import copy
 import os
-from datetime import datetime
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from secondop_tui.core import backups, codec, kept_notes, schema
-from secondop_tui.core.errors import SaveFailed, WorkbookDamaged, WorkbookUnreadable
+from secondop_tui.core import backups, clock, codec, kept_notes, schema, tables
+from secondop_tui.core.errors import (
+    ReadOnlyWorkbook,
+    SaveFailed,
+    WorkbookDamaged,
+    WorkbookUnreadable,
+)
 from secondop_tui.core.files import (
     PRIVATE_FILE,
     atomic_write,
@@ -34,7 +40,7 @@ PREVIOUS_NAME = backups.PREVIOUS_NAME
 LOCK_NAME = "workbook.lock"
 UNSAVED_LABEL = "unsaved"  # the app's version, kept at a close during an external change
 KEYS_LEFT_PREFIX = "keys-not-handled-"  # typed before a hangup the app could not finish
-SETTINGS_TABLE = "settings"
+SETTINGS_TABLE = tables.SETTINGS
 
 
 class WorkbookPaths(NamedTuple):
@@ -56,13 +62,31 @@ class WorkbookPaths(NamedTuple):
 
     def aside(self, label: str) -> Path:
         """A fresh name beside the workbook for a copy kept aside."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = clock.file_stamp()
         target = self.data_dir / f"workbook.{label}-{stamp}.json"
         n = 2
         while target.exists():
             target = self.data_dir / f"workbook.{label}-{stamp}-{n}.json"
             n += 1
         return target
+
+
+class _WorkbookTable(Table):
+    """A table of the store's TinyDB that refuses every change to a read-only workbook.
+
+    Every change TinyDB makes to a table (insert, update, upsert, remove, truncate) goes
+    through ``_update_table``, which changes the data in memory before it hands it to
+    the storage; so the check is made here, first, and no write can forget it.
+    """
+
+    def __init__(self, ensure_writable: Callable[[], None], storage: Any, name: str,
+                 **kwargs: Any) -> None:
+        self._ensure_writable = ensure_writable
+        super().__init__(storage, name, **kwargs)
+
+    def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
+        self._ensure_writable()
+        super()._update_table(updater)
 
 
 class WorkbookStore:
@@ -87,6 +111,10 @@ class WorkbookStore:
         self.autoflush = autoflush
         self.notices = notices
         self.db = TinyDB(storage=lambda: storage)
+        # Every table checks that the workbook is writable before any change (see
+        # _WorkbookTable), through the storage: nothing there refers back to the store.
+        self.db.table_class = partial(_WorkbookTable,  # type: ignore[assignment]
+                                      partial(_ensure_writable, storage))
         self.closed = False
 
     # Opening ------------------------------------------------------------------------
@@ -254,6 +282,12 @@ class WorkbookStore:
     def read_only(self) -> bool:
         return self.storage.read_only
 
+    def ensure_writable(self, message: str = "") -> None:
+        """Raise :class:`ReadOnlyWorkbook` (with ``message``, if given) when the workbook
+        is open read-only. Every change to a table checks this first, and so does
+        :meth:`update_record`; a part may call it sooner, to say what cannot be changed."""
+        _ensure_writable(self.storage, message)
+
     @property
     def path(self) -> Path:
         return self.paths.workbook
@@ -279,6 +313,7 @@ class WorkbookStore:
         whole table and the storage's search of every record for the change: this is
         the path typing takes. False when there is no such record.
         """
+        self.ensure_writable()
         table = self.storage.read().get(name)
         key = str(doc_id)
         doc = table.get(key) if table is not None else None
@@ -366,7 +401,7 @@ class WorkbookStore:
         """Write down text typed before a hangup that the app could not put into the
         workbook, as a private file in the data folder that the next start and
         ``check`` name."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = clock.file_stamp()
         target = self.paths.data_dir / f"{KEYS_LEFT_PREFIX}{stamp}.txt"
         atomic_write(target, text.encode("utf-8", "replace"))
         return target
@@ -382,6 +417,12 @@ class WorkbookStore:
         return SaveResult(False, "The workbook file was changed outside the app, so it was "
                           f"left as it is; the app's version was kept as {aside}.",
                           conflict=True, kept_as=aside)
+
+
+def _ensure_writable(storage: WorkbookStorage, message: str = "") -> None:
+    """The one read-only check (see :meth:`WorkbookStore.ensure_writable`)."""
+    if storage.read_only:
+        raise ReadOnlyWorkbook(message)
 
 
 def unsaved_copies(paths: WorkbookPaths) -> list[Path]:

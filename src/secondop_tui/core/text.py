@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 controls except tab and newline, DEL, the C1 controls (which some terminals obey),
 # and lone surrogates (from a broken paste or a hand edit): they cannot be written as
@@ -10,6 +11,13 @@ import re
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _ASCII_CONTROLS = bytes([*range(0x09), *range(0x0b, 0x20), 0x7f])
 _NAMES = {"\x1b": "\\e", "\r": "\\r", "\x00": "\\0", "\x7f": "\\x7f"}
+
+
+def as_text(value: Any) -> str:
+    """A stored (maybe hand-edited) value as text: None is "", any other non-text its
+    ``str()``. Control characters are kept: escaping them is for whoever shows the text
+    (:func:`escape_controls`, :func:`one_line`)."""
+    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from secondop_tui.core import clock
-from secondop_tui.core.dates import format_date
-from secondop_tui.core.doctors import TABLE as DOCTORS
-from secondop_tui.core.export import SECTIONS
-from secondop_tui.core.notes import TABLE as CONSULTATIONS
+from secondop_tui.core.dates import format_date, short_date, stored_date, stored_datetime
 from secondop_tui.core.opinions import list_opinions
 from secondop_tui.core.profile import get_profile
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls, one_line, wrap
+from secondop_tui.core.tables import CONSULTATIONS, DOCTORS
+from secondop_tui.core.text import as_text, escape_controls, one_line, wrap
 
 DIAGNOSIS, START_BY, APPOINTMENT, REPORT, CONSULTATION = (
     "diagnosis", "start_by", "appointment", "report", "consultation")
@@ -51,10 +48,6 @@ class TimelineEvent:
         return SYMBOLS.get(self.kind, "•")
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _short_name(name: str) -> str:
     name = one_line(name).strip() or "(no name)"
     return name if len(name) <= NAME_ROOM else name[: NAME_ROOM - 1] + "…"
@@ -78,11 +71,8 @@ class _Dated:
 def _doctors(store: WorkbookStore) -> dict[int, _Dated]:
     found = {}
     for doc in store.table(DOCTORS).all():
-        try:
-            at = datetime.fromisoformat(_text(doc.get("appointment")))
-        except ValueError:
-            at = None
-        found[doc.doc_id] = _Dated(doc.doc_id, _short_name(_text(doc.get("name"))), at=at,
+        at = stored_datetime(doc.get("appointment"))
+        found[doc.doc_id] = _Dated(doc.doc_id, _short_name(as_text(doc.get("name"))), at=at,
                                    declined=doc.get("status") == "declined")
     return found
 
@@ -90,23 +80,13 @@ def _doctors(store: WorkbookStore) -> dict[int, _Dated]:
 def _consultations(store: WorkbookStore) -> dict[int, _Dated]:
     found = {}
     for doc in store.table(CONSULTATIONS).all():
-        try:
-            day = date.fromisoformat(_text(doc.get("date")))
-        except ValueError:
-            day = None
+        day = stored_date(doc.get("date"))
         doctor = doc.get("doctor_id")
         found[doc.doc_id] = _Dated(
-            doc.doc_id, one_line(_text(doc.get("title"))).strip() or "(untitled)", day=day,
+            doc.doc_id, one_line(as_text(doc.get("title"))).strip() or "(untitled)", day=day,
             doctor_id=doctor if isinstance(doctor, int) and not isinstance(doctor, bool)
             else None)
     return found
-
-
-def short_date(day: date, today: date | None = None) -> str:
-    """``3 Dec``, with the year when it is not this year's: ``3 Dec 2027``."""
-    today = today or clock.today()
-    text = f"{day.day} {day:%b}"
-    return text if day.year == today.year else f"{text} {day.year}"
 
 
 def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEvent]:
@@ -146,11 +126,12 @@ def timeline(store: WorkbookStore, today: date | None = None) -> list[TimelineEv
             continue  # its consultation was deleted by hand
         who = who_saw(consultation)
         whose = f" ({who})" if who else ""
-        if opinion.start_by:
-            events.append(TimelineEvent(date.fromisoformat(opinion.start_by), START_BY,
+        start_by, received = stored_date(opinion.start_by), stored_date(opinion.report_received)
+        if start_by:
+            events.append(TimelineEvent(start_by, START_BY,
                                         f"Treatment should start by{whose}", who=who))
-        if opinion.report_received:
-            events.append(TimelineEvent(date.fromisoformat(opinion.report_received), REPORT,
+        if received:
+            events.append(TimelineEvent(received, REPORT,
                                         f"Written report received{whose}", who=who))
         elif consultation.day is not None:
             events.append(TimelineEvent(
@@ -244,6 +225,3 @@ def render_timeline(store: WorkbookStore, fmt: str = "text") -> str:
     if not placed:
         lines.append(marker)
     return "\n".join(lines) + "\n"
-
-
-SECTIONS["timeline"] = render_timeline

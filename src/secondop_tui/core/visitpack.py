@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from secondop_tui.core import clock
 from secondop_tui.core.content import NOT_ADVICE
-from secondop_tui.core.dates import format_date, format_datetime
+from secondop_tui.core.dates import format_date, format_datetime, show_date
 from secondop_tui.core.doctors import RECORD_KINDS, RECORD_STATES, RECORD_SYMBOLS, Doctor
 from secondop_tui.core.doctors import list_doctors
 from secondop_tui.core.notes import AgendaItem, Consultation, list_consultations
@@ -172,8 +172,7 @@ def _records(doctor: Doctor) -> list[Item]:
             untracked.append(label.lower())
             continue
         latest = [s for s in RECORD_STATES if record.dates.get(s)]
-        when = f" {format_date(date.fromisoformat(record.dates[latest[-1]]))}" \
-            if latest else ""
+        when = f" {show_date(record.dates[latest[-1]])}" if latest else ""
         items.append((0, f"{RECORD_SYMBOLS[record.state]} {label}: {record.state}{when}"))
     if not items:
         return [(0, "No records tracked for this doctor yet.")]

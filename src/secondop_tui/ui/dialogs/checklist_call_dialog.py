@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from secondop_tui.core import clock
 from secondop_tui.core.checklist import CallEntry
-from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
+from secondop_tui.core.dates import DATE_FORMS, DateError, editable_date, parse_date
 from secondop_tui.ui.dialogs.base import DialogScreen
 
 
@@ -57,7 +57,7 @@ class ChecklistCallDialog(DialogScreen[CallForm | None]):
             yield Label(f"Date of the call, e.g. {DATE_FORMS}")
             # Typing replaces the prefilled date (select_on_focus), so the first key
             # starts a new date rather than appending to today's.
-            yield Input(f"{day.day} {day:%b %Y}", compact=True, select_on_focus=True,
+            yield Input(editable_date(day), compact=True, select_on_focus=True,
                         id="call-date")
             yield Label("Who you spoke to")
             yield Input(call.who if call else "", placeholder="name, department",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from textual import on
 from textual.app import ComposeResult
@@ -148,8 +147,3 @@ class ChecklistItemDialog(DialogScreen[ItemForm | None]):
     @on(Button.Pressed, "#item-cancel")
     def pressed_cancel(self) -> None:
         self.dismiss(None)
-
-
-def due_text(value: date | None) -> str:
-    """A due date as the form shows it for editing (``3 Dec 2026``, which it reads back)."""
-    return f"{value.day} {value:%b %Y}" if value else ""

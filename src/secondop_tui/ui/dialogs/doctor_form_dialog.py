@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date, datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +22,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from secondop_tui.core import clock
-from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date, parse_datetime
+from secondop_tui.core.dates import (DATE_FORMS, DateError, editable_date, editable_datetime,
+                                     parse_date, parse_datetime)
 from secondop_tui.core.doctors import (
     CREDENTIAL_STATUSES,
     CREDENTIALS,
@@ -120,22 +120,6 @@ SECTIONS: list[tuple[str, list[Field], str | None]] = [
 ]
 FIELDS = {f.name: f for _, fields, _ in SECTIONS for f in fields}
 EAGER_SECTIONS = 2  # about a screenful at 80x24: mounted before the first frame
-
-
-def _date_text(iso: str) -> str:
-    """An ISO date as the user would type it (and as the parser reads it back)."""
-    if not iso:
-        return ""
-    day = date.fromisoformat(iso)
-    return f"{day.day} {day:%b %Y}"
-
-
-def _datetime_text(iso: str) -> str:
-    if not iso:
-        return ""
-    when = datetime.fromisoformat(iso)
-    text = _date_text(when.date().isoformat())
-    return text if when.time() == datetime.min.time() else f"{text} {when:%H:%M}"
 
 
 class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"]):
@@ -267,7 +251,7 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
                              id=f"r-{key}-state"),
                 # A record not tracked has no date: its box opens when a state is picked
                 # (text typed in it could only be thrown away on save).
-                Input(_date_text(record.dates.get(record.state, "")), placeholder="date",
+                Input(editable_date(record.dates.get(record.state, "")), placeholder="date",
                       compact=True, id=f"r-{key}-date", select_on_focus=False,
                       disabled=not record.state),
             ]
@@ -279,9 +263,9 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
             return DoctorChoice([(label, v) for v, label in f.options], value,
                                 blank=f.blank, id=f"f-{f.name}")
         if f.kind == "date":
-            value = _date_text(value)
+            value = editable_date(value)
         elif f.kind == "datetime":
-            value = _datetime_text(value)
+            value = editable_datetime(value)
         return Input(value, placeholder=f.placeholder, compact=True, id=f"f-{f.name}",
                      select_on_focus=False)
 
@@ -295,7 +279,7 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
         yield Input(check.source, placeholder="e.g. ABMS Certification Matters",
                     compact=True, id=f"c-{key}-source", select_on_focus=False)
         yield Label("  Date checked", markup=False)
-        yield Input(_date_text(check.checked), placeholder=DATE_FORMS, compact=True,
+        yield Input(editable_date(check.checked), placeholder=DATE_FORMS, compact=True,
                     id=f"c-{key}-checked", select_on_focus=False)
 
     def on_mount(self) -> None:
@@ -412,7 +396,7 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
         self._record_states[key] = state
         stored = self.doctor.record(key).dates.get(state, "")
         date_input = self.query_one(f"#r-{key}-date", Input)
-        date_input.value = _date_text(stored or (clock.today().isoformat() if state else ""))
+        date_input.value = editable_date(stored or (clock.today() if state else None))
         date_input.cursor_position = len(date_input.value)  # to change it from the end
         date_input.disabled = not state
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from textual import on
@@ -22,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
-from secondop_tui.core.text import one_line
+from secondop_tui.core.dates import DATE_FORMS, DateError, editable_date, parse_date
+from secondop_tui.core.text import as_text, one_line
 from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 from secondop_tui.ui.dialogs.base import DismissOnce
@@ -41,15 +40,6 @@ class FormField:
     help: str = ""
     options: tuple[tuple[str, str], ...] = ()  # (label, value) for a choice
     blank: str = "not said"  # the label of the empty choice
-
-
-def date_text(iso: str) -> str:
-    """An ISO date as people type it (``3 Dec 2026``); anything else is shown as it is."""
-    try:
-        day = date.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return iso or ""
-    return f"{day.day} {day:%b %Y}"
 
 
 class StepsArea(TextArea):
@@ -197,16 +187,16 @@ class FieldFormDialog(DismissOnce["Any | None"], ModalScreen["Any | None"]):
             return DoctorChoice(list(f.options), value or "", blank=f.blank, id=widget_id)
         if f.kind == STEPS:
             steps = value if isinstance(value, list) else []
-            area = StepsArea("\n".join(str(s) for s in steps), soft_wrap=True,
+            area = StepsArea("\n".join(as_text(s) for s in steps), soft_wrap=True,
                              show_line_numbers=True, tab_behavior="focus", compact=True,
                              placeholder="one step per line, in order",
                              classes="form-steps", id=widget_id)
             return area
         if f.kind == AREA:
-            return TextArea(str(value or ""), soft_wrap=True, tab_behavior="focus",
+            return TextArea(as_text(value), soft_wrap=True, tab_behavior="focus",
                             compact=True, classes="form-area",
                             id=widget_id)
-        text = date_text(str(value or "")) if f.kind == DATE else str(value or "")
+        text = editable_date(as_text(value)) if f.kind == DATE else as_text(value)
         placeholder = DATE_FORMS if f.kind == DATE else ""
         return Input(text, placeholder=placeholder, compact=True, id=widget_id,
                      select_on_focus=False)
@@ -327,7 +317,7 @@ def consultation_heading(store, consultation_id: int) -> str:
     consultation = get_consultation(store, consultation_id)
     if consultation is None:
         return "(consultation removed)"
-    parts = [date_text(consultation.date) or "no date"]
+    parts = [editable_date(consultation.date) or "no date"]
     if consultation.doctor_id is not None:
         doctor = get_doctor(store, consultation.doctor_id)
         parts.append(one_line(doctor.display_name) if doctor else "(doctor removed)")

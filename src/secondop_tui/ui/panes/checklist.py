@@ -22,7 +22,7 @@ from secondop_tui.core.checklist import (
     progress_bar,
     progress_words,
 )
-from secondop_tui.core.dates import DateError, format_date
+from secondop_tui.core.dates import DateError, editable_date, format_date, iso_date, short_date
 from secondop_tui.core.text import escape_controls, one_line
 from secondop_tui.ui.dialogs.checklist_call_dialog import CallForm, ChecklistCallDialog
 from secondop_tui.ui.dialogs.checklist_calls_dialog import (
@@ -33,7 +33,6 @@ from secondop_tui.ui.dialogs.checklist_calls_dialog import (
 from secondop_tui.ui.dialogs.checklist_item_dialog import (
     ChecklistItemDialog,
     ItemForm,
-    due_text,
 )
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import Pane
@@ -248,8 +247,7 @@ class ChecklistPane(Pane):
         extras = []
         if item.due:
             # Short in the list (the year only when it is not this year); full below.
-            when = f"{item.due.day} {item.due:%b}" + (
-                f" {item.due.year}" if item.due.year != today.year else "")
+            when = short_date(item.due, today)
             if item.overdue(today):
                 extras.append((f"⚠ OVERDUE since {when}", "bold reverse"))
             else:
@@ -406,7 +404,7 @@ class ChecklistPane(Pane):
             checklist.edit_item(item_id, title=form.title, why=form.why)
         if form.note != item.note:
             checklist.set_note(item_id, form.note)
-        if form.due != (item.due.isoformat() if item.due else ""):
+        if form.due != iso_date(item.due):
             checklist.set_due(item_id, form.due)
 
     def _edit(self, focus: str) -> None:
@@ -428,7 +426,7 @@ class ChecklistPane(Pane):
 
         self.app.push_screen(ChecklistItemDialog(
             heading, [], group=item.group, title=item.title, why=item.why,
-            due=due_text(item.due), note=item.note, title_fixed=item.is_default,
+            due=editable_date(item.due), note=item.note, title_fixed=item.is_default,
             focus=focus), done)
 
     def action_edit_item(self) -> None:

@@ -22,6 +22,7 @@ from secondop_tui.core.doctors import (
     next_appointment,
     update_doctor,
 )
+from secondop_tui.core.dates import short_datetime
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
@@ -45,11 +46,9 @@ def _clip(text: str, width: int) -> str:
 
 
 def _appointment_cell(doctor: Doctor) -> str:
+    # No year: the column is narrow (the detail view has the full date).
     when = doctor.appointment_at
-    if when is None:
-        return ""
-    text = f"{when.day} {when:%b}"
-    return text if when.time() == datetime.min.time() else f"{text} {when:%H:%M}"
+    return "" if when is None else short_datetime(when, year=False)
 
 
 # (column key, header, width, sort key)
@@ -292,12 +291,6 @@ class DoctorsPane(Pane):
 
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
-        self.refresh_table()
-
-    def sort_by(self, key: str, reverse: bool = False) -> None:
-        """Sort by the column named ``key`` (for the palette, tests and benchmarks)."""
-        self.sort_column = [c[0] for c in COLUMNS].index(key)
-        self.sort_reverse = reverse
         self.refresh_table()
 
     @on(DataTable.HeaderSelected)

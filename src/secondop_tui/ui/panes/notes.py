@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 
 from secondop_tui.core import kept_notes
 from secondop_tui.core import notes as core
-from secondop_tui.core.dates import format_date
+from secondop_tui.core.dates import show_date
 from secondop_tui.core.doctors import get_doctor, list_doctors
 from secondop_tui.core.glossary import Glossary, Term, load_glossary
 from secondop_tui.core.text import one_line
@@ -183,7 +183,7 @@ def _routable(key: str) -> bool:
 
 
 def consultation_label(consultation: core.Consultation, doctors: dict[int, str]) -> str:
-    when = format_date(consultation.day) if consultation.day else "no date"
+    when = show_date(consultation.day, "no date")
     who = doctors.get(consultation.doctor_id or -1, "")
     title = consultation.display_title
     if len(title) > 22:
@@ -336,7 +336,7 @@ class NotesPane(Pane):
     def heading(self, consultation: core.Consultation | None) -> str:
         if consultation is None:
             return ""
-        parts = [format_date(consultation.day) if consultation.day else "no date"]
+        parts = [show_date(consultation.day, "no date")]
         if consultation.doctor_id is not None:
             doctor = get_doctor(self.store, consultation.doctor_id)
             parts.append(doctor.display_name if doctor else "(doctor removed)")
@@ -417,7 +417,7 @@ class NotesPane(Pane):
         self.editor.flush()
         fresh = core.get_consultation(self.store, consultation.doc_id) or consultation
         words = len(fresh.note.split())
-        when = format_date(fresh.day) if fresh.day else "no date"
+        when = show_date(fresh.day, "no date")
         dialog = ChoiceDialog(
             f"Delete {fresh.display_title} ({when})?",
             f"Its note ({words} word{'s' if words != 1 else ''}) and its "

@@ -657,3 +657,23 @@ async def test_a_key_before_the_table_is_first_filled_acts_on_the_doctors(
         await wait_until(pilot, lambda: isinstance(app.screen, DoctorDetailDialog),
                          "the details of the highlighted doctor open")
         assert "Dr Ana Ruiz" in detail_text(app)
+
+
+
+async def test_quit_as_the_doctor_form_opens(make_app, store, monkeypatch):
+    """The form's lower part is mounted just after its first frame; ctrl+q (or a hangup)
+    handled before that frame, as happens on a busy machine, must end the app cleanly,
+    not with a MountError from a form being taken down."""
+    opened = DoctorFormDialog.on_mount
+
+    def quit_at_once(form) -> None:
+        opened(form)
+        form.app.exit()
+
+    monkeypatch.setattr(DoctorFormDialog, "on_mount", quit_at_once)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_pane(pilot, "doctors")
+        app.push_screen(DoctorFormDialog(Doctor()))
+        await wait_until(pilot, lambda: not app.is_running, "the app ended")
+    assert app._exception is None

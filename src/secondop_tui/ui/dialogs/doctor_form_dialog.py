@@ -16,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.lazy import Lazy
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static, TextArea
@@ -41,6 +40,7 @@ from secondop_tui.core.doctors import (
 )
 from secondop_tui.ui.dialogs.base import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
+from secondop_tui.ui.widgets.mount_later import MountLater
 from secondop_tui.ui.dialogs.base import DismissOnce
 
 YES_NO = (("yes", "yes"), ("no", "no"))
@@ -216,7 +216,7 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
                 # is mounted just after the first frame, so the form opens quickly.
                 yield Grid(*self._section_widgets(SECTIONS[:EAGER_SECTIONS]),
                            classes="form-grid")
-                yield Lazy(Vertical(
+                yield MountLater(Vertical(
                     Grid(*self._section_widgets(SECTIONS[EAGER_SECTIONS:]),
                          classes="form-grid"),
                     Label("Records sent to this doctor", classes="form-section"),

@@ -39,7 +39,7 @@ from secondop_tui.core.doctors import (
     Doctor,
     check_doctor,
 )
-from secondop_tui.ui.dialogs.base import ask_before_discarding
+from secondop_tui.ui.dialogs.choice_dialog import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 from secondop_tui.ui.dialogs.base import DismissOnce
 

@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
 from secondop_tui.core.text import one_line
-from secondop_tui.ui.dialogs.base import ask_before_discarding
+from secondop_tui.ui.dialogs.choice_dialog import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 from secondop_tui.ui.dialogs.base import DismissOnce
 

@@ -739,8 +739,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
 
     # Help and palette -------------------------------------------------------------------
     def action_glossary(self) -> None:
-        from secondop_tui.ui.commands import show_glossary
-        from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
+        # deferred: start-up speed
+        from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog, show_glossary
 
         if not isinstance(self.screen, GlossaryDialog):
             show_glossary(self)

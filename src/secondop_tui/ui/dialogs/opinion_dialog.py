@@ -9,7 +9,7 @@ read is named in a message above the form; nothing typed is lost.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -370,3 +370,15 @@ class OpinionDialog(FieldFormDialog):
         opinion = dataclasses.replace(self.opinion, **values)
         opinions.save_opinion(self.store, opinion)
         return opinion
+
+
+def edit_opinion(app, consultation_id: int,
+                 then: Callable[[Any], object] | None = None) -> None:
+    """Open the opinion form for a consultation."""
+    def saved(opinion) -> None:
+        if opinion is not None:
+            app.notify("The opinion is saved.", timeout=3)
+        if then is not None:
+            then(opinion)
+
+    app.push_screen(OpinionDialog(app.store, consultation_id), saved)

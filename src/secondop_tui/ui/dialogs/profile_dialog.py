@@ -7,6 +7,7 @@ ctrl+s or F2 saves, escape cancels (asking first when something was changed).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from secondop_tui.ui.dialogs.opinion_dialog import AREA, DATE, FieldFormDialog, FormField
@@ -43,3 +44,14 @@ class ProfileDialog(FieldFormDialog):
         updated = dataclasses.replace(self.profile, **values)
         profile.save_profile(self.store, updated)
         return updated
+
+
+def edit_profile(app, then: Callable[[Any], object] | None = None) -> None:
+    """Open the profile form (diagnosis so far, its date, medications, allergies)."""
+    def saved(profile) -> None:
+        if profile is not None:
+            app.notify("Your profile is saved.", timeout=3)
+        if then is not None:
+            then(profile)
+
+    app.push_screen(ProfileDialog(app.store), saved)

@@ -528,7 +528,8 @@ class GuidancePane(Pane):
         return "\n".join(block.block.text for block in blocks)
 
     def action_glossary(self) -> None:
-        from secondop_tui.ui.commands import show_glossary
+        # deferred: start-up speed
+        from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
 
         show_glossary(self.app, self.text_on_screen(), "the guidance on screen")
 

@@ -437,7 +437,8 @@ class NotesPane(Pane):
                "(alt+y)", self.action_copy_note)
 
     def action_edit_opinion(self) -> None:
-        from secondop_tui.ui.commands import edit_opinion
+        # deferred: start-up speed
+        from secondop_tui.ui.dialogs.opinion_dialog import edit_opinion
 
         consultation = self.need_current()
         if consultation is not None:
@@ -445,13 +446,15 @@ class NotesPane(Pane):
             edit_opinion(self.app, consultation.doc_id)
 
     def action_compare_opinions(self) -> None:
-        from secondop_tui.ui.commands import compare_opinions
+        # deferred: start-up speed
+        from secondop_tui.ui.screens.compare_screen import compare_opinions
 
         self.editor.flush()
         compare_opinions(self.app)
 
     def action_show_timeline(self) -> None:
-        from secondop_tui.ui.commands import show_timeline
+        # deferred: start-up speed
+        from secondop_tui.ui.screens.timeline_screen import show_timeline
 
         self.editor.flush()
         show_timeline(self.app)

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
+from textual.app import App
 from textual.markup import escape
+
+from secondop_tui.ui.workbook_app import WorkbookApp
+from secondop_tui.ui.workbook_screen import WorkbookScreen
 
 if TYPE_CHECKING:
     from secondop_tui.core.search import Hit as SearchHit
     from secondop_tui.core.search import SearchIndex
-    from secondop_tui.ui.app import SecondOpinionApp
 
 SEARCH_LIMIT = 30
 # Palette commands score well above 1 when their words match; content hits stay below
@@ -41,7 +44,9 @@ class WorkbookSearch:
         self.index: SearchIndex | None = None
         self.version = -1
 
-    def get(self, app: "SecondOpinionApp") -> "SearchIndex | None":
+    def get(self, app: WorkbookApp) -> "SearchIndex | None":
+        # deferred: start-up speed (this module is imported with the app; the index is
+        # built at the first search)
         from secondop_tui.core.search import SearchIndex
 
         if app.store is None:
@@ -54,15 +59,19 @@ class WorkbookSearch:
         return self.index
 
 
+@runtime_checkable
+class SearchableApp(WorkbookApp, Protocol):
+    """The workbook app with its search index."""
+
+    workbook_search: WorkbookSearch
+
+
 class WorkbookSearchProvider(Provider):
     """Search everything in the workbook from the command palette."""
 
     async def search(self, query: str) -> Hits:
-        from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
-
         app = self.app
-        if not isinstance(app, SecondOpinionApp) or not isinstance(self.screen,
-                                                                   WorkbookScreen):
+        if not isinstance(app, SearchableApp) or not isinstance(self.screen, WorkbookScreen):
             return
         index = app.workbook_search.get(app)
         if index is None or len(query.strip()) < 2:
@@ -77,10 +86,9 @@ class WorkbookSearchProvider(Provider):
 
 
 # Jumping to a hit ---------------------------------------------------------------------------
-async def jump_to(app: "SecondOpinionApp", hit: "SearchHit") -> None:
+async def jump_to(app: App, hit: "SearchHit") -> None:
     """Show the pane (or form) where a search hit lives, with the hit selected; a
     glossary term opens the glossary on it."""
-    from secondop_tui.ui.app import WorkbookScreen
     # deferred: start-up speed (this module is imported with the app)
     from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
     from secondop_tui.ui.dialogs.opinion_dialog import edit_opinion

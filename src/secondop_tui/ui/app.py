@@ -358,6 +358,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         it changed (the Header was then refreshed)."""
         if self.store is None:
             return False
+        # deferred: start-up speed (this runs only after the first frame)
         from secondop_tui.core.timeline import timeline
         from secondop_tui.ui.screens.timeline_screen import header_note
 
@@ -598,7 +599,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if constants.DRIVER is None and issubclass(WorkbookDriver, driver):
             return WorkbookDriver
         if driver.__module__ == "textual.drivers.web_driver" and driver.__name__ == "WebDriver":
-            # Imported here: only a served app needs it.
+            # deferred: start-up speed (only a served app needs it)
             from secondop_tui.ui.web_terminal import WorkbookWebDriver
 
             return WorkbookWebDriver
@@ -606,13 +607,14 @@ class SecondOpinionApp(KeysInOrder, App[None]):
 
     # Help and palette -------------------------------------------------------------------
     def action_glossary(self) -> None:
-        # deferred: start-up speed
+        # deferred: start-up speed (the first frame needs no dialog)
         from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog, show_glossary
 
         if not isinstance(self.screen, GlossaryDialog):
             show_glossary(self)
 
     def action_help(self) -> None:
+        # deferred: start-up speed (the first frame needs no help screen)
         from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 
         if isinstance(self.screen, HelpScreen):

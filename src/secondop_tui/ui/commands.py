@@ -138,6 +138,7 @@ def when_ready(pane, callback: Callable[[], object], tries: int = 500) -> None:
 # Visit pack -----------------------------------------------------------------------------------
 def visit_pack(app) -> None:
     """Choose a doctor, then write the one-page visit pack for them to a file."""
+    # deferred: start-up speed (this module is imported with the app)
     from secondop_tui.core.doctors import list_doctors
     from secondop_tui.ui.dialogs.pick_dialog import PickDialog
 
@@ -159,6 +160,7 @@ def visit_pack(app) -> None:
 
 
 def write_visit_pack(app, doctor) -> None:
+    # deferred: start-up speed (this module is imported with the app)
     from secondop_tui.core.visitpack import render_visit_pack
     from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog, file_stem
 

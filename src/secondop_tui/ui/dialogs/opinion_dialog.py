@@ -22,7 +22,10 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
+from secondop_tui.core import opinions
 from secondop_tui.core.dates import DATE_FORMS, DateError, parse_date
+from secondop_tui.core.doctors import get_doctor
+from secondop_tui.core.notes import get_consultation
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
@@ -321,9 +324,6 @@ class FieldFormDialog(DismissOnce["Any | None"], ModalScreen["Any | None"]):
 
 def consultation_heading(store, consultation_id: int) -> str:
     """``3 Dec 2026, Dr Ana Ruiz: Second opinion`` (safe to show)."""
-    from secondop_tui.core.doctors import get_doctor
-    from secondop_tui.core.notes import get_consultation
-
     consultation = get_consultation(store, consultation_id)
     if consultation is None:
         return "(consultation removed)"
@@ -336,8 +336,6 @@ def consultation_heading(store, consultation_id: int) -> str:
 
 def opinion_fields() -> list[FormField]:
     """The form's fields, in the order of ``opinions.FIELDS``."""
-    from secondop_tui.core import opinions
-
     return [FormField(f.key, f.label, f.kind, f.help,
                       options=tuple((choice, choice) for choice in f.choices))
             for f in opinions.FIELDS]
@@ -355,8 +353,6 @@ class OpinionDialog(FieldFormDialog):
                  "Tab moves on, ctrl+s or F2 saves, escape cancels.")
 
     def __init__(self, store, consultation_id: int) -> None:
-        from secondop_tui.core import opinions
-
         self.store = store
         self.consultation_id = consultation_id
         self.opinion = opinions.get_opinion(store, consultation_id)
@@ -365,8 +361,6 @@ class OpinionDialog(FieldFormDialog):
         super().__init__(opinion_fields(), values)
 
     def save_values(self, values: dict[str, Any]):
-        from secondop_tui.core import opinions
-
         opinion = dataclasses.replace(self.opinion, **values)
         opinions.save_opinion(self.store, opinion)
         return opinion

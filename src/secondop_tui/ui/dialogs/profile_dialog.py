@@ -10,13 +10,12 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from secondop_tui.core.profile import PROFILE_FIELDS, get_profile, save_profile
 from secondop_tui.ui.dialogs.opinion_dialog import AREA, DATE, FieldFormDialog, FormField
 
 
 def profile_fields() -> list[FormField]:
     """The profile's fields in the core's order; the date is typed, the rest is free text."""
-    from secondop_tui.core.profile import PROFILE_FIELDS
-
     return [FormField(key, label, DATE if key == "diagnosis_date" else AREA, help)
             for key, label, help in PROFILE_FIELDS]
 
@@ -31,18 +30,14 @@ class ProfileDialog(FieldFormDialog):
                  "on, ctrl+s or F2 saves, escape cancels.")
 
     def __init__(self, store) -> None:
-        from secondop_tui.core import profile
-
         self.store = store
-        self.profile = profile.get_profile(store)
+        self.profile = get_profile(store)
         fields = profile_fields()
         super().__init__(fields, {f.key: getattr(self.profile, f.key) for f in fields})
 
     def save_values(self, values: dict[str, Any]):
-        from secondop_tui.core import profile
-
         updated = dataclasses.replace(self.profile, **values)
-        profile.save_profile(self.store, updated)
+        save_profile(self.store, updated)
         return updated
 
 

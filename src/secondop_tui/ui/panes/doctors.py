@@ -298,6 +298,7 @@ class DoctorsPane(Pane):
         self.action_view_doctor()
 
     def action_view_doctor(self) -> None:
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.doctor_detail_dialog import DoctorDetailDialog
 
         doctor = self.current_doctor()
@@ -315,6 +316,7 @@ class DoctorsPane(Pane):
             self.action_delete_doctor()
 
     def action_add_doctor(self) -> None:
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 
         if not self.check_action("add_doctor", ()):
@@ -323,6 +325,7 @@ class DoctorsPane(Pane):
         self.app.push_screen(DoctorFormDialog(Doctor()), self._form_closed)
 
     def action_edit_doctor(self) -> None:
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 
         if not self.check_action("edit_doctor", ()):

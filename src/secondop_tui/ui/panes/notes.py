@@ -224,6 +224,7 @@ class NotesPane(Pane):
         """Ask for the details of a new consultation (with ``doctor_id`` chosen already)."""
         if not self.editable():
             return
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.notes_new_dialog import ConsultationDetails, NotesNewDialog
 
         def created(result: ConsultationDetails | None) -> None:
@@ -243,6 +244,7 @@ class NotesPane(Pane):
         consultation = self.need_current()
         if consultation is None or not self.editable():
             return
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.notes_new_dialog import ConsultationDetails, NotesNewDialog
 
         def changed(result: ConsultationDetails | None) -> None:
@@ -340,6 +342,7 @@ class NotesPane(Pane):
         consultation = self.need_current()
         if consultation is None or not self.editable():
             return
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.notes_questions_dialog import NotesQuestionsDialog
 
         self.editor.flush()
@@ -416,6 +419,7 @@ class NotesPane(Pane):
              Choice("u", "Put the note back", "undo", "warning")], cancel="keep"), answered)
 
     def action_export_notes(self) -> None:
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
 
         self.editor.flush()
@@ -437,7 +441,7 @@ class NotesPane(Pane):
                "(alt+y)", self.action_copy_note)
 
     def action_edit_opinion(self) -> None:
-        # deferred: start-up speed
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.opinion_dialog import edit_opinion
 
         consultation = self.need_current()
@@ -446,14 +450,14 @@ class NotesPane(Pane):
             edit_opinion(self.app, consultation.doc_id)
 
     def action_compare_opinions(self) -> None:
-        # deferred: start-up speed
+        # deferred: start-up speed (the pane is imported at start-up, the view when opened)
         from secondop_tui.ui.screens.compare_screen import compare_opinions
 
         self.editor.flush()
         compare_opinions(self.app)
 
     def action_show_timeline(self) -> None:
-        # deferred: start-up speed
+        # deferred: start-up speed (the pane is imported at start-up, the view when opened)
         from secondop_tui.ui.screens.timeline_screen import show_timeline
 
         self.editor.flush()

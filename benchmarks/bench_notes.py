@@ -42,7 +42,7 @@ from benchmarks.make_workbook import make_workbook  # noqa: E402
 from tests.pty_terminal import Terminal, installed_command  # noqa: E402
 
 BURST = 20  # keys typed in a row before a new line (and, in the paused modes, a pause)
-SAVE_DELAY = 0.5  # the note editor's save debounce (ui/panes/notes.py)
+SAVE_DELAY = 0.5  # the note editor's save debounce (ui/widgets/note_editor.py)
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 LINES = itertools.count(1)  # numbers the typed lines, so every line's tag is unique
 

@@ -1,10 +1,11 @@
-"""The secondop-tui application: the workbook screen, saving, and the startup questions."""
+"""The secondop-tui application: saving, leaving, the startup questions and the palette.
+
+Its first screen, the workbook with its four panes, is in :mod:`.workbook_screen`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import importlib
 import inspect
 import os
 import signal
@@ -16,15 +17,13 @@ from pathlib import Path
 
 from rich.cells import cell_len
 from textual import constants, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
-from textual.css.query import NoMatches
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
-from textual.widget import MountError
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Static
 
 from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
@@ -42,30 +41,8 @@ from secondop_tui.ui.terminal import InputClosed, WorkbookDriver
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.themes import PALETTE_THEMES, THEMES
+from secondop_tui.ui.workbook_screen import WorkbookScreen, mounted_panes
 
-# The first pane's class is imported with the app; the other three (and the dialogs they
-# import) after the first frame, when their panes are mounted: the first frame does not
-# wait for them.
-PANE_MODULES: dict[str, tuple[str, str]] = {
-    "guidance": ("secondop_tui.ui.panes.guidance", "GuidancePane"),
-    "checklist": ("secondop_tui.ui.panes.checklist", "ChecklistPane"),
-    "doctors": ("secondop_tui.ui.panes.doctors", "DoctorsPane"),
-    "notes": ("secondop_tui.ui.panes.notes", "NotesPane"),
-}
-
-
-def mounted_panes(screen: Screen) -> list[Pane]:
-    """The screen's panes that are ready: a hidden pane still being mounted (after the
-    first frame) has no widgets yet to ask, and nothing typed in it to save."""
-    return [pane for pane in screen.query(Pane) if pane.is_mounted]
-
-
-def pane_class(pane_id: str) -> type[Pane]:
-    """The class of a pane, its module imported if it was not yet."""
-    module, name = PANE_MODULES[pane_id]
-    return getattr(importlib.import_module(module), name)
-
-FIRST_PANE = "guidance"
 ANIMATIONS_SETTING = "animations"
 
 # How long to wait for the terminal to be restored after a hangup, once the workbook is
@@ -103,116 +80,6 @@ def fit_status(parts: list[tuple[str, ...]], width: int) -> str:
         while cell_len(line()) > width and chosen[n] < len(parts[n]) - 1:
             chosen[n] += 1
     return line()
-
-
-class WorkbookFooter(Footer):
-    """A Footer that shows the app's keys (Quit, Help) in the very first frame.
-
-    Textual's Footer stays empty until the focused widget is known, a refresh later;
-    the app's own keys are known from the start, so they are drawn at once and the
-    pane's keys join them when focus settles. (Relies on Footer internals: Textual is
-    pinned exactly.)
-    """
-
-    def compose(self) -> ComposeResult:
-        self._bindings_ready = True
-        for widget in super().compose():
-            # Marked so that a narrow terminal can keep Help in view (see app.tcss).
-            if getattr(widget, "action", None) == "help":
-                widget.add_class("-help")
-            yield widget
-
-
-PANES_GROUP = Binding.Group("Panes", compact=True)
-
-
-class WorkbookTabs(TabbedContent):
-    """The four panes as tabs. A tab follows the focus only while the focus is still in
-    its pane: at start-up the first pane's news of its first focus can arrive after a
-    pane key has moved the focus on (each pane passes the news up in its own time), and
-    it switched the tab bar and the content back while the focus, and the Footer's
-    keys, stayed in the pane the key chose."""
-
-    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
-        focused = self.app.focused
-        if focused is None or event.tab_pane not in focused.ancestors_with_self:
-            event.stop()
-            event.prevent_default()  # TabbedContent's own handler does not run
-
-
-class WorkbookScreen(Screen):
-    """Header, the save warning, the four panes as tabs, and the Footer."""
-
-    BINDINGS = [
-        # In the Footer as one compact group ("1234 Panes"), so it costs little room.
-        Binding(key, f"show_pane('{pane_id}')", title, id=f"pane.{pane_id}",
-                group=PANES_GROUP)
-        for pane_id, title, key in PANES
-    ] + [
-        # A second key per pane that also works while a text field has focus.
-        Binding(f"alt+{key}", f"show_pane('{pane_id}')", title, show=False,
-                priority=True, id=f"pane.{pane_id}.alt")
-        for pane_id, title, key in PANES
-    ]
-
-    def compose(self) -> ComposeResult:
-        yield Header(icon="✚")
-        yield Static("", id="save-warning", markup=False)
-        with WorkbookTabs(id="panes", initial=FIRST_PANE):
-            for pane_id, title, key in PANES:
-                with TabPane(f"{title} {key}", id=pane_id):
-                    # Hidden panes are mounted once the first frame is drawn, so the
-                    # first pane is on screen without waiting for the other three.
-                    if pane_id == FIRST_PANE:
-                        yield pane_class(pane_id)(id=f"{pane_id}-pane")
-        yield WorkbookFooter()
-
-    def on_mount(self) -> None:
-        # pane id -> set once the pane is mounted (the first pane is composed with us)
-        self._pane_mounted: dict[str, asyncio.Event] = {}
-        after_first_frame(self, self.mount_hidden_panes)
-
-    async def mount_hidden_panes(self) -> None:
-        try:
-            for pane_id, _, _ in PANES:
-                await self.ensure_pane(pane_id)
-        except (NoMatches, MountError):
-            return  # quit in the first moment: the screen went away while panes mounted
-        if getattr(self.app, "freeze_gc", False):
-            # Everything made at start-up (the workbook's records, the panes) is kept for
-            # the whole run: moved out of the collector's reach, a collection while
-            # typing no longer walks it (tens of milliseconds with a large workbook).
-            gc.freeze()
-
-    async def ensure_pane(self, pane_id: str) -> Pane:
-        """The pane, mounted now if it was not yet (a key pressed in the first moment)."""
-        if pane_id != FIRST_PANE:
-            mounted = self._pane_mounted.get(pane_id)
-            if mounted is None:
-                mounted = self._pane_mounted[pane_id] = asyncio.Event()
-                await self.query_one(f"#{pane_id}", TabPane).mount(
-                    pane_class(pane_id)(id=f"{pane_id}-pane"))
-                mounted.set()
-            await mounted.wait()
-        return self.query_one(f"#{pane_id}-pane", Pane)
-
-    async def action_show_pane(self, pane_id: str) -> None:
-        app = self.app
-        if isinstance(app, SecondOpinionApp):
-            app.save_now()
-        tabs = self.query_one("#panes", TabbedContent)
-        tabs.active = pane_id
-        pane = await self.ensure_pane(pane_id)
-        pane.focus_default()
-
-    def on_resize(self) -> None:
-        app = self.app
-        if isinstance(app, SecondOpinionApp):
-            app.refresh_status()  # the Header's forms depend on the width
-
-    @property
-    def active_pane(self) -> str:
-        return self.query_one("#panes", TabbedContent).active
 
 
 class HangupWatchdog(threading.Thread):
@@ -491,6 +358,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         it changed (the Header was then refreshed)."""
         if self.store is None:
             return False
+        # deferred: start-up speed (this runs only after the first frame)
         from secondop_tui.core.timeline import timeline
         from secondop_tui.ui.screens.timeline_screen import header_note
 
@@ -731,7 +599,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if constants.DRIVER is None and issubclass(WorkbookDriver, driver):
             return WorkbookDriver
         if driver.__module__ == "textual.drivers.web_driver" and driver.__name__ == "WebDriver":
-            # Imported here: only a served app needs it.
+            # deferred: start-up speed (only a served app needs it)
             from secondop_tui.ui.web_terminal import WorkbookWebDriver
 
             return WorkbookWebDriver
@@ -739,13 +607,14 @@ class SecondOpinionApp(KeysInOrder, App[None]):
 
     # Help and palette -------------------------------------------------------------------
     def action_glossary(self) -> None:
-        from secondop_tui.ui.commands import show_glossary
-        from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
+        # deferred: start-up speed (the first frame needs no dialog)
+        from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog, show_glossary
 
         if not isinstance(self.screen, GlossaryDialog):
             show_glossary(self)
 
     def action_help(self) -> None:
+        # deferred: start-up speed (the first frame needs no help screen)
         from secondop_tui.ui.help_screen import HelpScreen, describe_bindings
 
         if isinstance(self.screen, HelpScreen):

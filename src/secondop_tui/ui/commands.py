@@ -3,25 +3,29 @@
 :class:`WorkbookSearchProvider` finds guidance sections, checklist items, doctors,
 consultations and opinions by their words, and glossary terms by their names; enter
 jumps to the hit (a term opens the glossary on it). The index is built
-on the first search and rebuilt after the workbook changed. The functions below open
-the opinion and profile forms, the compare view, the timeline, the glossary and the
-exports; the panes' keys and the palette both call them.
+on the first search and rebuilt after the workbook changed. :func:`workbook_commands`
+lists the palette's commands for opinions, timing and exports; what each opens comes
+with its form or screen, which the panes' keys open too. The visit pack is the
+palette's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
+from textual.app import App
 from textual.markup import escape
+
+from secondop_tui.ui.workbook_app import WorkbookApp
+from secondop_tui.ui.workbook_screen import WorkbookScreen
 
 if TYPE_CHECKING:
     from secondop_tui.core.search import Hit as SearchHit
     from secondop_tui.core.search import SearchIndex
-    from secondop_tui.ui.app import SecondOpinionApp
 
 SEARCH_LIMIT = 30
 # Palette commands score well above 1 when their words match; content hits stay below
@@ -40,7 +44,9 @@ class WorkbookSearch:
         self.index: SearchIndex | None = None
         self.version = -1
 
-    def get(self, app: "SecondOpinionApp") -> "SearchIndex | None":
+    def get(self, app: WorkbookApp) -> "SearchIndex | None":
+        # deferred: start-up speed (this module is imported with the app; the index is
+        # built at the first search)
         from secondop_tui.core.search import SearchIndex
 
         if app.store is None:
@@ -53,15 +59,19 @@ class WorkbookSearch:
         return self.index
 
 
+@runtime_checkable
+class SearchableApp(WorkbookApp, Protocol):
+    """The workbook app with its search index."""
+
+    workbook_search: WorkbookSearch
+
+
 class WorkbookSearchProvider(Provider):
     """Search everything in the workbook from the command palette."""
 
     async def search(self, query: str) -> Hits:
-        from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
-
         app = self.app
-        if not isinstance(app, SecondOpinionApp) or not isinstance(self.screen,
-                                                                   WorkbookScreen):
+        if not isinstance(app, SearchableApp) or not isinstance(self.screen, WorkbookScreen):
             return
         index = app.workbook_search.get(app)
         if index is None or len(query.strip()) < 2:
@@ -76,10 +86,12 @@ class WorkbookSearchProvider(Provider):
 
 
 # Jumping to a hit ---------------------------------------------------------------------------
-async def jump_to(app: "SecondOpinionApp", hit: "SearchHit") -> None:
+async def jump_to(app: App, hit: "SearchHit") -> None:
     """Show the pane (or form) where a search hit lives, with the hit selected; a
     glossary term opens the glossary on it."""
-    from secondop_tui.ui.app import WorkbookScreen
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
+    from secondop_tui.ui.dialogs.opinion_dialog import edit_opinion
 
     screen = app.screen
     if not isinstance(screen, WorkbookScreen):
@@ -123,82 +135,10 @@ def when_ready(pane, callback: Callable[[], object], tries: int = 500) -> None:
         pane.set_timer(0.02, lambda: when_ready(pane, callback, tries - 1))
 
 
-# Forms, views and exports ---------------------------------------------------------------------
-def edit_opinion(app, consultation_id: int,
-                 then: Callable[[Any], object] | None = None) -> None:
-    """Open the opinion form for a consultation."""
-    from secondop_tui.ui.dialogs.opinion_dialog import OpinionDialog
-
-    def saved(opinion) -> None:
-        if opinion is not None:
-            app.notify("The opinion is saved.", timeout=3)
-        if then is not None:
-            then(opinion)
-
-    app.push_screen(OpinionDialog(app.store, consultation_id), saved)
-
-
-def edit_profile(app, then: Callable[[Any], object] | None = None) -> None:
-    """Open the profile form (diagnosis so far, its date, medications, allergies)."""
-    from secondop_tui.ui.dialogs.profile_dialog import ProfileDialog
-
-    def saved(profile) -> None:
-        if profile is not None:
-            app.notify("Your profile is saved.", timeout=3)
-        if then is not None:
-            then(profile)
-
-    app.push_screen(ProfileDialog(app.store), saved)
-
-
-def compare_opinions(app, consultation_ids: list[int] | None = None) -> None:
-    """Open the compare view (or say why it cannot open yet)."""
-    from secondop_tui.ui.screens.compare_screen import CompareScreen, opinion_consultations
-
-    if len(opinion_consultations(app.store)) < 2:
-        app.notify("Comparing needs opinions from at least two consultations. In the Notes "
-                   "pane, choose a consultation and press alt+o (or F6) to enter what the "
-                   "doctor concluded.", title="Compare opinions", timeout=10)
-        return
-    app.push_screen(CompareScreen(app.store, consultation_ids))
-
-
-def show_glossary(app, text: str = "", where: str = "", term_id: str | None = None) -> None:
-    """Open the glossary: the terms used in ``text`` (what is being read) first, or the
-    term ``term_id`` highlighted, then every term to search."""
-    from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
-
-    app.push_screen(GlossaryDialog(text, where, term_id=term_id))
-
-
-def show_timeline(app) -> None:
-    from secondop_tui.ui.screens.timeline_screen import TimelineScreen
-
-    app.push_screen(TimelineScreen(app.store))
-
-
-def export_comparison(app, consultation_ids: list[int] | None = None) -> None:
-    """Write the comparison of opinions to a file (all opinions unless told which)."""
-    from secondop_tui.core.opinions import render_comparison
-    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
-
-    store = app.store
-    app.push_screen(ExportTextDialog(
-        "Export the comparison of opinions", "secondop-comparison",
-        lambda fmt: render_comparison(store, fmt, consultation_ids)))
-
-
-def export_timeline(app) -> None:
-    from secondop_tui.core.timeline import render_timeline
-    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
-
-    store = app.store
-    app.push_screen(ExportTextDialog("Export the timeline", "secondop-timeline",
-                                     lambda fmt: render_timeline(store, fmt)))
-
-
+# Visit pack -----------------------------------------------------------------------------------
 def visit_pack(app) -> None:
     """Choose a doctor, then write the one-page visit pack for them to a file."""
+    # deferred: start-up speed (this module is imported with the app)
     from secondop_tui.core.doctors import list_doctors
     from secondop_tui.ui.dialogs.pick_dialog import PickDialog
 
@@ -220,6 +160,7 @@ def visit_pack(app) -> None:
 
 
 def write_visit_pack(app, doctor) -> None:
+    # deferred: start-up speed (this module is imported with the app)
     from secondop_tui.core.visitpack import render_visit_pack
     from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog, file_stem
 
@@ -232,6 +173,12 @@ def write_visit_pack(app, doctor) -> None:
 
 def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable[[], object]]]:
     """(title, help, callback) for the palette while the workbook screen is shown."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
+    from secondop_tui.ui.dialogs.profile_dialog import edit_profile
+    from secondop_tui.ui.screens.compare_screen import compare_opinions, export_comparison
+    from secondop_tui.ui.screens.timeline_screen import show_timeline
+
     store = app.store
     if store is None:
         return

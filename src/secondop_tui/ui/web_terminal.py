@@ -8,6 +8,7 @@ This driver reads the same stream with the paste-safe parser of ``terminal.py``.
 from __future__ import annotations
 
 from codecs import getincrementaldecoder
+from traceback import format_exc
 
 from textual import log
 from textual.drivers.web_driver import WebDriver, _ExitInput
@@ -40,8 +41,6 @@ class WorkbookWebDriver(WebDriver):
         except _ExitInput:
             pass
         except Exception:
-            from traceback import format_exc
-
             log(format_exc())
         finally:
             input_reader.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 
 from textual import on
 from textual.await_complete import AwaitComplete
@@ -84,28 +83,3 @@ class DialogScreen(DismissOnce[ScreenResultType], ModalScreen[ScreenResultType])
         callback, waiting.callback = waiting.callback, None  # never applied twice
         if callback is not None and not inspect.iscoroutinefunction(callback):
             callback(result)
-
-
-def ask_before_discarding(screen: ModalScreen, unsaved: bool, changes: str,
-                          save: Callable[[], object]) -> None:
-    """Close a form; if it has unsaved ``changes`` (for example "to this opinion"),
-    first ask whether to save them, discard them or keep editing."""
-    from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
-
-    if not unsaved:
-        screen.dismiss(None)
-        return
-
-    def answered(answer: str | None) -> None:
-        if answer == "save":
-            save()
-        elif answer == "discard":
-            screen.dismiss(None)
-
-    screen.app.push_screen(ChoiceDialog(
-        "Discard your changes?",
-        f"You made changes {changes} and have not saved them.\n\n"
-        "s saves them, d discards them, escape goes back to the form.",
-        [Choice("s", "Save", "save", "primary"), Choice("d", "Discard", "discard", "error"),
-         Choice("k", "Keep editing", "keep")], cancel="keep"), answered)
-

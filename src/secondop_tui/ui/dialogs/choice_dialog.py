@@ -1,7 +1,9 @@
-"""A modal question with a few answers, each with its own key."""
+"""A modal question with a few answers, each with its own key; and the question a form
+asks before its unsaved changes are dropped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from time import monotonic
 
@@ -11,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
+from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from secondop_tui.ui.dialogs.base import DialogScreen
@@ -102,3 +105,25 @@ class ChoiceDialog(DialogScreen[str]):
             how += " (escape: cancel)"
         self.notify(f"Not typed: first answer \"{self.dialog_title}\" with {how}.",
                     severity="warning")
+
+
+def ask_before_discarding(screen: ModalScreen, unsaved: bool, changes: str,
+                          save: Callable[[], object]) -> None:
+    """Close a form; if it has unsaved ``changes`` (for example "to this opinion"),
+    first ask whether to save them, discard them or keep editing."""
+    if not unsaved:
+        screen.dismiss(None)
+        return
+
+    def answered(answer: str | None) -> None:
+        if answer == "save":
+            save()
+        elif answer == "discard":
+            screen.dismiss(None)
+
+    screen.app.push_screen(ChoiceDialog(
+        "Discard your changes?",
+        f"You made changes {changes} and have not saved them.\n\n"
+        "s saves them, d discards them, escape goes back to the form.",
+        [Choice("s", "Save", "save", "primary"), Choice("d", "Discard", "discard", "error"),
+         Choice("k", "Keep editing", "keep")], cancel="keep"), answered)

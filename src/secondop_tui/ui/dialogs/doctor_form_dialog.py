@@ -36,9 +36,11 @@ from secondop_tui.core.doctors import (
     STATUSES,
     CredentialCheck,
     Doctor,
+    add_doctor,
     check_doctor,
+    update_doctor,
 )
-from secondop_tui.ui.dialogs.base import ask_before_discarding
+from secondop_tui.ui.dialogs.choice_dialog import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 from secondop_tui.ui.widgets.mount_later import MountLater
 from secondop_tui.ui.dialogs.base import DismissOnce
@@ -431,8 +433,6 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
 
     def save_on_hangup(self) -> None:
         """The connection dropped with the form open: keep what it holds, if it is valid."""
-        from secondop_tui.core.doctors import add_doctor, update_doctor
-
         if not self.unsaved or not self.complete:
             return
         try:

@@ -145,3 +145,9 @@ class GlossaryDialog(DialogScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def show_glossary(app, text: str = "", where: str = "", term_id: str | None = None) -> None:
+    """Open the glossary: the terms used in ``text`` (what is being read) first, or the
+    term ``term_id`` highlighted, then every term to search."""
+    app.push_screen(GlossaryDialog(text, where, term_id=term_id))

@@ -15,6 +15,7 @@ from secondop_tui.core.notes import AgendaItem
 from secondop_tui.core.questions import add_own_question, all_groups
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.base import DismissOnce
+from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
 
 MAX_TOP = 3
 
@@ -193,8 +194,6 @@ class NotesQuestionsDialog(DismissOnce[list[AgendaItem] | None],
         self.dismiss(self.agenda)
 
     def action_glossary(self) -> None:
-        from secondop_tui.ui.commands import show_glossary
-
         row = self.current_row()
         if row is None:
             show_glossary(self.app)

@@ -9,7 +9,7 @@ read is named in a message above the form; nothing typed is lost.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +21,12 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
+from secondop_tui.core import opinions
 from secondop_tui.core.dates import DATE_FORMS, DateError, editable_date, parse_date
+from secondop_tui.core.doctors import get_doctor
+from secondop_tui.core.notes import get_consultation
 from secondop_tui.core.text import as_text, one_line
-from secondop_tui.ui.dialogs.base import ask_before_discarding
+from secondop_tui.ui.dialogs.choice_dialog import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 from secondop_tui.ui.dialogs.base import DismissOnce
 
@@ -311,9 +314,6 @@ class FieldFormDialog(DismissOnce["Any | None"], ModalScreen["Any | None"]):
 
 def consultation_heading(store, consultation_id: int) -> str:
     """``3 Dec 2026, Dr Ana Ruiz: Second opinion`` (safe to show)."""
-    from secondop_tui.core.doctors import get_doctor
-    from secondop_tui.core.notes import get_consultation
-
     consultation = get_consultation(store, consultation_id)
     if consultation is None:
         return "(consultation removed)"
@@ -326,8 +326,6 @@ def consultation_heading(store, consultation_id: int) -> str:
 
 def opinion_fields() -> list[FormField]:
     """The form's fields, in the order of ``opinions.FIELDS``."""
-    from secondop_tui.core import opinions
-
     return [FormField(f.key, f.label, f.kind, f.help,
                       options=tuple((choice, choice) for choice in f.choices))
             for f in opinions.FIELDS]
@@ -345,8 +343,6 @@ class OpinionDialog(FieldFormDialog):
                  "Tab moves on, ctrl+s or F2 saves, escape cancels.")
 
     def __init__(self, store, consultation_id: int) -> None:
-        from secondop_tui.core import opinions
-
         self.store = store
         self.consultation_id = consultation_id
         self.opinion = opinions.get_opinion(store, consultation_id)
@@ -355,8 +351,18 @@ class OpinionDialog(FieldFormDialog):
         super().__init__(opinion_fields(), values)
 
     def save_values(self, values: dict[str, Any]):
-        from secondop_tui.core import opinions
-
         opinion = dataclasses.replace(self.opinion, **values)
         opinions.save_opinion(self.store, opinion)
         return opinion
+
+
+def edit_opinion(app, consultation_id: int,
+                 then: Callable[[Any], object] | None = None) -> None:
+    """Open the opinion form for a consultation."""
+    def saved(opinion) -> None:
+        if opinion is not None:
+            app.notify("The opinion is saved.", timeout=3)
+        if then is not None:
+            then(opinion)
+
+    app.push_screen(OpinionDialog(app.store, consultation_id), saved)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from secondop_tui.ui.workbook_app import WorkbookApp
+
 if TYPE_CHECKING:
     from textual.widget import Widget
-
-    from secondop_tui.ui.app import SecondOpinionApp
 
 
 FIRST_FRAME_PAUSE = 0.08  # seconds
@@ -35,7 +35,7 @@ class Pane(VerticalScroll):
     key = ""
 
     @property
-    def workbook_app(self) -> "SecondOpinionApp":
+    def workbook_app(self) -> WorkbookApp:
         return self.app  # type: ignore[return-value]
 
     def on_workbook_reloaded(self) -> None:

@@ -35,6 +35,7 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import (
     ItemForm,
 )
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
 from secondop_tui.ui.panes.base import Pane
 
 HIDE_DONE_SETTING = "checklist.hide_done"
@@ -635,8 +636,6 @@ class ChecklistPane(Pane):
         return "\n".join(words), f"the group {group.title}"
 
     def action_glossary(self) -> None:
-        from secondop_tui.ui.commands import show_glossary
-
         show_glossary(self.app, *self.highlighted_text())
 
     # From the Guidance pane -------------------------------------------------------------

@@ -308,6 +308,7 @@ class DoctorsPane(Pane):
         self.action_view_doctor()
 
     def action_view_doctor(self) -> None:
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.doctor_detail_dialog import DoctorDetailDialog
 
         doctor = self.current_doctor()
@@ -325,6 +326,7 @@ class DoctorsPane(Pane):
             self.action_delete_doctor()
 
     def action_add_doctor(self) -> None:
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 
         if not self.check_action("add_doctor", ()):
@@ -333,6 +335,7 @@ class DoctorsPane(Pane):
         self.app.push_screen(DoctorFormDialog(Doctor()), self._form_closed)
 
     def action_edit_doctor(self) -> None:
+        # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.doctor_form_dialog import DoctorFormDialog
 
         if not self.check_action("edit_doctor", ()):

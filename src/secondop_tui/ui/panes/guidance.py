@@ -292,6 +292,7 @@ class GuidancePane(Pane):
                    "shown (w)", self.action_glossary)
 
     def action_export(self) -> None:
+        # deferred: start-up speed (the first pane is imported before the first frame)
         from secondop_tui.core.guidance import render_guidance
         from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 
@@ -528,7 +529,8 @@ class GuidancePane(Pane):
         return "\n".join(block.block.text for block in blocks)
 
     def action_glossary(self) -> None:
-        from secondop_tui.ui.commands import show_glossary
+        # deferred: start-up speed (the first pane is imported before the first frame)
+        from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
 
         show_glossary(self.app, self.text_on_screen(), "the guidance on screen")
 
@@ -582,6 +584,8 @@ class GuidancePane(Pane):
         await self.open_checklist_item(link.item_id)
 
     async def open_checklist_item(self, item_id: str) -> None:
+        # deferred: start-up speed (the first pane is imported before the first frame; the
+        # checklist's module after it, when its pane is mounted)
         from secondop_tui.ui.panes.checklist import ChecklistPane
 
         store = self.workbook_app.store

@@ -27,6 +27,8 @@ from secondop_tui.core import opinions as core
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.opinion_dialog import consultation_heading
 from secondop_tui.ui.dialogs.base import DismissOnce
+from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+from secondop_tui.ui.dialogs.pick_dialog import PickDialog
 
 # Columns narrower than this do not read well side by side: the view lists the fields.
 MIN_COLUMN = 30
@@ -322,8 +324,6 @@ class CompareScreen(DismissOnce[None]):
         if self.store.read_only:
             self.app.notify(notes.READ_ONLY, severity="warning")
             return
-        from secondop_tui.ui.dialogs.pick_dialog import PickDialog
-
         question = core.difference_question(comparison, row)
         consultations = notes.list_consultations(self.store)
         options = [(consultation_heading(self.store, c.doc_id), c.doc_id)
@@ -351,8 +351,6 @@ class CompareScreen(DismissOnce[None]):
                         title="Question added", timeout=8, markup=False)
 
     def action_export(self) -> None:
-        from secondop_tui.ui.commands import export_comparison
-
         export_comparison(self.app, self.chosen or None)
 
     def on_workbook_reloaded(self) -> None:
@@ -368,3 +366,21 @@ class CompareScreen(DismissOnce[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def compare_opinions(app, consultation_ids: list[int] | None = None) -> None:
+    """Open the compare view (or say why it cannot open yet)."""
+    if len(opinion_consultations(app.store)) < 2:
+        app.notify("Comparing needs opinions from at least two consultations. In the Notes "
+                   "pane, choose a consultation and press alt+o (or F6) to enter what the "
+                   "doctor concluded.", title="Compare opinions", timeout=10)
+        return
+    app.push_screen(CompareScreen(app.store, consultation_ids))
+
+
+def export_comparison(app, consultation_ids: list[int] | None = None) -> None:
+    """Write the comparison of opinions to a file (all opinions unless told which)."""
+    store = app.store
+    app.push_screen(ExportTextDialog(
+        "Export the comparison of opinions", "secondop-comparison",
+        lambda fmt: core.render_comparison(store, fmt, consultation_ids)))

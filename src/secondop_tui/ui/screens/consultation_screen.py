@@ -15,8 +15,8 @@ from secondop_tui.core.glossary import load_glossary
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
-from secondop_tui.ui.panes.notes import NoteEditor
 from secondop_tui.ui.dialogs.base import DismissOnce
+from secondop_tui.ui.widgets.note_editor import NoteEditor
 
 # Below this width the questions fold away (a key brings them back).
 FOLD_BELOW = 100

@@ -163,13 +163,12 @@ class TimelineScreen(DismissOnce[None]):
         options.scroll_to_highlight()
 
     def action_edit_profile(self) -> None:
-        from secondop_tui.ui.commands import edit_profile
+        # deferred: start-up speed, as in export_timeline
+        from secondop_tui.ui.dialogs.profile_dialog import edit_profile
 
         edit_profile(self.app, then=lambda _: self.reload())
 
     def action_export(self) -> None:
-        from secondop_tui.ui.commands import export_timeline
-
         export_timeline(self.app)
 
     def on_workbook_reloaded(self) -> None:
@@ -177,3 +176,17 @@ class TimelineScreen(DismissOnce[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def show_timeline(app) -> None:
+    app.push_screen(TimelineScreen(app.store))
+
+
+def export_timeline(app) -> None:
+    # deferred: start-up speed. The app imports this module at start-up, for the Header's
+    # timing note (header_note); the forms load when first opened.
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    store = app.store
+    app.push_screen(ExportTextDialog("Export the timeline", "secondop-timeline",
+                                     lambda fmt: core.render_timeline(store, fmt)))

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from secondop_tui.core import clock
 from secondop_tui.core import export as core_export
@@ -159,16 +160,28 @@ class ExportTextDialog(DialogScreen[Path | None]):
         self.write(text, target, force)
 
     @work(thread=True, group="export-text", exit_on_error=False)
-    def write(self, text: str, target: Path, force: bool) -> None:
+    def write(self, text: str, target: Path, force: bool) -> Path | str:
+        """The file written, or why not. The answer is handled once the worker has
+        finished (``on_worker_state_changed``): closing the dialog from inside the
+        worker would cancel the worker it runs in."""
         try:
-            written = core_export.write_export(text, target, force=force)
+            return core_export.write_export(text, target, force=force)
         except FileExistsError:
-            self.app.call_from_thread(self.failed, f"{target} already exists; not written.")
+            return f"{target} already exists; not written."
         except OSError as error:
-            self.app.call_from_thread(
-                self.failed, f"Could not write {target}: {error.strerror or error}.")
-        else:
-            self.app.call_from_thread(self.written, written)
+            return f"Could not write {target}: {error.strerror or error}."
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "export-text":
+            return
+        if event.state == WorkerState.SUCCESS:
+            if isinstance(worker.result, Path):
+                self.written(worker.result)
+            else:
+                self.failed(str(worker.result))
+        elif event.state == WorkerState.ERROR:
+            self.failed(f"Not written: {worker.error}")
 
     def failed(self, message: str) -> None:
         self._writing = False

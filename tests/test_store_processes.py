@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from secondop_tui.core import codec
-from secondop_tui.core.errors import WorkbookLocked
+from secondop_tui.core.errors import ReadOnlyWorkbook, WorkbookLocked
 from secondop_tui.core.store import WorkbookStore
 from tests.helpers import HOLDER
 
@@ -90,10 +90,12 @@ def test_second_copy_is_refused_and_told_who_holds_it(data_dir: Path):
         assert caught.value.holder.host
         assert caught.value.holder.since
         assert str(holder.pid) in str(caught.value)
-        # Read-only works alongside, and writes nothing.
+        # Read-only works alongside: it reads, refuses a change in words, writes nothing.
         before = (data_dir / "workbook.json").read_bytes()
         reader = WorkbookStore.open(data_dir, read_only=True)
-        reader.set_setting("x", 1)
+        with pytest.raises(ReadOnlyWorkbook, match="read-only"):
+            reader.set_setting("x", 1)
+        assert reader.get_setting("x") is None
         reader.close()
         assert (data_dir / "workbook.json").read_bytes() == before
     finally:

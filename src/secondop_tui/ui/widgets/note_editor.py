@@ -11,6 +11,7 @@ from textual.widgets import TextArea
 
 from secondop_tui.core import notes as core
 from secondop_tui.core.glossary import Glossary, Term
+from secondop_tui.ui.textual_internals import text_area_on_key
 
 SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
 
@@ -95,7 +96,7 @@ class NoteEditor(TextArea):
         # into the note when no binding wanted the key.
         if event.key.startswith("alt+"):
             return
-        await super()._on_key(event)
+        await text_area_on_key(self, event)
 
     def glossary_term_at_cursor(self, glossary: Glossary) -> Term | None:
         """The glossary term at or just before the cursor, on the cursor's line."""

@@ -63,6 +63,10 @@ class NoteEditor(TextArea):
         with priority, before the keys typed just ahead of it reach the editor); either
         way a timestamp typed in a burst of text lands in the wrong place. Run here,
         the action happens in order with the typing.
+
+        A routed key also wins over TextArea's own binding for it: in the Notes pane F6
+        and F7 open the opinion form and the comparison, where TextArea would select the
+        line and everything (tests/test_note_editor_keys.py).
         """
         self.binding_owner = owner
         self.routed_actions = {key.strip(): binding.action

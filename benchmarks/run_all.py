@@ -18,6 +18,7 @@ import importlib
 import os
 import platform
 import shlex
+import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +47,11 @@ unit          "ms" or "s": how to show the figures
 target        the target in words ("≤ 1.5x", "≤ 100 ms"), or "" when the issues set none
 ratio_target  when the target is a ratio: the largest ours / baseline that meets it
 met           True or False when the target is not a ratio (None: no target)
+ours_runs     optional: secondop-tui's figure of each run, in seconds, in the order run
+baseline_runs optional: the baseline's figure of each run, in the same order (run i of
+              each side is paired: they alternate, so machine noise hits both alike)
+ratio_runs    optional: the ratio of each run, when it is not ours_runs[i] /
+              baseline_runs[i] (a p95 over each round's keys, say)
 """
 
 BENCHMARK_CONSULTATIONS = 2000
@@ -86,16 +92,17 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine(load: float) -> list[str]:
+def machine(load: tuple[float, float]) -> list[str]:
     from importlib.metadata import version
 
     cores = os.cpu_count()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
     return [
         f"- CPU: {cpu_model()}, {cores} cores ({usable} usable by this run)",
-        f"- System: {platform.system()} {platform.release()}; load average "
-        f"{load:.2f} when the run started (0 is idle; other work on the "
-        "machine slows both sides of a ratio, but not always alike)",
+        f"- System: {platform.system()} {platform.release()}; load average (1 minute) "
+        f"{load[0]:.2f} when the run started and {load[1]:.2f} when it ended, on "
+        f"{cores} cores (0 is idle; other work on the machine slows both sides of a "
+        "ratio, but not always alike)",
         f"- Python {platform.python_version()}, Textual {version('textual')}, "
         f"secondop-tui {version('secondop-tui')}",
     ]
@@ -111,6 +118,25 @@ def show(seconds: float | None, unit: str) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
+def ratio_runs(row: dict) -> list[float]:
+    """The ratio of each run (empty when the figure has no runs to pair)."""
+    if row.get("ratio_runs"):
+        return list(row["ratio_runs"])
+    ours, baseline = row.get("ours_runs") or [], row.get("baseline_runs") or []
+    if not ours or len(ours) != len(baseline):
+        return []
+    return [o / b for o, b in zip(ours, baseline) if b]
+
+
+def spread(row: dict) -> str:
+    """The per-run ratios as "min / median / max" (with the number of runs), or ""."""
+    ratios = ratio_runs(row)
+    if not ratios:
+        return ""
+    return (f"{min(ratios):.2f} / {statistics.median(ratios):.2f} / {max(ratios):.2f}x "
+            f"({len(ratios)})")
+
+
 def judge(row: dict) -> tuple[str, str]:
     """(ratio, met) cells of a row."""
     ratio = ""
@@ -124,8 +150,9 @@ def judge(row: dict) -> tuple[str, str]:
 
 
 def figures_table(rows: list[dict]) -> list[str]:
-    lines = ["| Figure | secondop-tui | Baseline (same run) | Ratio | Target | Result |",
-             "| --- | ---: | ---: | ---: | --- | --- |"]
+    lines = ["| Figure | secondop-tui | Baseline (same run) | Ratio | "
+             "Ratio per run: min / median / max (runs) | Target | Result |",
+             "| --- | ---: | ---: | ---: | ---: | --- | --- |"]
     for row in rows:
         ratio, met = judge(row)
         unit = row.get("unit", "ms")
@@ -133,7 +160,7 @@ def figures_table(rows: list[dict]) -> list[str]:
         if row.get("ours_p95") is not None:
             ours += f" [p95 {show(row['ours_p95'], unit)}]"
         lines.append(f"| {row['figure']} (`{row['command']}`) | {ours} "
-                     f"| {show(row.get('baseline'), unit)} | {ratio} "
+                     f"| {show(row.get('baseline'), unit)} | {ratio} | {spread(row)} "
                      f"| {row.get('target') or 'none set'} | {met} |")
     return lines
 
@@ -144,7 +171,11 @@ def headline(rows: list[dict]) -> list[str]:
     for row in rows:
         if row.get("ratio_target") is not None and row.get("baseline"):
             ratio, met = judge(row)
-            out.append(f"- {row['figure']}: **{ratio}** (target {row['target']}, {met})")
+            ratios = ratio_runs(row)
+            runs = (f"; per run {min(ratios):.2f}x to {max(ratios):.2f}x, median "
+                    f"{statistics.median(ratios):.2f}x" if ratios else "")
+            out.append(f"- {row['figure']}: **{ratio}**{runs} (target {row['target']}, "
+                       f"{met})")
     return out
 
 
@@ -169,7 +200,7 @@ is already far beyond a real one."""
 
 
 def document(rows: list[dict], growth: dict, started: datetime, took: float,
-             argv: list[str], load: float) -> str:
+             argv: list[str], load: tuple[float, float]) -> str:
     from benchmarks.bench_scaling import COMFORT, DOCTORS, table, verdict
 
     command = "python benchmarks/run_all.py" + (" " + shlex.join(argv) if argv else "")
@@ -178,7 +209,10 @@ def document(rows: list[dict], growth: dict, started: datetime, took: float,
         "",
         "Generated by the command below; rerun it to check the figures on your machine. "
         "Absolute times depend on the machine; the ratios, each against a baseline "
-        "measured in the same run, are what should match within noise.",
+        "measured in the same run, are what should match within noise. Each ratio is "
+        "the ratio of the two medians, judged against its target; beside it, the ratio "
+        "of each run (the figure and its baseline alternate, run by run) as its smallest, "
+        "median and largest, to show the spread.",
         "",
         f"- Command: `{command}` (from the repository root, with the app installed: "
         "`pip install -e '.[test]'`)",
@@ -247,7 +281,7 @@ def main() -> int:
     from benchmarks.bench_startup import precompile
 
     started = datetime.now(timezone.utc)
-    load = os.getloadavg()[0]
+    load_start = os.getloadavg()[0]
     clock = time.perf_counter()
     precompile()
     rows: list[dict] = []
@@ -262,13 +296,15 @@ def main() -> int:
                 ratio, met = judge(row)
                 unit = row.get("unit", "ms")
                 against = f" vs {show(row['baseline'], unit)}" if row.get("baseline") else ""
-                print(f"  {row['figure']}: {show(row['ours'], unit)}{against} {ratio} {met}",
-                      flush=True)
+                runs = f" (per run {spread(row)})" if spread(row) else ""
+                print(f"  {row['figure']}: {show(row['ours'], unit)}{against} {ratio}{runs} "
+                      f"{met}", flush=True)
             rows += found
             print(f"  ({time.perf_counter() - section:.0f} s)", flush=True)
         print("How the costs grow…", flush=True)
         growth = measure_growth(SIZES, context.scratch, context.runs(5, 2))
     took = time.perf_counter() - clock
+    load = (load_start, os.getloadavg()[0])
     text = document(rows, growth, started, took, sys.argv[1:], load)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")

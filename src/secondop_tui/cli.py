@@ -281,8 +281,8 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     def write(out: TextIO) -> None:
         if pack is not None:
             out.write(pack)
-        else:  # this process has no other threads: a big export is shared with a helper
-            export_workbook(data_dir, out, only, fmt, share=True)
+        else:
+            export_workbook(data_dir, out, only, fmt)
 
     stream = output is not None and is_stream(output)
     existed = output is not None and not stream and os.path.lexists(output)

@@ -58,11 +58,5 @@ def replaced() -> int:
     return _replaced
 
 
-def add_replaced(count: int) -> None:
-    """Count characters another process (an export's helper) printed as ``?``."""
-    global _replaced
-    _replaced += count
-
-
 def encoding_of(stream: TextIO | None) -> str:
     return getattr(stream, "encoding", None) or "unknown"

@@ -41,6 +41,7 @@ from textual import events
 from textual.message_pump import MessagePump
 
 from secondop_tui.ui.terminal import clean_paste
+from secondop_tui.ui.textual_internals import parent_of, propagation_stopped, sender_of
 
 # While a key is held, whether its handling can still end (the widget it waits on is
 # still there) is looked at this often, in seconds. A key whose widget went away holds
@@ -210,7 +211,7 @@ class KeysInOrder:
                   sweeping: bool) -> None:
         if event is not self._held_key:
             return  # a character typed after it was handed on: that one's sweep goes on
-        parent = node._parent
+        parent = parent_of(node)
         going_on = parent is not None and node.is_parent_active and node.is_attached
         if sweeping:
             # The messages the key set off (an Input's Submitted, a list's
@@ -223,7 +224,7 @@ class KeysInOrder:
         # A key the node did not stop went on to its parent (Textual stops a key there
         # after its parent when the parent sent it, but it still reaches the parent).
         if (going_on and parent is not None and event.bubble
-                and (not event._stop_propagation or event._sender is parent)):
+                and (not propagation_stopped(event) or sender_of(event) is parent)):
             self._follow_key(event, target, parent, sweeping=False)
         else:
             self._follow_key(event, target, target, sweeping=True)

@@ -29,10 +29,15 @@ from codecs import getincrementaldecoder
 from collections.abc import Iterable
 
 from textual import events
-from textual._time import get_time
-from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
+
+from secondop_tui.ui.textual_internals import (
+    XTermParser,
+    driver_app,
+    driver_debug,
+    end_escape_wait,
+)
 
 PASTE_START = "\x1b[200~"
 PASTE_END = "\x1b[201~"
@@ -133,7 +138,7 @@ class PasteSafeParser(XTermParser):
             # a key (escape) after all. The parser's own wait for escape is over too.
             held, self._held = self._held, ""
             yield from super().feed(held)
-            self._timeout_time = get_time()
+            end_escape_wait(self)
         yield from super().tick()
 
     def _end_paste(self) -> events.Paste:
@@ -175,7 +180,7 @@ class WorkbookDriver(LinuxDriver):
     def run_input_thread(self) -> None:
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
-        parser = PasteSafeParser(self._debug)
+        parser = PasteSafeParser(driver_debug(self))
         # Bytes that are not UTF-8 (a hostile paste, a terminal in another encoding)
         # become U+FFFD instead of ending the input thread.
         decode = getincrementaldecoder("utf-8")(errors="replace").decode
@@ -207,7 +212,7 @@ class WorkbookDriver(LinuxDriver):
                 if read_once(0.1) is None:
                     self.input_ended = True
                     self.input_quiet_at = time.monotonic()
-                    self._app.post_message(InputClosed())
+                    driver_app(self).post_message(InputClosed())
                     return
             # Suspending (for $EDITOR) or leaving: what was typed before still counts.
             while read_once(0):

@@ -11,22 +11,29 @@ from codecs import getincrementaldecoder
 from traceback import format_exc
 
 from textual import log
-from textual.drivers.web_driver import WebDriver, _ExitInput
-from textual.drivers._byte_stream import ByteStream
+from textual.drivers.web_driver import WebDriver
 
 from secondop_tui.ui.terminal import PasteSafeParser
+from secondop_tui.ui.textual_internals import (
+    driver_debug,
+    web_byte_stream,
+    web_driver_exit_input,
+    web_driver_input_reader,
+    web_driver_on_meta,
+)
 
 
 class WorkbookWebDriver(WebDriver):
     """Textual's web driver with the paste-safe parser."""
 
     def run_input_thread(self) -> None:
-        input_reader = self._input_reader
-        parser = PasteSafeParser(self._debug)
+        input_reader = web_driver_input_reader(self)
+        parser = PasteSafeParser(driver_debug(self))
         decode = getincrementaldecoder("utf-8")(errors="replace").decode
         # The stream holds what a keyboard sends ("D" packets) and, between them, the
         # browser's own news (resizes, focus), which the web driver handles as it does.
-        byte_stream = ByteStream()
+        byte_stream = web_byte_stream()
+        exit_input = web_driver_exit_input()
         try:
             for data in input_reader:
                 if data:
@@ -35,10 +42,10 @@ class WorkbookWebDriver(WebDriver):
                             for event in parser.feed(decode(payload)):
                                 self.process_message(event)
                         else:
-                            self._on_meta(packet_type, payload)
+                            web_driver_on_meta(self, packet_type, payload)
                 for event in parser.tick():
                     self.process_message(event)
-        except _ExitInput:
+        except exit_input:
             pass
         except Exception:
             log(format_exc())

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
+from secondop_tui.ui.textual_internals import mark_footer_bindings_ready
 from secondop_tui.ui.workbook_app import WorkbookApp
 
 # The first pane's class is imported with the app; the other three (and the dialogs they
@@ -47,12 +48,12 @@ class WorkbookFooter(Footer):
 
     Textual's Footer stays empty until the focused widget is known, a refresh later;
     the app's own keys are known from the start, so they are drawn at once and the
-    pane's keys join them when focus settles. (Relies on Footer internals: Textual is
-    pinned exactly.)
+    pane's keys join them when focus settles. (Relies on Footer internals, see
+    textual_internals.py: Textual is pinned exactly.)
     """
 
     def compose(self) -> ComposeResult:
-        self._bindings_ready = True
+        mark_footer_bindings_ready(self)
         for widget in super().compose():
             # Marked so that a narrow terminal can keep Help in view (see app.tcss).
             if getattr(widget, "action", None) == "help":

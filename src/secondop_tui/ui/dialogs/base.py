@@ -9,6 +9,8 @@ from textual.await_complete import AwaitComplete
 from textual.events import ScreenResume
 from textual.screen import ModalScreen, Screen, ScreenResultType
 
+from secondop_tui.ui.textual_internals import take_result_callback
+
 _NOTHING = object()
 
 
@@ -77,9 +79,8 @@ class DialogScreen(DismissOnce[ScreenResultType], ModalScreen[ScreenResultType])
         """The connection dropped with this form open: hand its result to whoever opened
         it now, not through the message queue, since the app saves and leaves next."""
         result = self.hangup_result()
-        if result is None or not self._result_callbacks:
+        if result is None:
             return
-        waiting = self._result_callbacks[-1]
-        callback, waiting.callback = waiting.callback, None  # never applied twice
+        callback = take_result_callback(self)  # taken out: never applied twice
         if callback is not None and not inspect.iscoroutinefunction(callback):
             callback(result)

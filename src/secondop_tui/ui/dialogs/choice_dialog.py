@@ -81,6 +81,12 @@ class ChoiceDialog(DialogScreen[str]):
     def choose(self, event: Button.Pressed) -> None:
         self.dismiss((event.button.id or "").removeprefix("choice-"))
 
+    # The answer keys are handled here, not as Bindings: each dialog brings its own (s, d
+    # and k here, y and n there, escape as an answer in some), and Textual's BINDINGS are
+    # fixed per class. Only the App has a public bind(); giving one screen its own would
+    # mean writing to its private binding map, or a subclass per question. Escape (when
+    # it cancels) and the hint for a letter typed on without looking need this handler
+    # anyway, and the buttons show each answer's key.
     def on_key(self, event: Key) -> None:
         for choice in self.choices:
             if event.key == choice.key:

@@ -11,6 +11,7 @@ from textual.widgets import TextArea
 
 from secondop_tui.core import notes as core
 from secondop_tui.core.glossary import Glossary, Term
+from secondop_tui.ui.textual_internals import text_area_on_key
 
 SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
 
@@ -62,6 +63,10 @@ class NoteEditor(TextArea):
         with priority, before the keys typed just ahead of it reach the editor); either
         way a timestamp typed in a burst of text lands in the wrong place. Run here,
         the action happens in order with the typing.
+
+        A routed key also wins over TextArea's own binding for it: in the Notes pane F6
+        and F7 open the opinion form and the comparison, where TextArea would select the
+        line and everything (tests/test_note_editor_keys.py).
         """
         self.binding_owner = owner
         self.routed_actions = {key.strip(): binding.action
@@ -95,7 +100,7 @@ class NoteEditor(TextArea):
         # into the note when no binding wanted the key.
         if event.key.startswith("alt+"):
             return
-        await super()._on_key(event)
+        await text_area_on_key(self, event)
 
     def glossary_term_at_cursor(self, glossary: Glossary) -> Term | None:
         """The glossary term at or just before the cursor, on the cursor's line."""

@@ -1,4 +1,4 @@
-"""A big export shared with a helper process: the same bytes, and no half-written file."""
+"""A big export: the same bytes as the export in memory, and no half-written file."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from secondop_tui.core import export
-from secondop_tui.core.export import HelperFailed, export_file, export_workbook
+from secondop_tui.core.export import export_file, export_workbook
 from secondop_tui.core.notes import new_consultation, save_note
 from secondop_tui.core.store import WorkbookStore
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="shared only where fork is")
+pytestmark = pytest.mark.skipif(sys.platform == "win32",
+                                reason="file size limits (resource) are POSIX only")
 
 NOTE = "the surgeon explained why the plan starts with chemotherapy. " * 70  # about 4 KB
 
@@ -30,39 +31,22 @@ def fill(data_dir: Path, consultations: int) -> WorkbookStore:
 
 
 @pytest.fixture
-def workbook(data_dir: Path, monkeypatch) -> WorkbookStore:
-    """A workbook over the size from which an export is shared (made smaller here)."""
-    monkeypatch.setattr(export, "SHARE_FROM_BYTES", 100_000)
+def workbook(data_dir: Path) -> WorkbookStore:
     store = fill(data_dir, 40)
     yield store
     store.close()
 
 
-@pytest.fixture
-def forks(monkeypatch) -> list[int]:
-    made: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        made.append(1)
-        return real_fork()
-
-    monkeypatch.setattr(os, "fork", fork)
-    return made
-
-
-def test_a_shared_export_writes_the_same_file(workbook, data_dir: Path, tmp_path: Path, forks):
+def test_an_export_to_a_file_writes_the_same_text(workbook, data_dir: Path, tmp_path: Path):
     for fmt in export.FORMATS:
         target = tmp_path / f"all.{fmt}"
         with export_file(target) as out:
-            export_workbook(data_dir, out, None, fmt, share=True)
+            export_workbook(data_dir, out, None, fmt)
         assert target.read_text(encoding="utf-8") == export.export(workbook, None, fmt)
         assert (target.stat().st_mode & 0o777) == 0o600
-    assert forks == [1, 1]
 
 
-def test_the_parts_are_loaded_once_before_the_fork(workbook, data_dir: Path, tmp_path: Path,
-                                                   forks, monkeypatch):
+def test_the_parts_are_loaded_once(workbook, data_dir: Path, tmp_path: Path, monkeypatch):
     parts = export.load_parts()
     assert list(parts) == ["checklist", "doctors", "notes", "comparison", "timeline",
                            "guidance", export.VISIT_PACK]
@@ -75,90 +59,30 @@ def test_the_parts_are_loaded_once_before_the_fork(workbook, data_dir: Path, tmp
     monkeypatch.setattr(export.importlib, "import_module", import_module)
     target = tmp_path / "all.txt"
     with export_file(target) as out:
-        export_workbook(data_dir, out, share=True)
-    assert forks == [1] and target.read_text(encoding="utf-8") == export.export(workbook)
+        export_workbook(data_dir, out)
+    assert target.read_text(encoding="utf-8") == export.export(workbook)
 
 
-def test_a_small_workbook_is_exported_by_one_process(data_dir: Path, tmp_path: Path, forks):
-    store = fill(data_dir, 3)
-    target = tmp_path / "small.txt"
-    with export_file(target) as out:
-        export_workbook(data_dir, out, share=True)
-    assert forks == [] and target.read_text(encoding="utf-8") == export.export(store)
-    store.close()
-
-
-def test_a_failing_second_half_leaves_no_file(workbook, data_dir: Path, tmp_path: Path,
-                                              monkeypatch):
-    def broken(store, fmt):  # the timeline is in the helper's half
+def test_a_failing_part_leaves_no_file(workbook, data_dir: Path, tmp_path: Path,
+                                       monkeypatch):
+    def broken(store, fmt):  # the timeline comes late, after the notes were written
         raise RuntimeError("the timeline cannot be drawn")
 
     parts = export.load_parts()
     monkeypatch.setitem(parts, "timeline", replace(parts["timeline"], render=broken))
     target = tmp_path / "broken.txt"
-    with pytest.raises(HelperFailed, match="the timeline cannot be drawn"):
+    with pytest.raises(RuntimeError, match="the timeline cannot be drawn"):
         with export_file(target) as out:
-            export_workbook(data_dir, out, share=True)
+            export_workbook(data_dir, out)
     assert not target.exists()
-
-
-def test_a_full_disk_in_the_second_half_is_reported_in_words(workbook, data_dir: Path,
-                                                             tmp_path: Path, monkeypatch):
-    real_write = os.write
-
-    def write(fd, data):  # the helper writes its half straight to the file's descriptor
-        if b"TIMELINE" in bytes(data):
-            raise OSError(28, "No space left on device")
-        return real_write(fd, data)
-
-    monkeypatch.setattr(os, "write", write)
-    target = tmp_path / "full.txt"
-    with pytest.raises(HelperFailed) as failed:
-        with export_file(target) as out:
-            export_workbook(data_dir, out, share=True)
-    assert str(failed.value) == "No space left on device"
-    assert not target.exists()
-
-
-def test_a_full_disk_keeps_the_file_it_was_to_replace(workbook, data_dir: Path,
-                                                      tmp_path: Path, monkeypatch):
-    real_write = os.write
-
-    def write(fd, data):  # the helper writes its half straight to the temp file
-        if b"TIMELINE" in bytes(data):
-            raise OSError(28, "No space left on device")
-        return real_write(fd, data)
-
-    monkeypatch.setattr(os, "write", write)
-    target = tmp_path / "export.txt"
-    target.write_text("last week's export")
-    with pytest.raises(HelperFailed, match="No space left on device"):
-        with export_file(target, force=True) as out:
-            export_workbook(data_dir, out, share=True)
-    assert target.read_text() == "last week's export"
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-
-
-def test_a_failing_first_half_stops_the_helper_writing(workbook, data_dir: Path,
-                                                       tmp_path: Path, monkeypatch):
-    def broken(store, fmt):  # the checklist comes first
-        raise RuntimeError("the checklist cannot be drawn")
-
-    parts = export.load_parts()
-    monkeypatch.setitem(parts, "checklist", replace(parts["checklist"], render=broken))
-    target = tmp_path / "broken.txt"
-    with target.open("w", encoding="utf-8") as out:
-        with pytest.raises(RuntimeError, match="the checklist cannot"):
-            export_workbook(data_dir, out, share=True)
-    assert "TIMELINE" not in target.read_text(encoding="utf-8")
 
 
 # The command itself, as a user runs it ----------------------------------------------------
 @pytest.fixture
 def big_workbook(data_dir: Path) -> WorkbookStore:
-    """Over export.SHARE_FROM_BYTES, so the command shares its export."""
+    """Over a megabyte of JSON, far more than a pipe holds."""
     store = fill(data_dir, 300)
-    assert (data_dir / "workbook.json").stat().st_size >= export.SHARE_FROM_BYTES
+    assert (data_dir / "workbook.json").stat().st_size >= 1_000_000
     yield store
     store.close()
 
@@ -180,7 +104,7 @@ def test_the_command_prints_a_big_export_whole(big_workbook, data_dir: Path, tmp
                                                                "markdown")
 
 
-@pytest.mark.parametrize("consultations", [40, 300], ids=["alone", "shared"])
+@pytest.mark.parametrize("consultations", [40, 300], ids=["small", "big"])
 def test_a_reader_that_stops_early_ends_the_export_quietly(consultations, data_dir: Path):
     fill(data_dir, consultations).close()  # far more than a pipe holds
     with subprocess.Popen([sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir),
@@ -199,7 +123,7 @@ def test_the_command_says_so_when_the_export_does_not_fit(big_workbook, data_dir
     whole = len(export.export(big_workbook, "notes").encode())
     target = tmp_path / "notes.txt"
 
-    def limit_file_size():  # room for the first half only, as on a nearly full disk
+    def limit_file_size():  # room for part of it only, as on a nearly full disk
         resource.setrlimit(resource.RLIMIT_FSIZE, (whole * 3 // 4, whole * 3 // 4))
 
     out = run(data_dir, "--only", "notes", "-o", str(target), preexec_fn=limit_file_size)
@@ -216,19 +140,9 @@ def test_a_damaged_workbook_is_reported_once(big_workbook, data_dir: Path):
     assert out.stderr.count("damaged") == 1, out.stderr
 
 
-def test_with_one_cpu_the_export_is_not_shared(workbook, data_dir: Path, tmp_path: Path,
-                                               forks, monkeypatch):
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    target = tmp_path / "alone.txt"
-    with export_file(target) as out:
-        export_workbook(data_dir, out, share=True)
-    assert forks == [] and target.read_text(encoding="utf-8") == export.export(workbook)
-
-
-def test_a_failed_shared_export_leaves_the_old_file_whole(big_workbook, data_dir: Path,
+def test_a_failed_export_leaves_the_old_file_whole(big_workbook, data_dir: Path,
                                                           tmp_path: Path):
-    """Both halves go into one temp file beside the target, renamed over it only when
+    """The export goes into a temp file beside the target, renamed over it only when
     whole: an export that does not fit leaves the previous one exactly as it was."""
     import resource
 
@@ -251,9 +165,9 @@ def test_a_failed_shared_export_leaves_the_old_file_whole(big_workbook, data_dir
     assert target.read_text(encoding="utf-8") == export.export(big_workbook, "notes")
 
 
-def test_both_halves_print_what_fits_in_a_narrow_locale(big_workbook, data_dir: Path):
+def test_a_big_export_prints_what_fits_in_a_narrow_locale(big_workbook, data_dir: Path):
     visits = sorted(doc.doc_id for doc in big_workbook.table("consultations").all())
-    for doc_id in (visits[0], visits[-1]):  # one in each half
+    for doc_id in (visits[0], visits[-1]):  # the first and the last
         save_note(big_workbook, doc_id, "naïve — 🙂 ψ")
     big_workbook.flush()
     env = {k: v for k, v in os.environ.items()

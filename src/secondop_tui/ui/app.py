@@ -28,7 +28,8 @@ from textual.widgets import Static
 from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.storage import SaveResult
-from secondop_tui.core.store import WorkbookStore, restore_backup
+from secondop_tui.core import tables
+from secondop_tui.core.store import StoreChange, WorkbookStore, restore_backup
 from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
 from secondop_tui.ui.dialogs.startup_dialogs import (
     conflict_dialog,
@@ -57,6 +58,18 @@ HANGUP_STUCK_SECONDS = 30.0
 
 # A save of a typed note still running after this many seconds shows "saving…".
 SLOW_SAVE = 1.0
+
+
+# A change to only these fields of a consultation is a note being typed (see
+# core.notes.save_note): nothing the timing warning reads can have moved.
+NOTE_TEXT_FIELDS = frozenset({"note", "questions"})
+
+
+def moves_dates(change: StoreChange) -> bool:
+    """Whether a change may move what the timing warning reads (dates, opinions,
+    appointments): anything but a note's text."""
+    return not (change.table == tables.CONSULTATIONS and change.fields is not None
+                and change.fields <= NOTE_TEXT_FIELDS)
 
 
 # The Header's icon and the space on its right (4 cells each, see app.tcss): the rest
@@ -172,6 +185,13 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             self.result = result
             self.asked = asked  # False for the saves that typing starts
 
+    class StoreChanged(Message):
+        """The store was changed on another thread than the app's."""
+
+        def __init__(self, change: StoreChange) -> None:
+            super().__init__()
+            self.change = change
+
     def __init__(
         self,
         store: WorkbookStore | None = None,
@@ -210,6 +230,12 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         self.conflict_waiting = False
         self._retry_timer = None
         self._slow_save_timer = None
+        # The store whose changes are being saved (see watch_store), the thread the
+        # app runs on, and what the changes since the last save was started need.
+        self._watched_store: WorkbookStore | None = None
+        self._app_thread = threading.get_ident()
+        self._save_scheduled = False
+        self._save_dates = False
         # Short notes shown in the Header beside the save state, by topic (for example
         # "appointment": the next appointment), so they are visible from every pane.
         # Each is a tuple of forms, longest first (empty: no note); see refresh_status.
@@ -235,6 +261,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         return super().get_default_screen()
 
     def on_mount(self) -> None:
+        self._app_thread = threading.get_ident()
         if self.watch_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGHUP, signal.SIGTERM):
@@ -249,6 +276,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
 
     def start_workbook(self, *, push: bool = True) -> None:
         assert self.store is not None
+        self.watch_store(self.store)
         theme = self.store.get_setting("theme")
         if theme in self.available_themes:
             self.theme = theme
@@ -375,14 +403,48 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         return super().format_title(title, sub_title)
 
     # Saving -----------------------------------------------------------------------------
-    def changed(self, *, dates: bool = True) -> None:
-        """Panes call this after changing the store: it is saved on a worker thread.
+    def watch_store(self, store: WorkbookStore) -> None:
+        """Save every change made to ``store``, whoever makes it (see take_store_change)."""
+        if store is not self._watched_store:
+            self._watched_store = store
+            store.subscribe(self.take_store_change)
+
+    def take_store_change(self, change: StoreChange) -> None:
+        """The store announced a change: it is saved on a worker thread.
+
+        One save is started for all the writes of one step (a pane's action often
+        writes several records), once the step is over.
+        """
+        if threading.get_ident() != self._app_thread:
+            self.post_message(self.StoreChanged(change))  # safe from another thread
+            return
+        self.workbook_version += 1
+        self._save_dates = self._save_dates or moves_dates(change)
+        if not self._save_scheduled:
+            self._save_scheduled = True
+            self.call_later(self._save_changes)
+
+    @on(StoreChanged)
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self.take_store_change(message.change)
+
+    def _save_changes(self) -> None:
+        dates, self._save_dates = self._save_dates, False
+        self._save_scheduled = False
+        store = self.store
+        if store is not None and store is self._watched_store and not store.closed:
+            self.changed(dates=dates, count=False)
+
+    def changed(self, *, dates: bool = True, count: bool = True) -> None:
+        """Save the store on a worker thread (every change to it does, see
+        on_store_change). ``count=False`` when its version was counted already.
 
         ``dates=False`` when only a note's text changed: nothing the timing warning reads
         (dates, opinions, appointments) can have moved, so the typing path skips it.
         """
         if self.store is not None and not self.store.read_only:
-            self.workbook_version += 1
+            if count:
+                self.workbook_version += 1
             if dates:
                 if not self.refresh_timing_note():
                     self.refresh_status()
@@ -661,7 +723,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if self.store is not None and not self.store.read_only:
             if self.store.get_setting("theme") != theme:
                 self.store.set_setting("theme", theme)
-                self.changed()
 
     # Animations ---------------------------------------------------------------------------
     @property
@@ -679,7 +740,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         store = self.store
         if store is not None and not store.read_only:
             store.set_setting(ANIMATIONS_SETTING, wanted)
-            self.changed()
         self.animation_level = self.environment_animation_level if wanted else "none"
         if not wanted:
             self.notify("Animations are off: less to send over a slow connection.", timeout=4)

@@ -2,7 +2,8 @@
 
 They are given the running app as ``self.app``; the app module imports them, so they do
 not import it back. This protocol names the few things they use beyond Textual's
-``App``: the store, and how to say it changed or to save it now.
+``App``: the store, and how to save it now. (Nobody tells the app that the store
+changed: the store says so itself, see ``WorkbookStore.subscribe``.)
 """
 
 from __future__ import annotations
@@ -20,10 +21,6 @@ class WorkbookApp(Protocol):
     store: WorkbookStore | None
     # Bumped on every change, so what is built from the store knows when to build again.
     workbook_version: int
-
-    def changed(self, *, dates: bool = True) -> None:
-        """The store was changed: save it on a worker thread. ``dates=False`` when only a
-        note's text changed."""
 
     def save_now(self) -> SaveResult:
         """Save at once, on this thread."""

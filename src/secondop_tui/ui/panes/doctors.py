@@ -357,7 +357,6 @@ class DoctorsPane(Pane):
         else:
             update_doctor(self.store, doctor)
             self.notify(f"Saved {doctor.display_name}.", timeout=3)
-        self.workbook_app.changed()
         self.reload(select=doctor.doc_id)
         if doctor.doc_id not in self._shown_ids:
             # A filter would hide the doctor just saved: clear it so they can be seen.
@@ -398,7 +397,6 @@ class DoctorsPane(Pane):
             if answer == "delete" and self.store is not None and doc_id is not None:
                 row = self.table.cursor_row
                 delete_doctor(self.store, doc_id)
-                self.workbook_app.changed()
                 self.reload()
                 if self.table.row_count:
                     self.table.move_cursor(row=min(row, self.table.row_count - 1),

@@ -374,7 +374,6 @@ class GuidancePane(Pane):
             self._saved_position = index
             store.set_setting(POSITION_SETTING, {
                 "block": index, "section": self.sections[self.current_section()].id})
-            self.workbook_app.changed()
         self.update_status()
 
     def update_status(self) -> None:

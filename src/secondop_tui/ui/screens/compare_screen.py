@@ -346,7 +346,6 @@ class CompareScreen(DismissOnce[None]):
             return
         agenda = [*consultation.questions, notes.AgendaItem(question)]
         notes.set_questions(self.store, consultation_id, agenda)
-        self.app.changed()  # type: ignore[attr-defined]
         self.app.notify(f"Added as question {len(agenda)} on the agenda of {where}.",
                         title="Question added", timeout=8, markup=False)
 

@@ -234,7 +234,6 @@ class ConsultationScreen(DismissOnce[None]):
         item = fresh.questions[index]
         item.state = state
         core.set_questions(self.store, fresh.doc_id, fresh.questions)
-        self.app.changed()  # type: ignore[attr-defined]
         marker = core.marker_line(index, item)
         text = editor.text
         found = core.find_marker(text, index)
@@ -287,7 +286,6 @@ class ConsultationScreen(DismissOnce[None]):
             for i in fresh.unanswered():
                 fresh.questions[i].follow_up = True
             core.set_questions(self.store, fresh.doc_id, fresh.questions)
-            self.app.changed()  # type: ignore[attr-defined]
             self.app.notify(f"{len(fresh.unanswered())} questions kept for a follow-up.",
                             timeout=4)
         self.dismiss(None)

@@ -124,11 +124,11 @@ class NoteEditor(TextArea):
 
     def on_unmount(self) -> None:
         # Leaving (quit, or the consultation screen closing): whoever closes the store
-        # afterwards writes it; the app may be too far gone to start a save itself.
-        self.flush(save=False)
+        # afterwards writes it, if the app is too far gone to start a save itself.
+        self.flush()
 
-    def flush(self, *, save: bool = True) -> bool:
-        """Put the text into the store now and (unless told not to) ask the app to save.
+    def flush(self) -> bool:
+        """Put the text into the store now (the app saves every change to the store).
 
         True if the text had changed."""
         if self._timer is not None:
@@ -145,8 +145,6 @@ class NoteEditor(TextArea):
         except PermissionError:
             return False
         self.saved_text = text
-        if save:
-            self.app.changed(dates=False)  # type: ignore[attr-defined]
         return True
 
     def insert_timestamp(self) -> None:

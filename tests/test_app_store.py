@@ -225,6 +225,34 @@ async def test_external_edit_asks_before_overwriting(make_app, store):
         assert list(store.paths.data_dir.glob("workbook.mine-*.json"))
 
 
+async def test_a_reload_from_disk_reaches_the_screens_that_show_the_store(make_app, store,
+                                                                         monkeypatch):
+    from secondop_tui.ui.screens.timeline_screen import TimelineScreen
+
+    reloaded = []
+    monkeypatch.setattr(TimelineScreen, "on_workbook_reloaded",
+                        lambda self: reloaded.append(self))
+    edit_by_hand(store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        timeline = TimelineScreen(store)
+        await app.push_screen(timeline)
+        await pilot.pause()
+        store.set_setting("more", 1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("l")  # reload from disk
+        await pilot.pause()
+        assert reloaded == [timeline]
+        assert app.screen is timeline
+        await pilot.press("escape")
+        await pilot.pause()
+        app.answer_conflict("reload")  # a closed screen hears nothing
+        assert reloaded == [timeline]
+
+
 async def test_quit_and_hangup_while_an_external_edit_is_unanswered(make_app, store,
                                                                    monkeypatch):
     """ctrl+q waits for the answer (and says so); a hangup before it keeps both versions."""

@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.widgets import Static
 
 from secondop_tui.core.content import NOT_ADVICE
@@ -42,6 +43,7 @@ from secondop_tui.ui.terminal import InputClosed, WorkbookDriver
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.themes import PALETTE_THEMES, THEMES
+from secondop_tui.ui.workbook_app import HoldsEdits, KeepsFormOnHangup
 from secondop_tui.ui.workbook_screen import WorkbookScreen, mounted_panes
 
 ANIMATIONS_SETTING = "animations"
@@ -246,6 +248,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         # knows when to build again.
         self.workbook_version = 0
         self.workbook_search = WorkbookSearch()
+        # Published after the workbook was reloaded from disk (see answer_conflict).
+        self.workbook_reloaded: Signal[None] = Signal(self, "workbook-reloaded")
         # Set by a hangup (SIGHUP, SIGTERM, the end of input): the signal it came with.
         self._leaving_on: int | None = None
         self._hangup_at = 0.0
@@ -469,9 +473,8 @@ class SecondOpinionApp(KeysInOrder, App[None]):
     def collect_pending_edits(self) -> None:
         """Ask every pane and screen to put edits still held in widgets into the store."""
         for screen in self.screen_stack:
-            hook = getattr(screen, "save_pending_edits", None)
-            if hook is not None:
-                hook()
+            if isinstance(screen, HoldsEdits):
+                screen.save_pending_edits()
             for pane in mounted_panes(screen):
                 pane.save_pending_edits()
 
@@ -529,9 +532,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                 for screen in self.screen_stack:
                     for pane in mounted_panes(screen):
                         pane.on_workbook_reloaded()
-                    hook = getattr(screen, "on_workbook_reloaded", None)
-                    if hook is not None:
-                        hook()
+                self.workbook_reloaded.publish(None)  # the screens that show the store
                 self.notify(f"Reloaded the workbook from disk. The app's version was kept as "
                             f"{aside.name}.", title="Workbook", timeout=10)
             else:
@@ -638,10 +639,9 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             return
         for screen in self.screen_stack:
             # A form still open keeps what it holds, as if saved, when it can be.
-            hook = getattr(screen, "save_on_hangup", None)
-            if hook is not None:
+            if isinstance(screen, KeepsFormOnHangup):
                 try:
-                    hook()
+                    screen.save_on_hangup()
                 except Exception as error:
                     self.log.error(f"keeping an open form on {sig}: {error!r}")
 

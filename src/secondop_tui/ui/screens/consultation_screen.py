@@ -17,6 +17,7 @@ from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.widgets.note_editor import NoteEditor
+from secondop_tui.ui.workbook_app import follow_reloads
 
 # Below this width the questions fold away (a key brings them back).
 FOLD_BELOW = 100
@@ -105,6 +106,7 @@ class ConsultationScreen(DismissOnce[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        follow_reloads(self, self.on_workbook_reloaded)
         editor = self.editor
         editor.route_keys(self, keep=("escape",))
         editor.load(self.consultation)

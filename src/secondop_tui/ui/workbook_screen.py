@@ -19,6 +19,7 @@ from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.workbook_app import WorkbookApp
 
 if TYPE_CHECKING:
+    from secondop_tui.ui.panes.doctors import DoctorsPane
     from secondop_tui.ui.panes.guidance import GuidancePane
 
 # The first pane's class is imported with the app; the other three (and the dialogs they
@@ -155,6 +156,18 @@ class WorkbookScreen(Screen):
 
         await self.action_show_pane(ChecklistPane.pane_id)
         self.query_one(ChecklistPane).show_item(message.item_id, restore=True)
+
+    async def on_doctors_pane_new_consultation(
+            self, message: DoctorsPane.NewConsultation) -> None:
+        """The Doctors pane's "new consultation": show the Notes pane and start one there."""
+        # deferred: start-up speed (the notes' module is imported after the first frame,
+        # when its pane is mounted)
+        from secondop_tui.ui.panes.notes import NotesPane
+
+        await self.action_show_pane(NotesPane.pane_id)
+        notes = await self.ensure_pane(NotesPane.pane_id)
+        assert isinstance(notes, NotesPane)
+        notes.action_new_consultation(message.doctor_id)
 
     def on_resize(self) -> None:
         app = self.app

@@ -11,7 +11,7 @@ the two protocols below name, if they do it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from textual.dom import DOMNode
 from textual.signal import Signal
@@ -36,6 +36,12 @@ class WorkbookApp(Protocol):
 
     def refresh_status(self) -> None:
         """Show the save state (and the notes beside it) in the Header again."""
+
+
+def workbook_app(node: DOMNode) -> WorkbookApp:
+    """The app running ``node``, as the parts of the ui see it (the app module makes
+    sure its app is one; checking each time would cost the typing path)."""
+    return cast(WorkbookApp, node.app)
 
 
 @runtime_checkable

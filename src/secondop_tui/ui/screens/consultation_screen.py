@@ -17,7 +17,7 @@ from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.widgets.note_editor import NoteEditor
-from secondop_tui.ui.workbook_app import follow_reloads
+from secondop_tui.ui.workbook_app import follow_reloads, workbook_app
 
 # Below this width the questions fold away (a key brings them back).
 FOLD_BELOW = 100
@@ -121,7 +121,7 @@ class ConsultationScreen(DismissOnce[None]):
 
     @property
     def store(self):
-        return self.app.store  # type: ignore[attr-defined]
+        return workbook_app(self).store
 
     def on_resize(self, event: Resize) -> None:
         self.fold_for(event.size.width)

@@ -11,6 +11,7 @@ from textual.widgets import TextArea
 
 from secondop_tui.core import notes as core
 from secondop_tui.core.glossary import Glossary, Term
+from secondop_tui.ui.workbook_app import workbook_app
 
 SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
 
@@ -43,7 +44,7 @@ class NoteEditor(TextArea):
 
     @property
     def store(self):
-        return self.app.store  # type: ignore[attr-defined]
+        return workbook_app(self).store
 
     def load(self, consultation: core.Consultation | None) -> None:
         """Show a consultation's note (after saving the one shown before)."""

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,35 @@ async def test_damaged_without_backup_opens_empty_read_only(data_dir: Path):
     assert (data_dir / "workbook.json").read_bytes() == b"{"
 
 
+async def test_a_change_made_through_the_store_alone_is_saved(make_app, store):
+    """Nobody tells the app: the store announces the change and the app saves it, once
+    for the writes of one step, and counts each write for what is built from the store."""
+    from tests.helpers import wait_until
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        version = app.workbook_version
+        saves = []
+        real_save = app.save_in_background
+        app.save_in_background = lambda: (saves.append(1), real_save())[1]
+        store.set_setting("said", "by the store alone")
+        store.set_setting("and", "again")
+        assert app.workbook_version == version + 2
+        await wait_until(pilot, lambda: b"by the store alone" in store.path.read_bytes(),
+                         "the change saved")
+        assert len(saves) == 1
+        assert "saved" in app.sub_title
+        # A write on another thread is saved too, by the app's own thread.
+        thread = threading.Thread(target=store.set_setting, args=("thread", "from a worker"))
+        thread.start()
+        thread.join()
+        await wait_until(pilot, lambda: b"from a worker" in store.path.read_bytes(),
+                         "the other thread's change saved")
+        assert app.workbook_version == version + 3
+
+
 async def test_failed_save_shows_a_persistent_warning_and_recovers(make_app, store, monkeypatch):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -193,6 +223,34 @@ async def test_external_edit_asks_before_overwriting(make_app, store):
         await pilot.pause()
         assert store.get_setting("mine") == "hand edit"
         assert list(store.paths.data_dir.glob("workbook.mine-*.json"))
+
+
+async def test_a_reload_from_disk_reaches_the_screens_that_show_the_store(make_app, store,
+                                                                         monkeypatch):
+    from secondop_tui.ui.screens.timeline_screen import TimelineScreen
+
+    reloaded = []
+    monkeypatch.setattr(TimelineScreen, "on_workbook_reloaded",
+                        lambda self: reloaded.append(self))
+    edit_by_hand(store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        timeline = TimelineScreen(store)
+        await app.push_screen(timeline)
+        await pilot.pause()
+        store.set_setting("more", 1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("l")  # reload from disk
+        await pilot.pause()
+        assert reloaded == [timeline]
+        assert app.screen is timeline
+        await pilot.press("escape")
+        await pilot.pause()
+        app.answer_conflict("reload")  # a closed screen hears nothing
+        assert reloaded == [timeline]
 
 
 async def test_quit_and_hangup_while_an_external_edit_is_unanswered(make_app, store,

@@ -423,3 +423,46 @@ def test_close_during_an_unanswered_external_edit_keeps_both_versions(data_dir: 
     again.close()
     assert not WorkbookStore.open(data_dir, read_only=True).notices
     assert result.kept_as.exists()  # never deleted by the app
+
+
+def test_subscribers_hear_of_each_write_once_and_of_no_read(store: WorkbookStore):
+    from secondop_tui.core.store import StoreChange
+
+    heard: list[StoreChange] = []
+    stop = store.subscribe(heard.append)
+    doc_id = store.table("notes").insert({"text": "a"})
+    assert heard == [StoreChange("notes")]
+    store.table("notes").update({"text": "b"}, doc_ids=[doc_id])
+    store.set_setting("theme", "dark")
+    store.set_setting("theme", "light")
+    assert heard == [StoreChange("notes")] * 2 + [StoreChange("settings")] * 2
+    heard.clear()
+    store.update_record("notes", doc_id, {"text": "c"})
+    assert heard == [StoreChange("notes", frozenset({"text"}))]
+    heard.clear()
+    # Reading, saving and a missing record announce nothing.
+    store.table("notes").all()
+    store.table("notes").get(doc_id=doc_id)
+    store.get_setting("theme")
+    store.counts()
+    store.flush()
+    assert store.update_record("notes", 999, {"text": "d"}) is False
+    assert heard == []
+    store.table("notes").remove(doc_ids=[doc_id])
+    assert heard == [StoreChange("notes")]
+    stop()
+    store.set_setting("theme", "dark")
+    assert len(heard) == 1
+
+
+def test_a_refused_write_announces_nothing(data_dir: Path):
+    WorkbookStore.open(data_dir).close()
+    store = WorkbookStore.open(data_dir, read_only=True)
+    heard = []
+    store.subscribe(heard.append)
+    with pytest.raises(ReadOnlyWorkbook):
+        store.set_setting("theme", "dark")
+    with pytest.raises(ReadOnlyWorkbook):
+        store.update_record("settings", 1, {"theme": "dark"})
+    assert heard == []
+    store.close()

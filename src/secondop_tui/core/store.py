@@ -71,22 +71,39 @@ class WorkbookPaths(NamedTuple):
         return target
 
 
+class StoreChange(NamedTuple):
+    """What one write changed, as announced to the store's subscribers."""
+
+    table: str
+    # The fields given new values in one record, when that is all the write did (see
+    # WorkbookStore.update_record); None when anything in the table may have changed.
+    fields: frozenset[str] | None = None
+
+
+Subscriber = Callable[[StoreChange], None]
+
+
 class _WorkbookTable(Table):
-    """A table of the store's TinyDB that refuses every change to a read-only workbook.
+    """A table of the store's TinyDB that refuses every change to a read-only workbook,
+    and announces every change it made.
 
     Every change TinyDB makes to a table (insert, update, upsert, remove, truncate) goes
     through ``_update_table``, which changes the data in memory before it hands it to
-    the storage; so the check is made here, first, and no write can forget it.
+    the storage; so the check is made here, first, and no write can forget it; and the
+    change is announced here, once it is made.
     """
 
-    def __init__(self, ensure_writable: Callable[[], None], storage: Any, name: str,
+    def __init__(self, ensure_writable: Callable[[], None],
+                 announce: Callable[[StoreChange], None], storage: Any, name: str,
                  **kwargs: Any) -> None:
         self._ensure_writable = ensure_writable
+        self._announce = announce
         super().__init__(storage, name, **kwargs)
 
     def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
         self._ensure_writable()
         super()._update_table(updater)
+        self._announce(StoreChange(self.name))
 
 
 class WorkbookStore:
@@ -111,10 +128,14 @@ class WorkbookStore:
         self.autoflush = autoflush
         self.notices = notices
         self.db = TinyDB(storage=lambda: storage)
-        # Every table checks that the workbook is writable before any change (see
-        # _WorkbookTable), through the storage: nothing there refers back to the store.
+        # Called after every change to a table or a setting (see subscribe).
+        self._subscribers: list[Subscriber] = []
+        # Every table checks that the workbook is writable before any change, and
+        # announces the change after it (see _WorkbookTable), through the storage and
+        # the list of subscribers: nothing there refers back to the store.
         self.db.table_class = partial(_WorkbookTable,  # type: ignore[assignment]
-                                      partial(_ensure_writable, storage))
+                                      partial(_ensure_writable, storage),
+                                      partial(_announce, self._subscribers))
         self.closed = False
 
     # Opening ------------------------------------------------------------------------
@@ -322,6 +343,7 @@ class WorkbookStore:
         table[key] = doc = {**doc, **fields}  # a new object, so every cache sees a change
         self.db.table(name).clear_cache()
         self.storage.write_record(name, key, doc)
+        _announce(self._subscribers, StoreChange(name, frozenset(fields)))
         return True
 
     # Settings: small preferences kept in the workbook (theme, positions...) ----------
@@ -338,6 +360,19 @@ class WorkbookStore:
         else:
             table.update({key: value}, doc_ids=[1])
         self.changed()
+
+    # Announcing changes ----------------------------------------------------------------
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback`` after every change to a table or a setting, once per write,
+        on the thread that made it, with a :class:`StoreChange`. Reading calls nothing.
+        Returns the function that stops the calls."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
 
     # Saving -------------------------------------------------------------------------
     def changed(self) -> None:
@@ -423,6 +458,12 @@ def _ensure_writable(storage: WorkbookStorage, message: str = "") -> None:
     """The one read-only check (see :meth:`WorkbookStore.ensure_writable`)."""
     if storage.read_only:
         raise ReadOnlyWorkbook(message)
+
+
+def _announce(subscribers: list[Subscriber], change: StoreChange) -> None:
+    """Tell every subscriber of a store about one change it made."""
+    for callback in list(subscribers):
+        callback(change)
 
 
 def unsaved_copies(paths: WorkbookPaths) -> list[Path]:

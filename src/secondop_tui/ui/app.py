@@ -1,6 +1,7 @@
-"""The secondop-tui application: saving, leaving, the startup questions and the palette.
+"""The secondop-tui application: leaving, the startup questions, the Header's status and
+the palette.
 
-Its first screen, the workbook with its four panes, is in :mod:`.workbook_screen`.
+How it saves the workbook is in :mod:`.saving`. Its first screen, the workbook with its four panes, is in :mod:`.workbook_screen`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from rich.cells import cell_len
-from textual import constants, on, work
+from textual import constants, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -27,20 +28,21 @@ from textual.widgets import Static
 
 from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
-from secondop_tui.core.storage import SaveResult
 from secondop_tui.core.store import WorkbookStore, restore_backup
 from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
 from secondop_tui.ui.dialogs.startup_dialogs import (
-    conflict_dialog,
     damaged_dialog,
     locked_dialog,
     unsaved_quit_dialog,
 )
 from secondop_tui.ui.key_order import KeysInOrder, takes_typing
 from secondop_tui.ui.terminal import InputClosed, WorkbookDriver
+from secondop_tui.ui.textual_internals import app_driver
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.themes import PALETTE_THEMES, THEMES
+from secondop_tui.ui.saving import SavingApp
+from secondop_tui.ui.workbook_app import KeepsFormOnHangup
 from secondop_tui.ui.workbook_screen import WorkbookScreen, mounted_panes
 
 ANIMATIONS_SETTING = "animations"
@@ -54,10 +56,6 @@ HANGUP_GRACE_SECONDS = 2.0
 # stuck) for this long, writing down the keys it had not handled. Progress, not time
 # spent, is what counts: on a busy machine handling the keys read may take long.
 HANGUP_STUCK_SECONDS = 30.0
-
-# A save of a typed note still running after this many seconds shows "saving…".
-SLOW_SAVE = 1.0
-
 
 # The Header's icon and the space on its right (4 cells each, see app.tcss): the rest
 # is the title.
@@ -128,8 +126,10 @@ class HangupWatchdog(threading.Thread):
             os._exit(0)
 
 
-class SecondOpinionApp(KeysInOrder, App[None]):
-    """The workbook app. It receives its store from outside (the CLI or a test)."""
+class SecondOpinionApp(KeysInOrder, SavingApp):
+    """The workbook app. It receives its store from outside (the CLI or a test).
+
+    How it saves the store is in :class:`.saving.SavingApp`."""
 
     TITLE = "secondop-tui"
     SUB_TITLE = "second-opinion workbook"
@@ -164,14 +164,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
                 id="app.focus.previous"),
     ]
 
-    class Saved(Message):
-        """A save finished (on a worker thread); carries its result."""
-
-        def __init__(self, result: SaveResult, *, asked: bool = True) -> None:
-            super().__init__()
-            self.result = result
-            self.asked = asked  # False for the saves that typing starts
-
     def __init__(
         self,
         store: WorkbookStore | None = None,
@@ -203,22 +195,12 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         self.problem = problem
         self.data_dir = data_dir if data_dir is not None else (store.paths.data_dir if store else None)
         self.watch_signals = watch_signals
-        self.save_failure = ""
-        self._conflict_open = False
-        # The workbook file changed on disk while someone was typing in a field: the
-        # question waits until they leave the field or press ctrl+s (see on_save_result).
-        self.conflict_waiting = False
-        self._retry_timer = None
-        self._slow_save_timer = None
         # Short notes shown in the Header beside the save state, by topic (for example
         # "appointment": the next appointment), so they are visible from every pane.
         # Each is a tuple of forms, longest first (empty: no note); see refresh_status.
         # A timing warning comes first: it is rare, and it matters most.
         self.header_notes: dict[str, tuple[str, ...]] = {"timing": ()}
         self._header_without_name = False
-        # Bumped on every change, so what is built from the store (the search index)
-        # knows when to build again.
-        self.workbook_version = 0
         self.workbook_search = WorkbookSearch()
         # Set by a hangup (SIGHUP, SIGTERM, the end of input): the signal it came with.
         self._leaving_on: int | None = None
@@ -249,6 +231,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
 
     def start_workbook(self, *, push: bool = True) -> None:
         assert self.store is not None
+        self.follow_store(self.store)
         theme = self.store.get_setting("theme")
         if theme in self.available_themes:
             self.theme = theme
@@ -342,16 +325,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             warning.update(text)
         warning.set_class(bool(text), "-visible")
 
-    def save_warning(self) -> str:
-        """The line under the Header while changes are not saved (empty while they are)."""
-        if self.conflict_waiting:
-            return ("⚠ NOT SAVED: the workbook file was changed outside the app. What you "
-                    "type is kept; leave this field or press ctrl+s to choose what to keep.")
-        if self.save_failure:
-            return (f"⚠ NOT SAVED: {self.save_failure}. Everything is kept in memory and "
-                    "saving is retried on every change (ctrl+s to retry now).")
-        return ""
-
     def refresh_timing_note(self) -> bool:
         """Put the first timing warning (an appointment or an awaited report after a
         start-by date) in the Header, with how many more the timeline lists. True when
@@ -373,120 +346,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if self._header_without_name and title == self.title:
             return Content(sub_title)
         return super().format_title(title, sub_title)
-
-    # Saving -----------------------------------------------------------------------------
-    def changed(self, *, dates: bool = True) -> None:
-        """Panes call this after changing the store: it is saved on a worker thread.
-
-        ``dates=False`` when only a note's text changed: nothing the timing warning reads
-        (dates, opinions, appointments) can have moved, so the typing path skips it.
-        """
-        if self.store is not None and not self.store.read_only:
-            self.workbook_version += 1
-            if dates:
-                if not self.refresh_timing_note():
-                    self.refresh_status()
-            elif self._slow_save_timer is None:
-                # A typed note is saved twice a second. Turning the Header to "saving…"
-                # and back at each save would cost the typist two frames a save, so the
-                # Header says "saving…" only for a save still running a second later.
-                self._slow_save_timer = self.set_timer(SLOW_SAVE, self._show_slow_save)
-            self.save_in_background()
-
-    def _show_slow_save(self) -> None:
-        self._slow_save_timer = None
-        self.refresh_status()
-
-    @work(thread=True, group="save", exit_on_error=False)
-    def save_in_background(self) -> None:
-        # Never exclusive: a later save must not cancel an earlier one. The storage
-        # writes the newest data whichever worker runs last.
-        if self.store is not None:
-            self.post_message(self.Saved(self.store.flush(), asked=False))
-
-    def collect_pending_edits(self) -> None:
-        """Ask every pane and screen to put edits still held in widgets into the store."""
-        for screen in self.screen_stack:
-            hook = getattr(screen, "save_pending_edits", None)
-            if hook is not None:
-                hook()
-            for pane in mounted_panes(screen):
-                pane.save_pending_edits()
-
-    def save_now(self) -> SaveResult:
-        """Save synchronously on this thread (pane switch, quit, hangup)."""
-        if self.store is None or self.store.read_only:
-            return SaveResult(ok=True)
-        self.collect_pending_edits()
-        result = self.store.flush()
-        self.on_save_result(result)
-        return result
-
-    @on(Saved)
-    def on_saved(self, message: Saved) -> None:
-        self.on_save_result(message.result, asked=message.asked)
-
-    def on_save_result(self, result: SaveResult, *, asked: bool = True) -> None:
-        """``asked``: the save was asked for by a key (ctrl+s, a pane switch, quitting),
-        not started by typing."""
-        if result.conflict:
-            self.save_failure = ""
-            if not self._conflict_open:
-                if asked or not takes_typing(self.focused):
-                    self.ask_about_conflict()
-                else:
-                    # A question popping up under someone's fingers would take the
-                    # letters they type next as its answers: it waits for them.
-                    self.conflict_waiting = True
-        elif not result.ok:
-            self.save_failure = result.message
-            if self._retry_timer is None:
-                self._retry_timer = self.set_interval(10, self.save_in_background)
-        else:
-            self.save_failure = ""
-            if self._retry_timer is not None:
-                self._retry_timer.stop()
-                self._retry_timer = None
-        self.refresh_status()
-
-    def ask_about_conflict(self) -> None:
-        """The question "the workbook changed on disk": reload, or keep the app's."""
-        self.conflict_waiting = False
-        self._conflict_open = True
-        assert self.store is not None
-        self.push_screen(conflict_dialog(self.store.path.name), self.answer_conflict)
-
-    def answer_conflict(self, answer: str | None) -> None:
-        self._conflict_open = False
-        assert self.store is not None
-        try:
-            if answer == "reload":
-                aside = self.store.take_theirs()
-                self.workbook_version += 1
-                self.refresh_timing_note()
-                for screen in self.screen_stack:
-                    for pane in mounted_panes(screen):
-                        pane.on_workbook_reloaded()
-                    hook = getattr(screen, "on_workbook_reloaded", None)
-                    if hook is not None:
-                        hook()
-                self.notify(f"Reloaded the workbook from disk. The app's version was kept as "
-                            f"{aside.name}.", title="Workbook", timeout=10)
-            else:
-                aside = self.store.keep_mine()
-                self.notify(f"Saved the app's version. The file that was on disk was kept as "
-                            f"{aside.name}.", title="Workbook", timeout=10)
-        except (StoreError, OSError) as error:
-            self.notify(f"That did not work: {error}", severity="error", timeout=15)
-        self.refresh_status()
-
-    def action_save(self) -> None:
-        if self.store is not None and self.store.read_only:
-            self.notify("This workbook is open read-only; nothing is saved.")
-            return
-        result = self.save_now()
-        if result.ok:
-            self.notify("All changes are saved.", timeout=3)
 
     # Leaving ----------------------------------------------------------------------------
     async def action_quit(self) -> None:
@@ -521,7 +380,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             return  # a second signal, or the input ending as the connection drops
         self._leaving_on = sig
         self._hangup_at = time.monotonic()
-        driver = self._driver
+        driver = app_driver(self)
         if isinstance(driver, WorkbookDriver):
             driver.mute()
         if self.leave_if_stuck:
@@ -539,7 +398,7 @@ class SecondOpinionApp(KeysInOrder, App[None]):
     def input_read_to_the_end(self) -> bool:
         """Whether every byte sent to the terminal before the hangup has been read and
         passed on as keys (always, with a driver that cannot tell)."""
-        driver = self._driver
+        driver = app_driver(self)
         if not isinstance(driver, WorkbookDriver):
             return True
         return driver.input_ended or driver.input_quiet_at > self._hangup_at
@@ -576,10 +435,9 @@ class SecondOpinionApp(KeysInOrder, App[None]):
             return
         for screen in self.screen_stack:
             # A form still open keeps what it holds, as if saved, when it can be.
-            hook = getattr(screen, "save_on_hangup", None)
-            if hook is not None:
+            if isinstance(screen, KeepsFormOnHangup):
                 try:
-                    hook()
+                    screen.save_on_hangup()
                 except Exception as error:
                     self.log.error(f"keeping an open form on {sig}: {error!r}")
 
@@ -661,7 +519,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         if self.store is not None and not self.store.read_only:
             if self.store.get_setting("theme") != theme:
                 self.store.set_setting("theme", theme)
-                self.changed()
 
     # Animations ---------------------------------------------------------------------------
     @property
@@ -679,7 +536,6 @@ class SecondOpinionApp(KeysInOrder, App[None]):
         store = self.store
         if store is not None and not store.read_only:
             store.set_setting(ANIMATIONS_SETTING, wanted)
-            self.changed()
         self.animation_level = self.environment_animation_level if wanted else "none"
         if not wanted:
             self.notify("Animations are off: less to send over a slow connection.", timeout=4)

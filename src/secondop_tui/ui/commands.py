@@ -13,19 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
 from textual.app import App
 from textual.markup import escape
 
+from secondop_tui.ui.panes import Pane
 from secondop_tui.ui.workbook_app import WorkbookApp
 from secondop_tui.ui.workbook_screen import WorkbookScreen
 
 if TYPE_CHECKING:
     from secondop_tui.core.search import Hit as SearchHit
     from secondop_tui.core.search import SearchIndex
+
+P = TypeVar("P", bound=Pane)
 
 SEARCH_LIMIT = 30
 # Palette commands score well above 1 when their words match; content hits stay below
@@ -92,6 +95,10 @@ async def jump_to(app: App, hit: "SearchHit") -> None:
     # deferred: start-up speed (this module is imported with the app)
     from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
     from secondop_tui.ui.dialogs.opinion_dialog import edit_opinion
+    from secondop_tui.ui.panes.checklist import ChecklistPane
+    from secondop_tui.ui.panes.doctors import DoctorsPane
+    from secondop_tui.ui.panes.guidance import GuidancePane
+    from secondop_tui.ui.panes.notes import NotesPane
 
     screen = app.screen
     if not isinstance(screen, WorkbookScreen):
@@ -100,29 +107,33 @@ async def jump_to(app: App, hit: "SearchHit") -> None:
     if kind == "glossary":
         show_glossary(app, term_id=target)
     elif kind == "guidance":
-        await screen.action_show_pane("guidance")
-        pane = await screen.ensure_pane("guidance")
-        when_ready(pane, lambda: pane.go_to_section(target))  # type: ignore[attr-defined]
+        guidance = await show_pane(screen, GuidancePane)
+        when_ready(guidance, lambda: guidance.go_to_section(target))
     elif kind == "checklist":
-        await screen.action_show_pane("checklist")
-        pane = await screen.ensure_pane("checklist")
-        pane.show_item(target)  # type: ignore[attr-defined]
+        checklist = await show_pane(screen, ChecklistPane)
+        checklist.show_item(target)
     elif kind == "doctor":
-        await screen.action_show_pane("doctors")
-        pane = await screen.ensure_pane("doctors")
-        pane.reload(select=target)  # type: ignore[attr-defined]
-        if pane.current_id() == target:  # type: ignore[attr-defined]
-            pane.action_view_doctor()  # type: ignore[attr-defined]
+        doctors = await show_pane(screen, DoctorsPane)
+        doctors.reload(select=target)
+        if doctors.current_id() == target:
+            doctors.action_view_doctor()
         else:
             app.notify("That doctor is hidden by the filter: escape in the table clears it.",
                        timeout=6)
     elif kind in ("consultation", "opinion"):
-        await screen.action_show_pane("notes")
-        pane = await screen.ensure_pane("notes")
-        pane.reload(select=target)  # type: ignore[attr-defined]
-        pane.option_list.focus()  # type: ignore[attr-defined]
+        notes = await show_pane(screen, NotesPane)
+        notes.reload(select=target)
+        notes.option_list.focus()
         if kind == "opinion":
             edit_opinion(app, target)
+
+
+async def show_pane(screen: WorkbookScreen, kind: type[P]) -> P:
+    """Show a pane of the workbook screen, and hand it over as what it is."""
+    await screen.action_show_pane(kind.pane_id)
+    pane = await screen.ensure_pane(kind.pane_id)
+    assert isinstance(pane, kind)
+    return pane
 
 
 def when_ready(pane, callback: Callable[[], object], tries: int = 500) -> None:

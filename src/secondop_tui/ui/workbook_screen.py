@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,10 @@ from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.textual_internals import mark_footer_bindings_ready
 from secondop_tui.ui.workbook_app import WorkbookApp
+
+if TYPE_CHECKING:
+    from secondop_tui.ui.panes.doctors import DoctorsPane
+    from secondop_tui.ui.panes.guidance import GuidancePane
 
 # The first pane's class is imported with the app; the other three (and the dialogs they
 # import) after the first frame, when their panes are mounted: the first frame does not
@@ -142,6 +147,28 @@ class WorkbookScreen(Screen):
         tabs.active = pane_id
         pane = await self.ensure_pane(pane_id)
         pane.focus_default()
+
+    async def on_guidance_pane_show_checklist_item(
+            self, message: GuidancePane.ShowChecklistItem) -> None:
+        """A link in the Guidance pane: show the Checklist pane and the item in it."""
+        # deferred: start-up speed (the checklist's module is imported after the first
+        # frame, when its pane is mounted)
+        from secondop_tui.ui.panes.checklist import ChecklistPane
+
+        await self.action_show_pane(ChecklistPane.pane_id)
+        self.query_one(ChecklistPane).show_item(message.item_id, restore=True)
+
+    async def on_doctors_pane_new_consultation(
+            self, message: DoctorsPane.NewConsultation) -> None:
+        """The Doctors pane's "new consultation": show the Notes pane and start one there."""
+        # deferred: start-up speed (the notes' module is imported after the first frame,
+        # when its pane is mounted)
+        from secondop_tui.ui.panes.notes import NotesPane
+
+        await self.action_show_pane(NotesPane.pane_id)
+        notes = await self.ensure_pane(NotesPane.pane_id)
+        assert isinstance(notes, NotesPane)
+        notes.action_new_consultation(message.doctor_id)
 
     def on_resize(self) -> None:
         app = self.app

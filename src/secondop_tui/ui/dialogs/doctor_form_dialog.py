@@ -44,6 +44,7 @@ from secondop_tui.ui.dialogs.choice_dialog import ask_before_discarding
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 from secondop_tui.ui.widgets.mount_later import MountLater
 from secondop_tui.ui.dialogs.base import DismissOnce
+from secondop_tui.ui.workbook_app import workbook_app
 
 YES_NO = (("yes", "yes"), ("no", "no"))
 
@@ -439,7 +440,7 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
             doctor = self.build_doctor()
         except ValueError:
             return  # no name yet, or a date that cannot be read: nothing safe to keep
-        store = self.app.store  # type: ignore[attr-defined]
+        store = workbook_app(self).store
         if doctor.doc_id is None:
             add_doctor(store, doctor)
         else:

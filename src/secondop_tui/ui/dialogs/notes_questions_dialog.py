@@ -181,7 +181,6 @@ class NotesQuestionsDialog(DismissOnce[list[AgendaItem] | None],
         except (ValueError, PermissionError) as error:
             self.app.notify(str(error), severity="warning")
             return
-        self.app.changed()  # type: ignore[attr-defined]
         self.agenda.append(AgendaItem(text=question.text, question_id=question.id))
         event.input.value = ""
         event.input.display = False

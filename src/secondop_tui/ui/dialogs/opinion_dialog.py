@@ -297,7 +297,6 @@ class FieldFormDialog(DismissOnce["Any | None"], ModalScreen["Any | None"]):
             self.show_error(str(error))
             return
         self.show_error("")
-        self.app.changed()  # type: ignore[attr-defined]
         self.dismiss(result)
 
     def save_on_hangup(self) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from secondop_tui.ui.workbook_app import WorkbookApp
+from secondop_tui.ui.workbook_app import WorkbookApp, workbook_app as app_of
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -36,7 +36,7 @@ class Pane(VerticalScroll):
 
     @property
     def workbook_app(self) -> WorkbookApp:
-        return self.app  # type: ignore[return-value]
+        return app_of(self)
 
     def on_workbook_reloaded(self) -> None:
         """Called after the workbook was reloaded from disk; panes re-read the store."""

@@ -149,7 +149,6 @@ class ChecklistPane(Pane):
         store = self.workbook_app.store
         if store is not None and not store.read_only:
             store.set_setting(key, value)
-            self.workbook_app.changed()
 
     @property
     def hide_done(self) -> bool:
@@ -339,7 +338,6 @@ class ChecklistPane(Pane):
         return Checklist(store)
 
     def _saved(self, highlight: str | None = None) -> None:
-        self.workbook_app.changed()
         self.rebuild(highlight)
         self.workbook_app.refresh_status()
 
@@ -650,7 +648,6 @@ class ChecklistPane(Pane):
             if not restore or self._writable() is None:
                 return False
             checklist.restore_item(item_id)
-            self.workbook_app.changed()
             # Its deletion is no longer there to undo, nor the message that offered it.
             self.undo_stack = [saved for saved in self.undo_stack if saved["id"] != item_id]
             self.app.clear_notifications()

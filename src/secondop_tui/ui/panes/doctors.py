@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from secondop_tui.core.doctors import (
@@ -98,6 +99,13 @@ class DoctorsPane(Pane):
 
     pane_id = "doctors"
     title = "Doctors"
+
+    class NewConsultation(Message):
+        """Start a consultation with this doctor in the Notes pane."""
+
+        def __init__(self, doctor_id: int | None) -> None:
+            super().__init__()
+            self.doctor_id = doctor_id
 
     BINDINGS = [
         Binding("a", "add_doctor", "Add", id="doctors.add"),
@@ -357,7 +365,6 @@ class DoctorsPane(Pane):
         else:
             update_doctor(self.store, doctor)
             self.notify(f"Saved {doctor.display_name}.", timeout=3)
-        self.workbook_app.changed()
         self.reload(select=doctor.doc_id)
         if doctor.doc_id not in self._shown_ids:
             # A filter would hide the doctor just saved: clear it so they can be seen.
@@ -366,16 +373,13 @@ class DoctorsPane(Pane):
             self.refresh_table(select=doctor.doc_id)
         self.focus_default()
 
-    async def action_new_consultation(self) -> None:
+    def action_new_consultation(self) -> None:
         """Start a consultation in the Notes pane, already tied to the chosen doctor."""
         doctor = self.current_doctor()
         if doctor is None:
             self.app.bell()
             return
-        screen = self.screen
-        await screen.action_show_pane("notes")  # type: ignore[attr-defined]
-        notes = await screen.ensure_pane("notes")  # type: ignore[attr-defined]
-        notes.action_new_consultation(doctor.doc_id)  # type: ignore[attr-defined]
+        self.post_message(self.NewConsultation(doctor.doc_id))  # the workbook screen starts it
 
     def action_delete_doctor(self) -> None:
         if not self.check_action("delete_doctor", ()):
@@ -398,7 +402,6 @@ class DoctorsPane(Pane):
             if answer == "delete" and self.store is not None and doc_id is not None:
                 row = self.table.cursor_row
                 delete_doctor(self.store, doc_id)
-                self.workbook_app.changed()
                 self.reload()
                 if self.table.row_count:
                     self.table.move_cursor(row=min(row, self.table.row_count - 1),

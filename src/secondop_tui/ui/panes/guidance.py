@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static, Tabs
@@ -158,6 +159,14 @@ class GuidancePane(Pane):
 
     pane_id = "guidance"
     title = "Guidance"
+
+    class ShowChecklistItem(Message):
+        """A link to a checklist item was followed: show it in the Checklist pane,
+        bringing it back if it was deleted."""
+
+        def __init__(self, item_id: str) -> None:
+            super().__init__()
+            self.item_id = item_id
 
     BINDINGS = [
         Binding("t", "contents", "Contents", show=False, id="guidance.contents"),
@@ -374,7 +383,6 @@ class GuidancePane(Pane):
             self._saved_position = index
             store.set_setting(POSITION_SETTING, {
                 "block": index, "section": self.sections[self.current_section()].id})
-            self.workbook_app.changed()
         self.update_status()
 
     def update_status(self) -> None:
@@ -584,15 +592,8 @@ class GuidancePane(Pane):
         await self.open_checklist_item(link.item_id)
 
     async def open_checklist_item(self, item_id: str) -> None:
-        # deferred: start-up speed (the first pane is imported before the first frame; the
-        # checklist's module after it, when its pane is mounted)
-        from secondop_tui.ui.panes.checklist import ChecklistPane
-
+        """Ask for the checklist item to be shown (the workbook screen shows it)."""
         store = self.workbook_app.store
         if store is not None:
             item_id = Checklist(store).defaults.current_id(item_id)
-        screen = self.screen
-        show = getattr(screen, "action_show_pane", None)
-        if show is not None:
-            await show(ChecklistPane.pane_id)
-        screen.query_one(ChecklistPane).show_item(item_id, restore=True)
+        self.post_message(self.ShowChecklistItem(item_id))

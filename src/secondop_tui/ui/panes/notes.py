@@ -232,7 +232,6 @@ class NotesPane(Pane):
                 return
             consultation = core.new_consultation(self.store, title=result.title,
                                                  doctor_id=result.doctor_id, day=result.day)
-            self.workbook_app.changed()
             self.reload(select=consultation.doc_id)
             self.editor.start_writing()
 
@@ -254,7 +253,6 @@ class NotesPane(Pane):
                 fresh.doctor_id = result.doctor_id
                 fresh.date = result.day.isoformat()
                 core.update_consultation(self.store, fresh)
-                self.workbook_app.changed()
                 self.reload(select=fresh.doc_id)
             self.option_list.focus()
 
@@ -283,7 +281,6 @@ class NotesPane(Pane):
             if answer == "delete" and fresh.doc_id is not None:
                 index = self.option_list.highlighted or 0
                 core.delete_consultation(self.store, fresh.doc_id)
-                self.workbook_app.changed()
                 self.editor.load(None)
                 self.reload()
                 if self.consultations:
@@ -351,7 +348,6 @@ class NotesPane(Pane):
             if agenda is None:
                 return
             core.set_questions(self.store, consultation.doc_id, agenda)
-            self.workbook_app.changed()
             self.reload(select=consultation.doc_id)
             self.app.notify(f"{len(agenda)} questions on the agenda for this consultation.",
                             timeout=4)
@@ -384,7 +380,6 @@ class NotesPane(Pane):
             # Straight into the store: if the connection dropped while the editor was
             # open, the app saves and leaves next, with no time for a question.
             core.save_note(self.store, doc_id, edited)
-            self.workbook_app.changed(dates=False)
             self.editor.consultation_id = None  # show the stored note
             self.reload(select=doc_id)
             if status == 0:
@@ -405,7 +400,6 @@ class NotesPane(Pane):
             if answer != "undo" or fresh is None or fresh.note != edited or not self.editable():
                 return
             core.save_note(self.store, doc_id, before)
-            self.workbook_app.changed(dates=False)
             self.editor.consultation_id = None
             self.reload(select=doc_id)
             self.app.notify("The note is back as it was before the editor.", timeout=4)

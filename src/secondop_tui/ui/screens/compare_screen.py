@@ -29,6 +29,7 @@ from secondop_tui.ui.dialogs.opinion_dialog import consultation_heading
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 from secondop_tui.ui.dialogs.pick_dialog import PickDialog
+from secondop_tui.ui.workbook_app import follow_reloads
 
 # Columns narrower than this do not read well side by side: the view lists the fields.
 MIN_COLUMN = 30
@@ -128,6 +129,7 @@ class CompareScreen(DismissOnce[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        follow_reloads(self, self.on_workbook_reloaded)
         available = opinion_consultations(self.store)
         ids = [c.doc_id for c in available]
         chosen = [cid for cid in self.chosen if cid in ids]
@@ -346,7 +348,6 @@ class CompareScreen(DismissOnce[None]):
             return
         agenda = [*consultation.questions, notes.AgendaItem(question)]
         notes.set_questions(self.store, consultation_id, agenda)
-        self.app.changed()  # type: ignore[attr-defined]
         self.app.notify(f"Added as question {len(agenda)} on the agenda of {where}.",
                         title="Question added", timeout=8, markup=False)
 

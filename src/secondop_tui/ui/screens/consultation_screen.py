@@ -17,6 +17,7 @@ from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.widgets.note_editor import NoteEditor
+from secondop_tui.ui.workbook_app import follow_reloads, workbook_app
 
 # Below this width the questions fold away (a key brings them back).
 FOLD_BELOW = 100
@@ -105,6 +106,7 @@ class ConsultationScreen(DismissOnce[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        follow_reloads(self, self.on_workbook_reloaded)
         editor = self.editor
         editor.route_keys(self, keep=("escape",))
         editor.load(self.consultation)
@@ -119,7 +121,7 @@ class ConsultationScreen(DismissOnce[None]):
 
     @property
     def store(self):
-        return self.app.store  # type: ignore[attr-defined]
+        return workbook_app(self).store
 
     def on_resize(self, event: Resize) -> None:
         self.fold_for(event.size.width)
@@ -234,7 +236,6 @@ class ConsultationScreen(DismissOnce[None]):
         item = fresh.questions[index]
         item.state = state
         core.set_questions(self.store, fresh.doc_id, fresh.questions)
-        self.app.changed()  # type: ignore[attr-defined]
         marker = core.marker_line(index, item)
         text = editor.text
         found = core.find_marker(text, index)
@@ -287,7 +288,6 @@ class ConsultationScreen(DismissOnce[None]):
             for i in fresh.unanswered():
                 fresh.questions[i].follow_up = True
             core.set_questions(self.store, fresh.doc_id, fresh.questions)
-            self.app.changed()  # type: ignore[attr-defined]
             self.app.notify(f"{len(fresh.unanswered())} questions kept for a follow-up.",
                             timeout=4)
         self.dismiss(None)

@@ -17,6 +17,7 @@ from secondop_tui.core import clock
 from secondop_tui.core import timeline as core
 from secondop_tui.core.dates import format_date
 from secondop_tui.ui.dialogs.base import DismissOnce
+from secondop_tui.ui.workbook_app import follow_reloads
 
 KIND_WORDS = {
     core.DIAGNOSIS: "diagnosis",
@@ -124,6 +125,7 @@ class TimelineScreen(DismissOnce[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        follow_reloads(self, self.on_workbook_reloaded)
         self.reload()
         self.query_one("#timeline-events", OptionList).focus()
 

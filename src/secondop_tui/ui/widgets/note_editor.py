@@ -12,6 +12,7 @@ from textual.widgets import TextArea
 from secondop_tui.core import notes as core
 from secondop_tui.core.glossary import Glossary, Term
 from secondop_tui.ui.textual_internals import text_area_on_key
+from secondop_tui.ui.workbook_app import workbook_app
 
 SAVE_DELAY = 0.5  # seconds: typed text reaches the store at most this long after a key
 
@@ -44,7 +45,7 @@ class NoteEditor(TextArea):
 
     @property
     def store(self):
-        return self.app.store  # type: ignore[attr-defined]
+        return workbook_app(self).store
 
     def load(self, consultation: core.Consultation | None) -> None:
         """Show a consultation's note (after saving the one shown before)."""
@@ -129,11 +130,11 @@ class NoteEditor(TextArea):
 
     def on_unmount(self) -> None:
         # Leaving (quit, or the consultation screen closing): whoever closes the store
-        # afterwards writes it; the app may be too far gone to start a save itself.
-        self.flush(save=False)
+        # afterwards writes it, if the app is too far gone to start a save itself.
+        self.flush()
 
-    def flush(self, *, save: bool = True) -> bool:
-        """Put the text into the store now and (unless told not to) ask the app to save.
+    def flush(self) -> bool:
+        """Put the text into the store now (the app saves every change to the store).
 
         True if the text had changed."""
         if self._timer is not None:
@@ -150,8 +151,6 @@ class NoteEditor(TextArea):
         except PermissionError:
             return False
         self.saved_text = text
-        if save:
-            self.app.changed(dates=False)  # type: ignore[attr-defined]
         return True
 
     def insert_timestamp(self) -> None:

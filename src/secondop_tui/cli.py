@@ -20,6 +20,7 @@ def default_data_dir() -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env).expanduser()
+    # deferred: start-up speed (loaded only on the path that uses it)
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
@@ -116,6 +117,7 @@ def leave_now(code: int) -> None:
     taking the workbook's records apart than the export took to print some of them.
     Everything written is flushed first; nothing else is left to save.
     """
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.files import BROKEN_PIPE
 
     for stream in (sys.stdout, sys.stderr):
@@ -134,6 +136,7 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.umask(0o077)
     if args.command in ("check", "restore", "export"):
+        # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core import console
 
         # In a locale that cannot show every character (ISO-8859-1, C), print "?" for
@@ -154,6 +157,7 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
             leave_now(code)
         return code
     if args.command == "serve":
+        # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.web import serve
 
         return serve(data_dir, args.host, args.port, args.allow_remote)
@@ -164,6 +168,7 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
 def warn_about_data_dir(data_dir: Path) -> None:
     """Say once, on standard error, if others can look into the data folder. The app
     makes private only a folder it creates; one that already existed keeps its mode."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.files import folder_exposure
 
     warning = folder_exposure(Path(data_dir).expanduser())
@@ -173,6 +178,7 @@ def warn_about_data_dir(data_dir: Path) -> None:
 
 def told_what_was_replaced(code: int, command: str) -> int:
     """After a command, say (once) if some characters were printed as "?"."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import console
 
     try:
@@ -196,6 +202,7 @@ def told_what_was_replaced(code: int, command: str) -> int:
 
 
 def cmd_check(data_dir: Path) -> int:
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.check import run_check
 
     report, code = run_check(data_dir)
@@ -204,6 +211,7 @@ def cmd_check(data_dir: Path) -> int:
 
 
 def cmd_restore(data_dir: Path, name: str) -> int:
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import backups
     from secondop_tui.core.codec import ParseProblem
     from secondop_tui.core.errors import WorkbookLocked
@@ -240,14 +248,17 @@ def cmd_restore(data_dir: Path, name: str) -> int:
 
 def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
                force: bool, doctor: str | None = None) -> int:
+    # deferred: start-up speed (loaded only on the path that uses it)
     import gc
 
     # A short-lived process that builds many small objects over one large tree of
     # records: the cyclic garbage collector would walk that tree again and again.
     gc.disable()
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.errors import StoreError
     from secondop_tui.core.export import (VISIT_PACK, export, export_file, export_workbook,
                                           load_parts)
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.files import BROKEN_PIPE, NotAFile, is_stream
 
     parts = load_parts()
@@ -264,6 +275,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         return 2
     pack = None
     if only == VISIT_PACK:
+        # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core.store import WorkbookStore
 
         try:
@@ -327,6 +339,7 @@ def served_read_only_notice(error) -> str:
 
 
 def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) -> int:
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
     from secondop_tui.core.store import WorkbookStore
 
@@ -352,6 +365,7 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
 
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.ui.app import SecondOpinionApp
 
     app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True,
@@ -378,6 +392,7 @@ def watch_server(app) -> None:
     A browser tab's app talks to the server through pipes; if the server is killed, no
     hangup arrives, so its disappearance is noticed here instead.
     """
+    # deferred: start-up speed (loaded only on the path that uses it)
     import threading
     import time
 

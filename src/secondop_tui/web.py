@@ -156,6 +156,7 @@ def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         print(f"secondop-tui serve: {refusal}", file=sys.stderr)
         return 2
     try:
+        # deferred: start-up speed (loaded only on the path that uses it)
         from textual_serve.server import Server
     except ImportError:
         print("secondop-tui serve needs the optional web support, which is not installed. "
@@ -178,6 +179,7 @@ def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 def _workbook_server(server_class):
     """textual-serve's Server with our page, our start message and the origin checks
     (made here, so textual-serve is imported only when serving)."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     from aiohttp import web
 
     class WorkbookServer(server_class):

@@ -74,6 +74,7 @@ def folder_exposure(path: Path) -> str | None:
         return (f"the data folder {path} is shared (mode {mode:o}): others can see the "
                 "names of the files in it, though not read them; use a folder of your own "
                 "(--data-dir)")
+    # deferred: start-up speed (loaded only on the path that uses it)
     import shlex
 
     return f"the data folder {path} can be {what} by others: chmod 700 {shlex.quote(str(path))}"

@@ -179,8 +179,10 @@ def find_matches(sections: tuple[Section, ...] | list[Section], query: str
 def render_guidance(fmt: str = "text", sections: tuple[Section, ...] | None = None) -> str:
     """The whole guidance as plain text or Markdown: every section with its sources, the
     notice that it is information, not medical advice, and the glossary at the end."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     import textwrap
 
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.content import NOT_ADVICE
     from secondop_tui.core.glossary import render_glossary
 

@@ -27,6 +27,7 @@ def edit_file(data_dir: Path, consultation_id: int, text: str) -> Path:
     """A new private file (0600) in the data folder holding ``text`` for the editor.
 
     Its name carries the consultation, so a file left behind can be told apart."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     import tempfile
 
     fd, name = tempfile.mkstemp(prefix=f"{EDIT_PREFIX}{consultation_id}-",

@@ -7,6 +7,7 @@ from typing import Any
 
 from secondop_tui import __version__
 from secondop_tui.core import clock
+from secondop_tui.core.checklist_defaults import upgrade_workbook
 from secondop_tui.core.codec import META_ID, META_TABLE, schema_of
 
 SCHEMA_VERSION = 2
@@ -20,9 +21,7 @@ Raw = dict[str, Any]
 def _checklist_v2(raw: Raw) -> Raw:
     """Schema 2: the checklist's default set 2 (a booking phase, one task per item, a
     duplicate and an item that could never be ticked retired). What the user ticked,
-    wrote or logged stays; see :func:`secondop_tui.core.checklist.upgrade_table`."""
-    from secondop_tui.core.checklist import upgrade_workbook  # it imports the store
-
+    wrote or logged stays; see :func:`secondop_tui.core.checklist_defaults.upgrade_table`."""
     return upgrade_workbook(raw, 2)
 
 

@@ -107,6 +107,7 @@ class SearchIndex:
         self._add_glossary()
 
     def _add_guidance(self) -> None:
+        # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core.guidance import load_guidance
 
         try:
@@ -118,6 +119,7 @@ class SearchIndex:
                       (GUIDANCE, index))
 
     def _add_checklist(self) -> None:
+        # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core.checklist import Checklist
 
         try:
@@ -166,6 +168,7 @@ class SearchIndex:
         return headings
 
     def _add_opinions(self, doctors: dict[int, str], consultations: dict[int, str]) -> None:
+        # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core.opinions import FIELDS, field_text, list_opinions
 
         for opinion in list_opinions(self.store):
@@ -178,6 +181,7 @@ class SearchIndex:
                       (OPINION, opinion.consultation_id))
 
     def _add_glossary(self) -> None:
+        # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core.glossary import load_glossary
 
         try:
@@ -225,6 +229,7 @@ def _glossary_rows(glossary: Glossary) -> tuple[tuple[str, str, tuple, str], ...
     A term is found by its names only (in either spelling, singular or plural): a word
     inside a definition would list half the glossary for a common word. A to Z, so that
     equal hits list in that order."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.glossary import written_forms
 
     return tuple((f"Glossary: {term.term}", "\n".join(written_forms(term)),

@@ -27,6 +27,7 @@ FULL_ENCODE_EVERY = 20
 
 
 def _digest(data: bytes) -> bytes:
+    # deferred: start-up speed (loaded only on the path that uses it)
     import hashlib  # only needed once saving starts, after the first frame
 
     return hashlib.sha256(data).digest()
@@ -240,6 +241,7 @@ def describe_os_error(error: OSError) -> str:
     """A short, plain reason for a failed write."""
     reason = error.strerror or str(error)
     if error.errno is not None:
+        # deferred: start-up speed (loaded only on the path that uses it)
         import errno
 
         friendly = {

@@ -354,6 +354,7 @@ class WorkbookStore:
     def set_setting(self, key: str, value: Any) -> None:
         table = self.table(SETTINGS_TABLE)
         if table.get(doc_id=1) is None:
+            # deferred: start-up speed (loaded only on the path that uses it)
             from tinydb.table import Document
 
             table.insert(Document({key: value}, doc_id=1))
@@ -508,6 +509,7 @@ def notes_in(raw: dict[str, Any]) -> dict[int, str]:
 
 def restore_command(path: Path) -> str:
     """The command that restores ``path``, a copy in the data folder, by its name."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     import shlex
 
     return (f"secondop-tui --data-dir {shlex.quote(str(path.parent))} restore "

@@ -82,6 +82,7 @@ def visit_consultation(store: WorkbookStore, doctor: Doctor,
 
 # The parts -----------------------------------------------------------------------------------
 def _diagnosis(store: WorkbookStore) -> list[Item]:
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.profile import get_profile
 
     profile = get_profile(store)
@@ -97,6 +98,7 @@ def _diagnosis(store: WorkbookStore) -> list[Item]:
 
 
 def _opinions(store: WorkbookStore) -> list[Item]:
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import opinions as op
 
     ids = op._consultations_with_opinions(store)
@@ -130,6 +132,7 @@ def _opinions(store: WorkbookStore) -> list[Item]:
 def _timeline(store: WorkbookStore, today: date, md: bool) -> list[str]:
     """The timeline without the consultations, within its budget of lines: the oldest
     past events are left out first (and the text says how many)."""
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.timeline import CONSULTATION, DIAGNOSIS, WARNING, timeline
 
     events = [e for e in timeline(store, today) if e.kind != CONSULTATION]
@@ -182,6 +185,7 @@ def _records(doctor: Doctor) -> list[Item]:
 
 
 def _medications(store: WorkbookStore) -> list[Item]:
+    # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.profile import get_profile
 
     profile = get_profile(store)

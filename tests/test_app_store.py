@@ -324,7 +324,7 @@ async def test_external_edit_found_while_typing_waits_for_the_typist(make_app, s
         await wait_until(pilot, lambda: pane.editor.has_focus, "the note has the keys")
         post_burst(app, *"first ")
         await burst_handled(pilot)
-        pane.editor.flush()  # the save typing starts finds the hand edit
+        pane.editor.commit_text()  # the save typing starts finds the hand edit
         await wait_until(pilot, lambda: app.conflict_waiting, "the hand edit found")
         post_burst(app, *"like keeping both", "space")
         await burst_handled(pilot)

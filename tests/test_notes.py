@@ -129,7 +129,7 @@ async def test_palette_finds_new_consultation(make_app, store):
         assert visit.doctor_id is None and visit.title == ""
 
 
-async def test_pane_switch_and_blur_flush_at_once(make_app, store):
+async def test_pane_switch_and_blur_commit_the_note_at_once(make_app, store):
     new_consultation(store, title="Visit")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -459,7 +459,7 @@ async def test_reload_from_disk_shows_the_file(make_app, store):
         pane.on_workbook_reloaded()
         await pilot.pause()
         assert pane.editor.text == "theirs"
-        assert not pane.editor.flush()
+        assert not pane.editor.commit_text()
 
 
 async def test_change_title_date_and_doctor_of_a_consultation(make_app, store):

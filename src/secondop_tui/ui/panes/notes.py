@@ -151,7 +151,7 @@ class NotesPane(Pane):
     def save_pending_edits(self) -> None:
         """Put the editor's text into the store now (before the app saves on pane
         switch, quit or hangup)."""
-        self.editor.flush()
+        self.editor.commit_text()
 
     def focus_default(self) -> None:
         if self.consultations:
@@ -235,7 +235,7 @@ class NotesPane(Pane):
             self.reload(select=consultation.doc_id)
             self.editor.start_writing()
 
-        self.editor.flush()
+        self.editor.commit_text()
         self.app.push_screen(NotesNewDialog(list_doctors(self.store), doctor_id=doctor_id),
                              created)
 
@@ -256,14 +256,14 @@ class NotesPane(Pane):
                 self.reload(select=fresh.doc_id)
             self.option_list.focus()
 
-        self.editor.flush()  # the note is saved first, so the update cannot lose a word
+        self.editor.commit_text()  # the note is saved first, so the update cannot lose a word
         self.app.push_screen(NotesNewDialog(list_doctors(self.store), consultation), changed)
 
     def action_delete_consultation(self) -> None:
         consultation = self.need_current()
         if consultation is None or not self.editable():
             return
-        self.editor.flush()
+        self.editor.commit_text()
         fresh = core.get_consultation(self.store, consultation.doc_id) or consultation
         words = len(fresh.note.split())
         when = show_date(fresh.day, "no date")
@@ -296,7 +296,7 @@ class NotesPane(Pane):
             self.editor.start_writing()
 
     def action_back_to_list(self) -> None:
-        self.editor.flush()
+        self.editor.commit_text()
         if self.consultations:
             self.option_list.focus()
 
@@ -325,7 +325,7 @@ class NotesPane(Pane):
         consultation = self.need_current()
         if consultation is None:
             return
-        self.editor.flush()
+        self.editor.commit_text()
         fresh = core.get_consultation(self.store, consultation.doc_id) or consultation
 
         def back(_: object) -> None:
@@ -342,7 +342,7 @@ class NotesPane(Pane):
         # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.notes_questions_dialog import NotesQuestionsDialog
 
-        self.editor.flush()
+        self.editor.commit_text()
 
         def picked(agenda: list[core.AgendaItem] | None) -> None:
             if agenda is None:
@@ -369,7 +369,7 @@ class NotesPane(Pane):
         consultation = self.need_current()
         if consultation is None or not self.editable():
             return
-        self.editor.flush()
+        self.editor.commit_text()
         # On disk before the app waits for the editor: if the app is killed meanwhile,
         # the next start compares the editor's file with this note (see kept_notes).
         self.workbook_app.save_now()
@@ -416,7 +416,7 @@ class NotesPane(Pane):
         # deferred: start-up speed (the pane is imported at start-up, the form when opened)
         from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog
 
-        self.editor.flush()
+        self.editor.commit_text()
         current = self.current
         self.app.push_screen(NotesExportDialog(self.store, current.doc_id if current else None))
 
@@ -440,21 +440,21 @@ class NotesPane(Pane):
 
         consultation = self.need_current()
         if consultation is not None:
-            self.editor.flush()
+            self.editor.commit_text()
             edit_opinion(self.app, consultation.doc_id)
 
     def action_compare_opinions(self) -> None:
         # deferred: start-up speed (the pane is imported at start-up, the view when opened)
         from secondop_tui.ui.screens.compare_screen import compare_opinions
 
-        self.editor.flush()
+        self.editor.commit_text()
         compare_opinions(self.app)
 
     def action_show_timeline(self) -> None:
         # deferred: start-up speed (the pane is imported at start-up, the view when opened)
         from secondop_tui.ui.screens.timeline_screen import show_timeline
 
-        self.editor.flush()
+        self.editor.commit_text()
         show_timeline(self.app)
 
 

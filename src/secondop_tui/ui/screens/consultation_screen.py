@@ -228,7 +228,7 @@ class ConsultationScreen(DismissOnce[None]):
             self.editor.focus()
             return
         editor = self.editor
-        editor.flush()
+        editor.commit_text()
         fresh = core.get_consultation(self.store, self.consultation.doc_id)
         if fresh is None:
             return
@@ -257,7 +257,7 @@ class ConsultationScreen(DismissOnce[None]):
         self.refresh_questions()
 
     def action_leave(self) -> None:
-        self.editor.flush()
+        self.editor.commit_text()
         fresh = core.get_consultation(self.store, self.consultation.doc_id)
         if fresh is None:
             self.dismiss(None)
@@ -294,7 +294,7 @@ class ConsultationScreen(DismissOnce[None]):
 
     def save_pending_edits(self) -> None:
         """Put the editor's text into the store now (before the app saves)."""
-        self.editor.flush()
+        self.editor.commit_text()
 
     def on_workbook_reloaded(self) -> None:
         """The file on disk won: show its version of this consultation, save nothing over it."""

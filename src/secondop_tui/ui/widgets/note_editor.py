@@ -49,7 +49,7 @@ class NoteEditor(TextArea):
 
     def load(self, consultation: core.Consultation | None) -> None:
         """Show a consultation's note (after saving the one shown before)."""
-        self.flush()
+        self.commit_text()
         self.consultation_id = consultation.doc_id if consultation else None
         self.saved_text = consultation.note if consultation else ""
         self.load_text(self.saved_text)
@@ -122,18 +122,18 @@ class NoteEditor(TextArea):
             return
         if self.consultation_id is None or self.text == self.saved_text:
             return
-        self._timer = self.set_timer(SAVE_DELAY, self.flush)
+        self._timer = self.set_timer(SAVE_DELAY, self.commit_text)
 
     def on_blur(self, event: Blur) -> None:
         self.enter_starts_writing = False
-        self.flush()
+        self.commit_text()
 
     def on_unmount(self) -> None:
         # Leaving (quit, or the consultation screen closing): whoever closes the store
         # afterwards writes it, if the app is too far gone to start a save itself.
-        self.flush()
+        self.commit_text()
 
-    def flush(self) -> bool:
+    def commit_text(self) -> bool:
         """Put the text into the store now (the app saves every change to the store).
 
         True if the text had changed."""

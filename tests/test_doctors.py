@@ -188,6 +188,15 @@ async def test_delete_asks_for_confirmation(make_app, store):
         await pilot.press("n")
         await pilot.pause()
         assert len(list_doctors(store)) == 2
+        # Enter, pressed at once out of habit, keeps the doctor: "Keep" has the focus.
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog),
+                         "the question open")
+        assert "Keep" in str(app.focused.label)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceDialog),
+                         "the question answered")
+        assert len(list_doctors(store)) == 2
         await pilot.press("delete")
         await pilot.pause()
         await pilot.press("y")

@@ -75,7 +75,10 @@ class ChoiceDialog(DialogScreen[str]):
                                  variant=choice.variant)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        # Enter on a question just opened must never destroy: the focus starts on the
+        # first choice that does not (a deletion is marked with the "error" variant).
+        safe = [b for b, c in zip(self.query(Button), self.choices) if c.variant != "error"]
+        (safe[0] if safe else self.query(Button).first()).focus()
 
     @on(Button.Pressed)
     def choose(self, event: Button.Pressed) -> None:

@@ -18,7 +18,7 @@ from secondop_tui.core.errors import WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
-from tests.helpers import HOLDER, settled
+from tests.helpers import HOLDER, settled, wait_until
 
 
 def open_problem(data_dir: Path):
@@ -298,6 +298,32 @@ async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):
     assert b"before the line dropped" in store.path.read_bytes()
     assert exits, "a watchdog that ends the process if leaving gets stuck was started"
     WorkbookStore.open(store.paths.data_dir).close()  # lock is free
+
+
+async def test_a_hangup_does_not_wait_for_ever_on_a_key_that_cannot_end(
+        make_app, store, monkeypatch):
+    """A key held in the app's order of keys whose handling can no longer end (its
+    widget went away, or it has been held past the limit): after a hangup no other key
+    comes to move it on, so the app lets go of it itself, saves, releases the lock and
+    leaves, instead of waiting for it (and holding the lock) for ever."""
+    from textual import events
+
+    from secondop_tui.ui import key_order
+    from secondop_tui.ui.app import HangupWatchdog
+
+    monkeypatch.setattr(HangupWatchdog, "start", lambda self: None)
+    app = make_app(leave_if_stuck=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        store.set_setting("typed", "before the line dropped")
+        # A key whose handling stopped part-way, long ago.
+        app._held_key = events.Key("x", "x")
+        app._held_since -= key_order.KEY_GIVE_UP + 1
+        app.on_terminate_signal(signal.SIGHUP)
+        await wait_until(pilot, lambda: store.closed, "the workbook saved and closed",
+                         workers=False)
+    assert not store.lock.held
+    assert b"before the line dropped" in store.path.read_bytes()
 
 
 @pytest.mark.parametrize("pane", ["guidance", "checklist", "doctors", "notes"])

@@ -57,6 +57,10 @@ HANGUP_GRACE_SECONDS = 2.0
 # spent, is what counts: on a busy machine handling the keys read may take long.
 HANGUP_STUCK_SECONDS = 30.0
 
+# After a hangup, how long the input may go on without a quiet moment before the app
+# stops waiting to read it all; only an input thread that stopped reading reaches it.
+INPUT_GIVE_UP = 30.0
+
 # The Header's icon and the space on its right (4 cells each, see app.tcss): the rest
 # is the title.
 HEADER_SIDES = 8
@@ -401,7 +405,11 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
         driver = app_driver(self)
         if not isinstance(driver, WorkbookDriver):
             return True
-        return driver.input_ended or driver.input_quiet_at > self._hangup_at
+        # The input thread marks each moment it finds nothing to read. One that has not
+        # done so long after the hangup is not reading any more (it ended on an error):
+        # waiting for it would keep the app, and the workbook's lock, for ever.
+        return (driver.input_ended or driver.input_quiet_at > self._hangup_at
+                or time.monotonic() - self._hangup_at > INPUT_GIVE_UP)
 
     def _exit_after_keys(self, sig: int) -> None:
         if not self.input_read_to_the_end():
@@ -412,6 +420,7 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
 
     def _exit_when_keys_handled(self, sig: int) -> None:
         if self.keys_pending():
+            self.let_go_of_a_stuck_key()
             self.set_timer(0.02, partial(self._exit_when_keys_handled, sig))
             return
         self._collect_for_exit(sig, forms=False)

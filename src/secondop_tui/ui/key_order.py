@@ -126,6 +126,15 @@ class KeysInOrder:
         """Whether keys have been received that are not yet handled to their end."""
         return bool(self._keys_waiting) or self._held_key is not None
 
+    def let_go_of_a_stuck_key(self) -> None:
+        """Let go of a held key whose handling can no longer end (its widget gone, or
+        KEY_GIVE_UP passed), and hand on the keys behind it. While the app runs, the next
+        key or the wait timer does this; when leaving after a hangup no key comes, and
+        the app asks here so that it does not wait for that key for ever."""
+        if self._held_key is not None and not self._held_key_can_end():
+            self._held_key = None
+            self.call_later(self._hand_on_waiting_keys)  # type: ignore[attr-defined]
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if isinstance(event, events.Key):

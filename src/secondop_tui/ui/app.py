@@ -225,6 +225,10 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGHUP, signal.SIGTERM):
                 loop.add_signal_handler(sig, partial(self.on_terminate_signal, sig))
+                # And a handler of Python's own, which runs on this thread at the next
+                # bytecode whatever became of the byte asyncio's handler relies on: a
+                # hangup under heavy load was seen never to reach the loop that way.
+                signal.signal(sig, partial(self._on_signal_here, loop))
         if self.store is not None:
             self.start_workbook(push=False)
         elif isinstance(self.problem, WorkbookLocked):
@@ -398,6 +402,9 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
             self._close_and_exit(sig)  # a conflict nobody answered: ours is kept aside
             return
         self.call_later(self._exit_after_keys, sig)  # behind the keys already received
+
+    def _on_signal_here(self, loop: asyncio.AbstractEventLoop, sig: int, frame) -> None:
+        loop.call_soon_threadsafe(self.on_terminate_signal, sig)
 
     def input_read_to_the_end(self) -> bool:
         """Whether every byte sent to the terminal before the hangup has been read and

@@ -12,6 +12,7 @@ from typing import TextIO
 from secondop_tui import __version__
 
 ENV_DATA_DIR = "SECONDOP_TUI_DATA_DIR"
+ENV_SCREEN_READER = "SECONDOP_TUI_SCREEN_READER"
 APP_NAME = "secondop-tui"
 
 
@@ -53,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                         help="open the workbook without writing anything")
+    parser.add_argument("--screen-reader", action="store_true", default=argparse.SUPPRESS,
+                        help="for a screen reader or a braille display: the cursor follows "
+                             "the focus, notices are written on the last line, nothing "
+                             f"moves by itself (also ${ENV_SCREEN_READER}=1; remembered "
+                             "in the workbook)")
     # Set by 'serve' for each browser tab: a workbook open elsewhere opens read-only
     # without asking, and the app leaves (saving) when the server goes away.
     parser.add_argument("--served", action="store_true", default=argparse.SUPPRESS,
@@ -162,7 +168,22 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
 
         return serve(data_dir, args.host, args.port, args.allow_remote)
     return cmd_run(data_dir, read_only=getattr(args, "read_only", False),
-                   served=getattr(args, "served", False))
+                   served=getattr(args, "served", False),
+                   screen_reader=screen_reader_asked(getattr(args, "screen_reader", False)))
+
+
+def screen_reader_asked(flag: bool) -> bool | None:
+    """The screen reader setting asked for: on with --screen-reader; else on or off as
+    $SECONDOP_TUI_SCREEN_READER says (1, yes, on, true; 0, no, off, false); else None,
+    and the workbook's own setting holds."""
+    if flag:
+        return True
+    value = os.environ.get(ENV_SCREEN_READER, "").strip().lower()
+    if value in ("1", "yes", "on", "true"):
+        return True
+    if value in ("0", "no", "off", "false"):
+        return False
+    return None
 
 
 def warn_about_data_dir(data_dir: Path) -> None:
@@ -338,7 +359,8 @@ def served_read_only_notice(error) -> str:
             "this page to make changes here.")
 
 
-def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) -> int:
+def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False,
+            screen_reader: bool | None = None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
     from secondop_tui.core.store import WorkbookStore
@@ -369,7 +391,7 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) ->
     from secondop_tui.ui.app import SecondOpinionApp
 
     app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True,
-                           leave_if_stuck=True,
+                           leave_if_stuck=True, screen_reader=screen_reader,
                            read_only=read_only)
     if served:
         watch_server(app)

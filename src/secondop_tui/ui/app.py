@@ -5,6 +5,8 @@
 - :mod:`.leaving`: ctrl+q, and the hangup that still saves every key already read;
 - :mod:`.status`: the Header's save state and notes;
 - :mod:`.appearance`: themes and animations, kept in the workbook;
+- :mod:`.screen_reader`: the cursor at the focus and notices in words, for a screen
+  reader or a braille display;
 - :mod:`.startup`: opening the workbook, or asking when it is locked or damaged.
 
 Here: the first screen (the workbook with its four panes, :mod:`.workbook_screen`), the
@@ -31,12 +33,13 @@ from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, wor
 from secondop_tui.ui.key_order import takes_typing
 from secondop_tui.ui.leaving import LeavingApp
 from secondop_tui.ui.panes import PANES, Pane
+from secondop_tui.ui.screen_reader import ScreenReaderApp
 from secondop_tui.ui.startup import StartupApp
 from secondop_tui.ui.terminal import WorkbookDriver
 from secondop_tui.ui.workbook_screen import WorkbookScreen, mounted_panes
 
 
-class SecondOpinionApp(StartupApp, LeavingApp):
+class SecondOpinionApp(ScreenReaderApp, StartupApp, LeavingApp):
     """The workbook app. It receives its store from outside (the CLI or a test)."""
 
     TITLE = "secondop-tui"
@@ -47,6 +50,7 @@ class SecondOpinionApp(StartupApp, LeavingApp):
         "panes/checklist.tcss",
         "panes/doctors.tcss",
         "panes/notes.tcss",
+        "screen_reader.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     # The system commands (ours included, see get_system_commands) and search everything.
@@ -82,8 +86,10 @@ class SecondOpinionApp(StartupApp, LeavingApp):
         freeze_gc: bool = False,
         read_only: bool = False,
         leave_if_stuck: bool = False,
+        screen_reader: bool | None = None,
     ) -> None:
         super().__init__()
+        self.screen_reader_asked = screen_reader  # None: as the workbook says
         self.started_read_only = read_only
         self.freeze_gc = freeze_gc  # the command does; tests, sharing one process, do not
         self.leave_if_stuck = leave_if_stuck  # likewise (see LeavingApp)
@@ -170,6 +176,7 @@ class SecondOpinionApp(StartupApp, LeavingApp):
                                         partial(self._run_in_pane, screen, pane, callback))
         yield SystemCommand("Help: keys", "Show the keys that work here (F1)", self.action_help)
         yield from self.theme_and_animation_commands()
+        yield from self.screen_reader_commands()
         yield SystemCommand("About: not medical advice", NOT_ADVICE,
                             lambda: self.notify(NOT_ADVICE, timeout=10))
         for command in super().get_system_commands(screen):

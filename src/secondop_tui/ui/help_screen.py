@@ -68,7 +68,7 @@ class HelpScreen(DismissOnce[None], ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"[b]Keys in {self.where}[/b]  (escape closes)")
+            yield Static(f"[b]Keys in {self.where}[/b]  (escape closes)", classes="screen-title")
             table: DataTable = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "What it does")
             for keys, description in self.rows:

@@ -16,6 +16,10 @@ Three faults of the stock terminal driver are put right here:
 - After a hangup nothing can be shown any more; drawing to a stalled connection may
   block. ``mute()`` stops every write to the terminal, so the keys already read are
   handled and saved without drawing.
+
+Besides, the terminal's own cursor, which Textual hides for the whole run, can be shown
+for a screen reader or a braille display (``show_terminal_cursor``), and stays shown
+after the app hands the terminal to an editor and takes it back.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from codecs import getincrementaldecoder
 from collections.abc import Iterable
 
 from textual import events
+from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
@@ -40,6 +45,10 @@ from secondop_tui.ui.textual_internals import (
 )
 
 PASTE_START = "\x1b[200~"
+# The terminal's own cursor: shown for a screen reader or a braille display, which follow
+# it (Textual hides it for the whole run).
+SHOW_CURSOR = "\x1b[?25h"
+HIDE_CURSOR = "\x1b[?25l"
 PASTE_END = "\x1b[201~"
 
 # A paste whose end mark has not come after this long (a terminal that lost it) is ended
@@ -164,6 +173,13 @@ class WorkbookDriver(LinuxDriver):
         self.input_quiet_at = 0.0
         self.input_ended = False
         self._input_lock = threading.Lock()
+        # Shown for a screen reader (see show_terminal_cursor), again after a suspend.
+        self.cursor_shown = False
+
+    def start_application_mode(self) -> None:
+        super().start_application_mode()  # hides the cursor, here and after a suspend
+        if self.cursor_shown:
+            self.write(SHOW_CURSOR)
 
     def mute(self) -> None:
         """Write nothing more to the terminal (it is gone, or about to be)."""
@@ -219,3 +235,12 @@ class WorkbookDriver(LinuxDriver):
                 pass
         finally:
             selector.close()
+
+
+def show_terminal_cursor(driver: Driver, shown: bool) -> None:
+    """Show or hide the terminal's cursor: a screen reader or a braille display follows
+    it, and the app puts it at the start of what has the focus (see screen_reader.py)."""
+    if isinstance(driver, WorkbookDriver):
+        driver.cursor_shown = shown  # kept after a suspend ($EDITOR) too
+    driver.write(SHOW_CURSOR if shown else HIDE_CURSOR)
+    driver.flush()

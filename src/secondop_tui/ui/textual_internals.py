@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the terminal support imports this module before any widget
     from textual.message import Message
     from textual.message_pump import MessagePump
     from textual.screen import Screen
-    from textual.widgets import Footer, TextArea
+    from textual.widgets import Footer, OptionList, TextArea
 
 __all__ = [
     "XTermParser",
@@ -34,6 +34,7 @@ __all__ = [
     "driver_debug",
     "end_escape_wait",
     "mark_footer_bindings_ready",
+    "option_lines",
     "parent_of",
     "propagation_stopped",
     "sender_of",
@@ -97,6 +98,22 @@ def mark_footer_bindings_ready(footer: Footer) -> None:
     are known from the start. A Footer option to show the bindings at once would
     replace this."""
     footer._bindings_ready = True
+
+
+def option_lines(options: OptionList, index: int) -> tuple[int, int] | None:
+    """Where option ``index`` of an OptionList is drawn: (its first line in the list's
+    content, counting from the top of the whole list, not of the view; how many lines it
+    takes), or None while it is not laid out.
+
+    A screen reader's cursor goes to the start of the highlighted option (see
+    widgets/reading.py); an option's prompt may wrap onto several lines, and only the
+    list knows how many. OptionList keeps this in its line cache; ``scroll_to_highlight``
+    uses it, but no public method returns it. A public ``OptionList.get_option_region``
+    would replace this."""
+    lines = options._index_to_line
+    if index not in lines:
+        return None
+    return lines[index], options._heights.get(index, 1)
 
 
 async def text_area_on_key(editor: TextArea, event: events.Key) -> None:

@@ -48,6 +48,19 @@ def pane_class(pane_id: str) -> type[Pane]:
 FIRST_PANE = "guidance"
 
 
+class PaneHeading(Static):
+    """The pane shown and what it holds, in words ("Pane 2 of 4: Checklist. 5 of 30
+    done."), under the Header: shown with the screen reader setting, instead of the tab
+    bar, whose underline shows only to the eye."""
+
+    shown_text = ""
+
+    def say(self, text: str) -> None:
+        if text != self.shown_text:  # an idle screen sends nothing
+            self.shown_text = text
+            self.update(text)
+
+
 class SaveWarning(Static):
     """The line under the Header that says why the workbook is not saved (the app's
     status fills it)."""
@@ -108,6 +121,7 @@ class WorkbookScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(icon="✚")
         yield SaveWarning("", id="save-warning", markup=False)
+        yield PaneHeading("", id="pane-heading", markup=False)
         with WorkbookTabs(id="panes", initial=FIRST_PANE):
             for pane_id, title, key in PANES:
                 with TabPane(f"{title} {key}", id=pane_id):
@@ -120,6 +134,7 @@ class WorkbookScreen(Screen):
     def on_mount(self) -> None:
         # pane id -> set once the pane is mounted (the first pane is composed with us)
         self._pane_mounted: dict[str, asyncio.Event] = {}
+        self.refresh_pane_heading()
         after_first_frame(self, self.mount_hidden_panes)
 
     async def mount_hidden_panes(self) -> None:
@@ -154,6 +169,21 @@ class WorkbookScreen(Screen):
         tabs.active = pane_id
         pane = await self.ensure_pane(pane_id)
         pane.focus_default()
+        self.refresh_pane_heading()
+
+    def on_pane_summary_changed(self, message: Pane.SummaryChanged) -> None:
+        self.refresh_pane_heading()
+
+    def refresh_pane_heading(self) -> None:
+        """Say which pane is shown and what it holds (see PaneHeading)."""
+        active = self.active_pane
+        for number, (pane_id, title, _) in enumerate(PANES, 1):
+            if pane_id == active:
+                panes = self.query(f"#{pane_id}-pane").results(Pane)
+                pane = next(panes, None)
+                summary = pane.summary() if pane is not None and pane.is_mounted else ""
+                text = f"Pane {number} of {len(PANES)}: {title}."
+                self.query_one(PaneHeading).say(f"{text} {summary}" if summary else text)
 
     async def on_guidance_pane_show_checklist_item(
             self, message: GuidancePane.ShowChecklistItem) -> None:

@@ -12,11 +12,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Key
+from textual.events import DescendantFocus, Key
+from textual.widget import Widget
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from secondop_tui.ui.dialogs.base import DialogScreen
+from secondop_tui.ui.widgets.notice_line import notice_line
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,31 @@ class ChoiceDialog(DialogScreen[str]):
         # first choice that does not (a deletion is marked with the "error" variant).
         safe = [b for b, c in zip(self.query(Button), self.choices) if c.variant != "error"]
         (safe[0] if safe else self.query(Button).first()).focus()
+
+    # With the screen reader setting the question waits on the notice line, in words,
+    # with the cursor at its start (see screen_reader.py).
+    def announcement(self) -> str:
+        """The question and its answers, in words, for the notice line."""
+        answers = ", ".join(f"{choice.label} ({choice.key})" for choice in self.choices)
+        text = f"Question: {self.dialog_title} Answers: {answers}."
+        cancel = next((c.label for c in self.choices if c.value == self.cancel_value), None)
+        if cancel is not None:
+            text += f" Escape: {cancel}."
+        focused = self.focused
+        chosen = next((c.label for c in self.choices
+                       if focused is not None and focused.id == f"choice-{c.value}"), None)
+        if chosen is not None:
+            text += f" Enter: {chosen}."
+        return text
+
+    def reading_target(self) -> tuple[Widget, int] | None:
+        line = notice_line(self)
+        return (line, 0) if line is not None and line.display else None
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        line = notice_line(self)
+        if line is not None:
+            line.say(self.announcement())  # what enter picks now
 
     @on(Button.Pressed)
     def choose(self, event: Button.Pressed) -> None:

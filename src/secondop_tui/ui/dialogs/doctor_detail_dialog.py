@@ -73,7 +73,8 @@ class DoctorDetailDialog(DismissOnce[str], ModalScreen[str]):
         with Vertical():
             yield Static(f"{self.doctor.display_name} · {self.doctor.status} · "
                          f"credentials verified {verified}/{total}",
-                         id="doctor-detail-title", markup=False)
+                         id="doctor-detail-title", classes="screen-title",
+                         markup=False)
             with VerticalScroll(id="doctor-detail-scroll", can_focus=True):
                 yield Static(doctor_text(self.doctor), id="doctor-detail-body")
         yield Footer()

@@ -208,7 +208,7 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
         title = "Add a doctor" if d.doc_id is None else f"Edit {d.display_name}"
         with Vertical():
             yield Static(f"{title} · ctrl+s or F2 saves · escape cancels",
-                         id="doctor-form-title", markup=False)
+                         id="doctor-form-title", classes="screen-title", markup=False)
             yield Static("", id="doctor-form-error", markup=False)
             with VerticalScroll(id="doctor-form"):
                 yield Static("Only the name is required. Tab and shift+tab move between "

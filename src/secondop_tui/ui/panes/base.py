@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from secondop_tui.ui.workbook_app import WorkbookApp, workbook_app as app_of
@@ -33,6 +34,14 @@ class Pane(VerticalScroll):
     pane_id = ""
     title = ""
     key = ""
+
+    class SummaryChanged(Message):
+        """What the pane holds may read differently now (see ``summary``)."""
+
+    def summary(self) -> str:
+        """What the pane holds, in words: its progress or its count ("5 of 30 done"),
+        said after its name by the pane heading (shown with the screen reader setting)."""
+        return ""
 
     @property
     def workbook_app(self) -> WorkbookApp:

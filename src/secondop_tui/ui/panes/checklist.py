@@ -37,6 +37,7 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import (
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
 from secondop_tui.ui.panes.base import Pane
+from secondop_tui.ui.widgets.reading import follow_reader, reader_on
 
 HIDE_DONE_SETTING = "checklist.hide_done"
 COLLAPSED_SETTING = "checklist.collapsed"
@@ -98,6 +99,7 @@ class ChecklistPane(Pane):
         self.undo_stack: list[dict[str, Any]] = []
         self.groups: list[ChecklistGroup] = []
         self._progress = ""  # the first line above the list: overall progress
+        self._summary = ""
         self._header_text: str | None = None
 
     # Layout -----------------------------------------------------------------------------
@@ -108,6 +110,7 @@ class ChecklistPane(Pane):
             yield Static("", id="checklist-detail", markup=False)
 
     def on_mount(self) -> None:
+        follow_reader(self, lambda _: self.rebuild())
         self.rebuild()
 
     @property
@@ -171,17 +174,20 @@ class ChecklistPane(Pane):
         self.groups = checklist.groups()
         collapsed, hide_done = self.collapsed, self.hide_done
         today = clock.today()
+        reader = reader_on(self)
         rows: list[Option] = []
         for group in self.groups:
             folded = group.id in collapsed
             hidden = group.done if hide_done else 0
-            rows.append(Option(self.group_label(group, folded, hidden), id=f"group:{group.id}"))
+            rows.append(Option(self.group_label(group, folded, hidden, reader=reader),
+                               id=f"group:{group.id}"))
             if folded:
                 continue
             for item in group.items:
                 if hide_done and item.done:
                     continue
-                rows.append(Option(self.item_label(item, today), id=f"item:{item.id}"))
+                rows.append(Option(self.item_label(item, today, reader=reader),
+                                   id=f"item:{item.id}"))
         options.set_options(rows)
         ids = [row.id for row in rows]
         if highlight in ids:
@@ -194,9 +200,17 @@ class ChecklistPane(Pane):
         store = self.workbook_app.store
         extra = " · READ-ONLY" if store is not None and store.read_only else ""
         shown = "done items hidden (h shows)" if hide_done else "h hides done items"
-        self._progress = (f"Overall {progress_words(done, total)} "
-                          f"{progress_bar(done, total, 20)} · {shown}{extra}")
+        if reader:  # words only: a bar of # and - is read out sign by sign
+            self._progress = f"Overall {done} of {total} done · {shown}{extra}"
+        else:
+            self._progress = (f"Overall {progress_words(done, total)} "
+                              f"{progress_bar(done, total, 20)} · {shown}{extra}")
+        self._summary = f"{done} of {total} steps done."
         self.show_detail()
+        self.post_message(self.SummaryChanged())
+
+    def summary(self) -> str:
+        return self._summary
 
     def first_row(self, ids: list[str | None]) -> str | None:
         """Where the highlight starts: on the first item not yet ticked, so the first
@@ -228,11 +242,16 @@ class ChecklistPane(Pane):
             self.query_one("#checklist-progress", Static).update(text)
 
     @staticmethod
-    def group_label(group: ChecklistGroup, folded: bool, hidden: int) -> Text:
-        arrow = "▸" if folded else "▾"
-        label = Text(f"{arrow} {group.title}", style="bold")
-        label.append(f"  {progress_words(group.done, group.total)} "
-                     f"{progress_bar(group.done, group.total)}")
+    def group_label(group: ChecklistGroup, folded: bool, hidden: int, *,
+                    reader: bool = False) -> Text:
+        """A group's row; ``reader``: in words alone (no arrow, no bar)."""
+        if reader:
+            label = Text(group.title, style="bold")
+            label.append(f": {group.done} of {group.total} done")
+        else:
+            label = Text(f"{'▸' if folded else '▾'} {group.title}", style="bold")
+            label.append(f"  {progress_words(group.done, group.total)} "
+                         f"{progress_bar(group.done, group.total)}")
         if folded:
             label.append("  (folded)")
         elif hidden:
@@ -240,27 +259,32 @@ class ChecklistPane(Pane):
         return label
 
     @staticmethod
-    def item_label(item: ChecklistItem, today) -> Text:
-        box = "[x]" if item.done else "[ ]"
-        label = Text(f"  {box} ")
+    def item_label(item: ChecklistItem, today, *, reader: bool = False) -> Text:
+        """An item's row; ``reader``: its state and extras in words, without symbols."""
+        if reader:
+            label = Text("done: " if item.done else "to do: ")
+        else:
+            label = Text(f"  {'[x]' if item.done else '[ ]'} ")
         label.append(one_line(item.title), style="dim" if item.done else "")
         extras = []
         if item.due:
             # Short in the list (the year only when it is not this year); full below.
             when = short_date(item.due, today)
             if item.overdue(today):
-                extras.append((f"⚠ OVERDUE since {when}", "bold reverse"))
+                extras.append((f"{'' if reader else '⚠ '}OVERDUE since {when}",
+                               "bold reverse"))
             else:
                 extras.append((f"due {when}", "italic"))
         if item.note:
-            extras.append(("✎ note", "italic"))
+            extras.append(("note" if reader else "✎ note", "italic"))
         if item.calls:
             count = len(item.calls)
-            extras.append((f"☎ {count} call{'s' if count > 1 else ''}", "italic"))
+            calls = f"{count} call{'s' if count > 1 else ''}"
+            extras.append((calls if reader else f"☎ {calls}", "italic"))
         if not item.is_default:
             extras.append(("yours", "italic"))
         for text, style in extras:
-            label.append("  ")
+            label.append(", " if reader else "  ")
             label.append(text, style=style)
         return label
 

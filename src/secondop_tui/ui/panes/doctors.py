@@ -27,6 +27,7 @@ from secondop_tui.core.dates import short_datetime
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
+from secondop_tui.ui.widgets.reading import follow_reader, reader_on
 
 READ_ONLY_MESSAGE = "This workbook is open read-only: doctors cannot be added or changed."
 
@@ -132,6 +133,7 @@ class DoctorsPane(Pane):
         self.sort_reverse = False
         self.filter_text = ""
         self._loaded = False  # the table is filled just after the first frame
+        self._summary = ""
 
     # Building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -150,6 +152,7 @@ class DoctorsPane(Pane):
         # start-up) is filled just after the first frame, so it never delays it.
         self.update_header_note()
         self.call_after_refresh(self.reload)
+        follow_reader(self, lambda _: self.refresh_table())
 
     def on_workbook_reloaded(self) -> None:
         self.reload()
@@ -206,7 +209,9 @@ class DoctorsPane(Pane):
         if select is None:
             select = self.current_id()
         table.clear(columns=True)
-        arrow = self.sort_arrow
+        reader = reader_on(self)
+        # With the screen reader setting the order is said in words, in the summary.
+        arrow = "" if reader else self.sort_arrow
         for i, (key, header, width, _) in enumerate(COLUMNS):
             label = f"{header}{arrow}" if i == self.sort_column else header
             table.add_column(label, width=max(width, len(label)), key=key)
@@ -219,8 +224,16 @@ class DoctorsPane(Pane):
         summary = f"{len(shown)} of {len(self.doctors)}" if self.filter_text.strip() \
             else f"{len(self.doctors)} doctor{'s' if len(self.doctors) != 1 else ''}"
         header = COLUMNS[self.sort_column][1].lower()
+        order = "last to first" if self.sort_reverse else "first to last"
+        self._summary = (f"{summary}{' shown' if self.filter_text.strip() else ''}, by "
+                         f"{header}, {order}.")
         self.query_one("#doctors-summary", Static).update(
+            "s sort, r reverse" if reader else
             f"{summary} · by {header} {self.sort_arrow} · s sort, r reverse")
+        self.post_message(self.SummaryChanged())
+
+    def summary(self) -> str:
+        return self._summary
 
     @property
     def sort_arrow(self) -> str:

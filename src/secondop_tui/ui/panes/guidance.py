@@ -22,10 +22,12 @@ from secondop_tui.core.guidance import Block, Section, find_matches, load_guidan
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.panes.base import Pane, after_first_frame
 from secondop_tui.ui.dialogs.base import DismissOnce
+from secondop_tui.ui.widgets.reading import follow_reader, reader_on
 
 POSITION_SETTING = "guidance.position"
 # One line at 80 columns; the full wording (NOT_ADVICE) is in F1 help and the palette.
 NOTICE = "ⓘ Information, not medical advice: ask your care team about your situation."
+READER_NOTICE = NOTICE.removeprefix("ⓘ ")  # the symbol is read out as a letter in a circle
 # How often the reading position is looked at (and kept, when it moved): the shortest
 # period of anything that runs by itself while nobody types. It draws nothing unless
 # the status line's words change.
@@ -51,21 +53,33 @@ def inline_text(text: str) -> Text:
 class GuidanceBlock(Static):
     """One heading, paragraph or list item of the guidance."""
 
-    def __init__(self, block: Block, section: int, index: int, **kwargs) -> None:
+    def __init__(self, block: Block, section: int, index: int, heading: str = "",
+                 **kwargs) -> None:
         super().__init__(classes=f"guidance-{block.kind}", **kwargs)
         self.block = block
         self.section = section
         self.index = index
+        # What a section's title says in words with the screen reader setting:
+        # "Section 3 of 14: " (its underline is box drawing, and goes).
+        self.heading = heading
 
     def on_mount(self) -> None:
         self.show_match(None)
 
     def show_match(self, span: tuple[int, int] | None) -> None:
+        reader = reader_on(self)
         text = inline_text(self.block.text)
+        if reader and self.heading:
+            text = Text(self.heading) + text
+            span = (span[0] + len(self.heading), span[1] + len(self.heading)) if span else None
         text.overflow = "fold"  # a long web address breaks onto the next line, whole
         if span is not None:
             # Reverse video plus a marker: visible in every theme, not by colour alone.
             text.stylize("reverse bold", span[0], span[1])
+        if span is not None and reader:
+            # A symbol is read out by its name: the marker says what it marks.
+            self.update(Text("Match: ") + text)
+            return
         marker = "▶" if span is not None else ""
         if self.block.kind in ("bullet", "source"):
             # A grid keeps wrapped lines of a list item clear of its bullet.
@@ -91,7 +105,11 @@ class ChecklistLink(Static, can_focus=True):
         self.section = section
 
     def show_state(self, title: str, done: bool, deleted: bool, exists: bool) -> None:
-        if not exists:
+        if exists and reader_on(self):  # the state in words, no bracket or sign
+            state = "deleted (c adds it back)" if deleted else "done" if done else "to do"
+            self.update(f"On your checklist, {state}: {one_line(title)}"
+                        + ("" if done or deleted else " (c to go there)"))
+        elif not exists:
             self.update(f"(checklist item {self.item_id} is not in this version)")
         elif deleted:
             self.update(f"+ Deleted from your checklist: {one_line(title)} (c adds it back)")
@@ -104,6 +122,24 @@ class ChecklistLink(Static, can_focus=True):
         pane = next((a for a in self.ancestors if isinstance(a, GuidancePane)), None)
         if pane is not None:
             await pane.open_checklist_item(self.item_id)
+
+
+class GuidanceText(VerticalScroll):
+    """The text of the guidance, scrolled through with the keys."""
+
+    def reading_target(self) -> tuple[Widget, int] | None:
+        """The paragraph being read, for a screen reader's cursor: the first that
+        starts in view; in a paragraph longer than the view, its first line in view."""
+        top = self.scroll_offset.y
+        bottom = top + self.scrollable_content_region.height
+        straddling = None
+        for block in self.children:
+            region = block.virtual_region
+            if region.y >= top:
+                return (block, 0) if region.y < bottom or straddling is None else straddling
+            if region.bottom > top:
+                straddling = block, top - region.y
+        return straddling
 
 
 def block_number(widget: Static) -> int:
@@ -209,7 +245,7 @@ class GuidancePane(Pane):
     # Layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(NOTICE, id="guidance-notice", markup=False)
-        with VerticalScroll(id="guidance-text"):
+        with GuidanceText(id="guidance-text"):
             yield from self.section_widgets(0)
         yield Input(placeholder="Search the guidance, then enter (escape to close)",
                     compact=True, id="guidance-search")
@@ -217,6 +253,8 @@ class GuidancePane(Pane):
 
     def on_mount(self) -> None:
         self.query_one("#guidance-search", Input).display = False
+        follow_reader(self, self.show_reader_setting)
+        self.show_reader_setting(reader_on(self))
         self.call_after_refresh(self._focus_if_shown)
         # The first section is in the first frame; the rest (some 440 widgets, more than
         # half of the start-up time) is mounted just after it, or, when another pane was
@@ -228,7 +266,10 @@ class GuidancePane(Pane):
             if block.kind == "checklist":
                 yield ChecklistLink(block.item_id, s_index, id=f"link-{s_index}-{b_index}")
             else:
-                yield GuidanceBlock(block, s_index, b_index, id=f"block-{s_index}-{b_index}")
+                heading = (f"Section {self.sections[s_index].number} of {len(self.sections)}: "
+                           if block.kind == "title" else "")
+                yield GuidanceBlock(block, s_index, b_index, heading,
+                                    id=f"block-{s_index}-{b_index}")
 
     async def mount_remaining_sections(self) -> None:
         """Mount the sections after the first, a few at a time, each step once the one
@@ -262,14 +303,24 @@ class GuidancePane(Pane):
         if self.region.area and (focused is None or isinstance(focused, Tabs)):
             self.reader.focus()
 
+    def show_reader_setting(self, on: bool) -> None:
+        """Headings, links and the notice in words alone, or with their symbols."""
+        self.query_one("#guidance-notice", Static).update(READER_NOTICE if on else NOTICE)
+        for block in self.query(GuidanceBlock):
+            if block.heading:
+                block.show_match(None)
+        self.refresh_links()
+        self._status_text = None
+        self.update_status()
+
     @property
     def ready(self) -> bool:
         """Every section is mounted and the reading position is restored."""
         return self._restored
 
     @property
-    def reader(self) -> VerticalScroll:
-        return self.query_one("#guidance-text", VerticalScroll)
+    def reader(self) -> GuidanceText:
+        return self.query_one("#guidance-text", GuidanceText)
 
     def focus_default(self) -> None:
         self.refresh_links()
@@ -386,18 +437,29 @@ class GuidancePane(Pane):
         self.update_status()
 
     def update_status(self) -> None:
+        reader = reader_on(self)
         if self.matches and self.match_index >= 0:
             text = (f'Match {self.match_index + 1} of {len(self.matches)} for '
                     f'"{one_line(self.query_text)}": n next, p previous, / new search')
         else:
             section = self.sections[self.current_section()] if self.sections else None
-            where = f"{section.number}/{len(self.sections)} {section.title}" if section else ""
-            text = f"{where} · t contents · / search · c checklist step"
+            where = f"{section.number}/{len(self.sections)} {section.title} · " if section else ""
+            # With the screen reader setting the pane heading says where, in words.
+            text = f"{'' if reader else where}t contents · / search · c checklist step"
+        if reader:
+            text = text.replace(" · ", ". ")  # a dot in the middle is read out as one
         # Only when the words change: this runs twice a second (remember_position), and
         # every update redraws the line, which an idle screen must not send.
         if text != self._status_text:
             self._status_text = text
             self.query_one("#guidance-status", Static).update(text)
+            self.post_message(self.SummaryChanged())
+
+    def summary(self) -> str:
+        if not self.sections:
+            return ""
+        section = self.sections[self.current_section()]
+        return f"Section {section.number} of {len(self.sections)}: {section.title}"
 
     # Scrolling and sections -------------------------------------------------------------
     def action_page_down_text(self) -> None:

@@ -170,10 +170,17 @@ class NotesPane(Pane):
         options.add_options([Option(Text(consultation_label(c, doctors)), id=str(c.doc_id))
                              for c in self.consultations])
         self.set_class(not self.consultations, "-empty")
+        self.post_message(self.SummaryChanged())
         index = next((i for i, c in enumerate(self.consultations) if c.doc_id == keep), 0)
         if self.consultations:
             options.highlighted = index
         self.show_current()
+
+    def summary(self) -> str:
+        count = len(self.consultations)
+        if not count:
+            return "No consultations yet."
+        return f"{count} consultation{'s' if count != 1 else ''}, newest first."
 
     def show_current(self) -> None:
         consultation = self.current

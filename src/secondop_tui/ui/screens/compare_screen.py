@@ -117,7 +117,7 @@ class CompareScreen(DismissOnce[None]):
 
     # Building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("", id="compare-heading", markup=False)
+        yield Static("", id="compare-heading", classes="screen-title", markup=False)
         with Vertical(id="compare-picker"):
             yield Static("Choose two to four opinions to compare: space ticks one, "
                          "c or F2 compares them, escape closes.", classes="hint",

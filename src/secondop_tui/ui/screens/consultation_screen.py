@@ -99,7 +99,7 @@ class ConsultationScreen(DismissOnce[None]):
         self.folded_by_user: bool | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="consult-heading", markup=False)
+        yield Static("", id="consult-heading", classes="screen-title", markup=False)
         with Horizontal(id="consult-body"):
             yield NoteEditor(id="consult-editor")
             yield OptionList(id="consult-questions")

@@ -93,7 +93,7 @@ class TimelineScreen(DismissOnce[None]):
         self.events: list[core.TimelineEvent] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="timeline-heading", markup=False)
+        yield Static("", id="timeline-heading", classes="screen-title", markup=False)
         yield Static("", id="timeline-warnings", markup=False)
         yield OptionList(id="timeline-events")
         yield Footer()

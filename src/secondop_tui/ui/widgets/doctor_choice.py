@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from secondop_tui.ui.widgets.reading import reader_on
+
 
 class DoctorChoice(Widget, can_focus=True):
     """Pick one of a few values. ``""`` is the blank choice when ``blank`` is given."""
@@ -66,7 +68,9 @@ class DoctorChoice(Widget, can_focus=True):
 
     def render(self) -> Text:
         # The arrows say how to change it; the words say what it is (never colour alone).
-        return Text(f"◂ {self.label} ▸", no_wrap=True, overflow="ellipsis")
+        # A screen reader would read the arrows out by their names: the words alone.
+        text = self.label if reader_on(self) else f"◂ {self.label} ▸"
+        return Text(text, no_wrap=True, overflow="ellipsis")
 
     def validate_value(self, value: str) -> str:
         values = [v for _, v in self.options]

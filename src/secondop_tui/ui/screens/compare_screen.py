@@ -30,6 +30,7 @@ from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 from secondop_tui.ui.dialogs.pick_dialog import PickDialog
 from secondop_tui.ui.workbook_app import follow_reloads
+from secondop_tui.ui.widgets.reading import reader_on
 
 # Columns narrower than this do not read well side by side: the view lists the fields.
 MIN_COLUMN = 30
@@ -69,6 +70,7 @@ class OpinionPicker(SelectionList[int]):
     """A SelectionList whose box shows ✓ when ticked and stays empty when not.
 
     The stock box shows the same X either way and tells them apart by colour alone.
+    With the screen reader setting, "ticked" or "not ticked" in words instead.
     (Relies on how SelectionList draws its box: Textual is pinned exactly.)
     """
 
@@ -79,6 +81,11 @@ class OpinionPicker(SelectionList[int]):
         if len(segments) < 2 or not 0 <= index < self.option_count:
             return strip
         ticked = self.get_option_at_index(index).value in self.selected
+        if reader_on(self):
+            # The box's halves are read out as blocks: the state in words instead.
+            words = Segment("ticked: " if ticked else "not ticked: ", segments[1].style)
+            segments[:3] = [words]
+            return Strip(segments)
         box = segments[1]
         segments[1] = Segment("✓" if ticked else " ", box.style, box.control)
         return Strip(segments, strip.cell_length)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Protocol, runtime_checkable
 
+from rich.cells import cell_len
 from textual.dom import DOMNode
 from textual.geometry import Offset, Region
 from textual.screen import Screen
@@ -92,7 +93,14 @@ def reading_position(screen: Screen) -> Offset | None:
     # not in the first frame)
     from textual.widgets import DataTable, Input, OptionList, TextArea
 
-    if isinstance(focused, (Input, TextArea)):
+    if isinstance(focused, Input):
+        # Where the typing goes. (Input's own cursor_screen_offset is one cell to the
+        # right at the end of the text, and so in an empty field, where a reader then
+        # hears its hint from the second letter on.)
+        x, y = focused.content_region.offset
+        typed = cell_len(focused.value[:focused.cursor_position])
+        return Offset(x + typed - round(focused.scroll_offset.x), y)
+    if isinstance(focused, TextArea):
         return focused.cursor_screen_offset  # where the typing goes
     if isinstance(focused, OptionList):
         highlighted = focused.highlighted
@@ -115,15 +123,29 @@ def line_start(widget: Widget, row: int, lines: int = 1) -> Offset | None:
     first of the ``lines`` lines from there that holds any: where its words start.
 
     The line is read from what the widget draws, so padding, a centred label or an
-    indent are stepped over whatever widget it is. A line out of view is brought
-    to the nearest edge of what is in view."""
+    indent are stepped over whatever widget it is. A line out of view is brought to the
+    nearest edge of what is in view. A container draws no words of its own: the first
+    of its widgets in view that does stands for it. None: not on screen."""
     try:
-        region = widget.region
         visible = widget.screen.find_widget(widget).visible_region
     except Exception:  # not on screen (yet)
         return None
     if not visible.area:
         return None
+    first = min(max(widget.region.y + row, visible.y), visible.bottom - 1)
+    return _words_start(widget, row, lines) or Offset(visible.x, first)
+
+
+def _words_start(widget: Widget, row: int, lines: int) -> Offset | None:
+    """Where the words of ``widget`` (or of the first of its children in view that has
+    any) start on the lines from ``row``; None when there are none."""
+    try:
+        visible = widget.screen.find_widget(widget).visible_region
+    except Exception:
+        return None
+    if not visible.area:
+        return None
+    region = widget.region
     first = min(max(region.y + row, visible.y), visible.bottom - 1)
     last = min(first + max(lines, 1), visible.bottom)
     for y in range(first, last):
@@ -133,4 +155,10 @@ def line_start(widget: Widget, row: int, lines: int = 1) -> Offset | None:
         if words.strip():
             x = region.x + len(text) - len(words)
             return Offset(min(max(x, visible.x), visible.right - 1), y)
-    return Offset(visible.x, first)
+    shown = [child for child in widget.children
+             if isinstance(child, Widget) and child.display and child.region.area]
+    for child in sorted(shown, key=lambda child: (child.region.y, child.region.x)):
+        found = _words_start(child, 0, child.region.height)
+        if found is not None and visible.contains(*found):
+            return found
+    return None

@@ -12,7 +12,6 @@ terminal's screen, never against where the app meant to put the cursor.
 from __future__ import annotations
 
 import pytest
-from rich.console import Console
 from textual.widgets import Button, DataTable, Input, OptionList, SelectionList, TextArea
 
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog

@@ -37,7 +37,7 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import (
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
 from secondop_tui.ui.panes.base import Pane
-from secondop_tui.ui.widgets.reading import follow_reader, reader_on
+from secondop_tui.ui.widgets.reading import follow_reader, reader_on, words_only
 
 HIDE_DONE_SETTING = "checklist.hide_done"
 COLLAPSED_SETTING = "checklist.collapsed"
@@ -236,6 +236,8 @@ class ChecklistPane(Pane):
 
     def show_header(self) -> None:
         text = f"{self._progress}\n{self.keys_line_text()}"
+        if reader_on(self):
+            text = words_only(text)
         # Only when it changes: it follows the highlight, and an idle screen sends nothing.
         if text != self._header_text:
             self._header_text = text
@@ -351,6 +353,9 @@ class ChecklistPane(Pane):
                 lines.append("  " + describe_call(call) + "\n")
         if not lines.plain:
             lines.append("No note or due date yet: n adds a note, d a due date.")
+        if reader_on(self):
+            detail.update(words_only(lines.plain.rstrip()))  # no sign read out by name
+            return
         detail.update(lines.rstrip() or lines)
 
     # Changing ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
 from secondop_tui.ui.widgets.note_editor import NoteEditor
+from secondop_tui.ui.widgets.reading import reader_on, words_only
 
 
 def consultation_label(consultation: core.Consultation, doctors: dict[int, str]) -> str:
@@ -187,7 +188,9 @@ class NotesPane(Pane):
         editor = self.editor
         if consultation is None or consultation.doc_id != editor.consultation_id:
             editor.load(consultation)
-        self.query_one("#notes-heading", Static).update(self.heading(consultation))
+        heading = self.heading(consultation)
+        self.query_one("#notes-heading", Static).update(
+            words_only(heading) if reader_on(self) else heading)
 
     def heading(self, consultation: core.Consultation | None) -> str:
         if consultation is None:

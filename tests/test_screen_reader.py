@@ -1,0 +1,219 @@
+"""The screen reader setting: how it is turned on and kept, the notice line, and each
+pane read top to bottom as a screen reader with no layout reads it.
+
+Where the cursor goes is tested in test_screen_reader_cursor.py; that an idle screen
+writes nothing, with the setting and without, in test_e2e_screen_reader.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from secondop_tui.cli import ENV_SCREEN_READER, screen_reader_asked
+from secondop_tui.core.store import WorkbookStore
+from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+from secondop_tui.ui.screen_reader import SCREEN_READER_SETTING
+from tests.contexts import press, seed, settle
+from tests.helpers import run_from_palette, show_pane, wait_until
+from tests.reader_terminal import ReaderTerminalApp, terminal_cursor, terminal_lines
+
+SIZE = (80, 24)
+# Box drawing and block elements (frames, rules, scroll bars, half-block edges), and the
+# symbols the app draws beside words elsewhere: a screen reader reads each one out.
+NOISE = re.compile(r"[\u2500-\u259f⚠☎✎ⓘ✚▶◂▸▾▲▼·—]")
+
+
+def foot(app, lines: int = 3) -> str:
+    """The words on the last lines of the terminal (a long notice wraps)."""
+    return " ".join(" ".join(terminal_lines(app)[-lines:]).split())
+
+
+# Turning it on ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("flag", "variable", "asked"), [
+    (True, None, True), (True, "0", True), (False, "1", True), (False, "yes", True),
+    (False, "0", False), (False, "off", False), (False, None, None), (False, "", None),
+    (False, "maybe", None)])
+def test_the_flag_and_the_environment_variable(monkeypatch, flag, variable, asked):
+    if variable is None:
+        monkeypatch.delenv(ENV_SCREEN_READER, raising=False)
+    else:
+        monkeypatch.setenv(ENV_SCREEN_READER, variable)
+    assert screen_reader_asked(flag) is asked
+
+
+async def test_asked_at_start_it_is_on_and_kept_in_the_workbook(store):
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await wait_until(pilot, lambda: terminal_cursor(app)[2], "the cursor shown")
+        assert app.screen_reader and app.has_class("-screen-reader")
+        assert app.animation_level == "none"  # nothing moves by itself
+    assert store.get_setting(SCREEN_READER_SETTING) is True
+
+
+async def test_without_it_the_cursor_stays_hidden(store):
+    app = ReaderTerminalApp(store=store, watch_signals=False)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "checklist")
+        await press(pilot, "down")
+        await settle(pilot)
+        await pilot.pause()
+        assert not app.screen_reader and not terminal_cursor(app)[2]
+    assert store.get_setting(SCREEN_READER_SETTING) is None
+
+
+async def test_the_palette_turns_it_on_and_off_and_the_workbook_remembers(data_dir):
+    store = WorkbookStore.open(data_dir)
+    app = ReaderTerminalApp(store=store, watch_signals=False)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await run_from_palette(pilot, "Screen reader: on")
+        await wait_until(pilot, lambda: terminal_cursor(app)[2], "the cursor shown")
+        await wait_until(pilot, lambda: "Screen reader setting on" in foot(app),
+                         "the notice on the last line",
+                         state=lambda: "\n".join(terminal_lines(app)))
+        await pilot.press("ctrl+q")
+    assert store.get_setting(SCREEN_READER_SETTING) is True
+    store.close()
+    again = WorkbookStore.open(data_dir)
+    try:
+        restarted = ReaderTerminalApp(store=again, watch_signals=False)
+        async with restarted.run_test(size=SIZE, headless=False) as pilot:
+            await wait_until(pilot, lambda: restarted.screen_reader
+                             and terminal_cursor(restarted)[2], "on, as the workbook says")
+            await run_from_palette(pilot, "Screen reader: off")
+            await wait_until(pilot, lambda: not terminal_cursor(restarted)[2],
+                             "the cursor hidden again")
+            assert not restarted.has_class("-screen-reader")
+        assert again.get_setting(SCREEN_READER_SETTING) is False
+    finally:
+        again.close()
+
+
+async def test_the_environment_turns_it_off_for_a_workbook_that_has_it_on(store):
+    store.set_setting(SCREEN_READER_SETTING, True)
+    app = SecondOpinionApp(store=store, watch_signals=False, screen_reader=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.screen_reader
+    assert store.get_setting(SCREEN_READER_SETTING) is False
+
+
+# The notice line ------------------------------------------------------------------------------
+async def test_notices_are_words_on_the_last_line_and_stay(store):
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "checklist")
+        await press(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: terminal_lines(app)[-1].strip()
+                         == "All changes are saved.", "the saved notice on the last line")
+        assert not app._notifications  # no pop-up, which would go away by itself
+        app.notify("The [b]date[/b] is not one.", title="Due date", severity="error")
+        await wait_until(pilot, lambda: terminal_lines(app)[-1].strip()
+                         == "Error: Due date: The date is not one.", "the error in words")
+        # A dialog opening says so; the question it asks waits there with the cursor.
+        await press(pilot, "a")
+        await wait_until(pilot, lambda: terminal_lines(app)[-1].strip()
+                         == "Opened: Add a checklist item", "the dialog named")
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: terminal_lines(app)[-1].strip()
+                         == "Error: Due date: The date is not one.",
+                         "the last notice back when the dialog closed")
+        await show_pane(pilot, "doctors")
+        app.push_screen(ChoiceDialog("Delete it?", "It goes.", [
+            Choice("y", "Delete", "d", "error"), Choice("n", "Keep", "k")], cancel="k"))
+        question = ("Question: Delete it? Answers: Delete (y), Keep (n). Escape: Keep. "
+                    "Enter: Keep.")
+
+        def asked() -> bool:
+            x, y, shown = terminal_cursor(app)
+            lines = terminal_lines(app)
+            return shown and " ".join(" ".join(lines[y:]).split()) == question and x == 1
+
+        await wait_until(pilot, asked, "the question and the cursor on the last lines",
+                         state=lambda: "\n".join(terminal_lines(app)))
+        await press(pilot, "left")
+        await wait_until(pilot, lambda: "Enter: Delete." in foot(app),
+                         "what enter picks now", state=lambda: "\n".join(terminal_lines(app))
+                         + f"\n{app.focused!r}")
+
+
+async def test_a_failed_save_is_said_on_the_notice_line(store, monkeypatch):
+    from secondop_tui.core.storage import SaveResult
+
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "checklist")
+        monkeypatch.setattr(store, "flush", lambda: SaveResult(ok=False, message="disk full"))
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: "Error: NOT SAVED: disk full" in foot(app),
+                         "the failure in words", state=lambda: "\n".join(terminal_lines(app)))
+        monkeypatch.undo()
+
+
+# Read top to bottom -------------------------------------------------------------------------
+def read_linearly(app) -> str:
+    """The screen as a reader with no layout reads it: line after line, top to bottom."""
+    return "\n".join(" ".join(line.split()) for line in terminal_lines(app))
+
+
+def in_order(text: str, *phrases: str) -> list[int]:
+    """Where each phrase is first found in ``text``, each after the one before."""
+    where, start = [], 0
+    for phrase in phrases:
+        found = text.find(phrase, start)
+        assert found >= 0, f"{phrase!r} not found after {text[:start][-60:]!r} in:\n{text}"
+        where.append(found)
+        start = found + len(phrase)
+    return where
+
+
+PANE_ORDER = {
+    # the pane's name, its progress or count, then its items
+    "guidance": ("Pane 1 of 4: Guidance.", "Section 1 of 23: What a second opinion is",
+                 "Information, not medical advice", "Section 1 of 23: What a second",
+                 "A second opinion means asking another doctor"),
+    "checklist": ("Pane 2 of 4: Checklist.", "0 of 57 steps done.", "Overall 0 of 57 done",
+                  "Before deciding: 0 of 6 done", "to do: Ask how soon treatment must start",
+                  "to do: Write down why you want a second opinion"),
+    "doctors": ("Pane 3 of 4: Doctors.", "2 doctors, by name, first to last.", "Name",
+                "Dr Ana Ames", "Dr Ben Brook"),
+    "notes": ("Pane 4 of 4: Notes.", "2 consultations, newest first.", "Thu 5 Nov 2026",
+              "Opinion 2", "Mon 2 Nov 2026", "Opinion 1"),
+}
+
+
+@pytest.mark.parametrize("pane", list(PANE_ORDER))
+async def test_each_pane_reads_in_order_name_count_items_without_noise(store, pane):
+    seed(store)
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, pane)
+        phrases = PANE_ORDER[pane]
+
+        def reads_in_order() -> bool:
+            in_order(read_linearly(app), *phrases)
+            return True
+
+        await wait_until(pilot, reads_in_order, f"the {pane} pane read in order",
+                         state=lambda: read_linearly(app))
+        text = read_linearly(app)
+        # The Header's line, then the pane's name: nothing of the pane comes before it.
+        assert text.splitlines()[1].strip().startswith(phrases[0]), text
+        assert not NOISE.findall(text), f"read out as noise: {NOISE.findall(text)}\n{text}"
+
+
+async def test_help_reads_top_to_bottom(store):
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "checklist")
+        await press(pilot, "f1")
+        await wait_until(pilot, lambda: "Opened: Keys in the Checklist pane" in
+                         read_linearly(app), "help open", state=lambda: read_linearly(app))
+        text = read_linearly(app)
+        # What it is, then each key with what it does on its line, then how to close.
+        in_order(text, "Keys in the Checklist pane (escape closes)", "Key", "What it does",
+                 "space", "Tick", "ctrl+p opens the command palette",
+                 "Opened: Keys in the Checklist pane")
+        assert not NOISE.findall(text), f"read out as noise: {NOISE.findall(text)}\n{text}"

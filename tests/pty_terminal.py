@@ -26,7 +26,7 @@ from tests.helpers import DEADLINE
 KEYS = {
     "ctrl+q": b"\x11", "ctrl+s": b"\x13", "ctrl+p": b"\x10", "enter": b"\r", "tab": b"\t",
     "escape": b"\x1b", "f1": b"\x1bOP", "up": b"\x1b[A", "down": b"\x1b[B",
-    "backspace": b"\x7f", "space": b" ", "ctrl+home": b"\x1b[1;5H",
+    "backspace": b"\x7f", "space": b" ", "ctrl+home": b"\x1b[1;5H", "f5": b"\x1b[15~",
 }
 
 

@@ -217,3 +217,23 @@ async def test_help_reads_top_to_bottom(store):
                  "space", "Tick", "ctrl+p opens the command palette",
                  "Opened: Keys in the Checklist pane")
         assert not NOISE.findall(text), f"read out as noise: {NOISE.findall(text)}\n{text}"
+
+
+async def test_consultation_mode_says_the_question_in_words(store):
+    seed(store)  # two questions on each consultation's agenda
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "notes")
+        await press(pilot, "f5")
+        await wait_until(pilot, lambda: "Consultation: Opinion 2. Question 1 of 2, open: "
+                         "What stage is it?" in read_linearly(app), "the heading in words",
+                         state=lambda: read_linearly(app))
+        await press(pilot, "alt+down")
+        await wait_until(pilot, lambda: "Question 2 of 2, open: Which treatment first?"
+                         in foot(app), "the next question on the notice line",
+                         state=lambda: read_linearly(app))
+        # The cursor stays in the note, where the typing goes.
+        x, y, shown = terminal_cursor(app)
+        assert shown and app.focused is app.screen.editor
+        assert (x, y) == app.screen.editor.cursor_screen_offset
+        assert not NOISE.findall(read_linearly(app)), read_linearly(app)

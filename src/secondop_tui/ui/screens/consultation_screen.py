@@ -17,6 +17,7 @@ from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.widgets.note_editor import NoteEditor
+from secondop_tui.ui.widgets.reading import reader_on
 from secondop_tui.ui.workbook_app import follow_reloads, workbook_app
 
 # Below this width the questions fold away (a key brings them back).
@@ -134,7 +135,10 @@ class ConsultationScreen(DismissOnce[None]):
     def refresh_heading(self) -> None:
         questions = self.consultation.questions
         text = f"Consultation: {self.consultation.display_title}"
-        if questions:
+        if questions and reader_on(self):
+            # In words: a reader reads the symbol by its name and "Q1/5" letter by letter.
+            text += f". {self.question_words(self.current_question)}"
+        elif questions:
             q = questions[self.current_question]
             text += (f" · Q{self.current_question + 1}/{len(questions)} "
                      f"[{q.symbol} {q.state}]")
@@ -142,13 +146,24 @@ class ConsultationScreen(DismissOnce[None]):
                 text += f" {one_line(q.text)}"
         self.query_one("#consult-heading", Static).update(text)
 
+    def question_words(self, index: int) -> str:
+        """"Question 2 of 5, asked, top three: What stage is it?"."""
+        questions = self.consultation.questions
+        q = questions[index]
+        top = ", top three" if q.top else ""
+        return f"Question {index + 1} of {len(questions)}, {q.state}{top}: {one_line(q.text)}"
+
     def refresh_questions(self) -> None:
         options = self.query_one("#consult-questions", OptionList)
         options.clear_options()
         if not self.consultation.questions:
             options.add_option(Option("No questions picked for this consultation "
                                       "(alt+q in the Notes pane).", disabled=True))
+        reader = reader_on(self)
         for i, q in enumerate(self.consultation.questions):
+            if reader:
+                options.add_option(Option(Text(self.question_words(i))))
+                continue
             star = "★ " if q.top else ""
             options.add_option(Option(Text(f"{i + 1}. {q.symbol} {q.state}\n{star}"
                                            f"{one_line(q.text)}")))
@@ -173,6 +188,9 @@ class ConsultationScreen(DismissOnce[None]):
             self.current_question = (self.current_question + step) % count
             self.query_one("#consult-questions", OptionList).highlighted = self.current_question
             self.refresh_heading()
+            if reader_on(self):
+                # The cursor stays in the note being typed: the question is said below.
+                self.app.notify(self.question_words(self.current_question))
 
     def action_glossary(self) -> None:
         """The glossary on the term at or just before the cursor in the note; in the

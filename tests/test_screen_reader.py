@@ -16,14 +16,18 @@ from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.screen_reader import SCREEN_READER_SETTING
-from tests.contexts import press, seed, settle
+from tests.contexts import CONTEXTS, Context, press, seed, settle
 from tests.helpers import run_from_palette, show_pane, wait_until
 from tests.reader_terminal import ReaderTerminalApp, terminal_cursor, terminal_lines
 
 SIZE = (80, 24)
-# Box drawing and block elements (frames, rules, scroll bars, half-block edges), and the
-# symbols the app draws beside words elsewhere: a screen reader reads each one out.
-NOISE = re.compile(r"[\u2500-\u259f⚠☎✎ⓘ✚▶◂▸▾▲▼·—]")
+# Box drawing and block elements (frames, rules, scroll bars, half-block edges), shapes,
+# arrows and the symbols the app draws beside words elsewhere: a screen reader reads each
+# one out by its name.
+SYMBOLS = re.compile(r"[\u2190-\u21ff\u2260\u24d0-\u24ff\u2500-\u27bf]")
+# In a pane, also the dot and the dash that part a line (read out at some punctuation
+# levels): each pane says it with full stops.
+NOISE = re.compile(r"[\u2190-\u21ff\u2260\u24d0-\u24ff\u2500-\u27bf·—]")
 
 
 def foot(app, lines: int = 3) -> str:
@@ -68,8 +72,16 @@ async def test_the_palette_turns_it_on_and_off_and_the_workbook_remembers(data_d
     store = WorkbookStore.open(data_dir)
     app = ReaderTerminalApp(store=store, watch_signals=False)
     async with app.run_test(size=SIZE, headless=False) as pilot:
+        await wait_until(pilot, lambda: "ⓘ" in read_linearly(app)
+                         and len(set(SYMBOLS.findall(read_linearly(app)))) > 1,
+                         "the guidance's notice with its sign, the tab bar's rule")
         await run_from_palette(pilot, "Screen reader: on")
         await wait_until(pilot, lambda: terminal_cursor(app)[2], "the cursor shown")
+        # Whatever was drawn before is drawn again without what is read out as noise.
+        await wait_until(pilot, lambda: not SYMBOLS.findall(read_linearly(app))
+                         and "Pane 1 of 4: Guidance." in read_linearly(app),
+                         "the screen drawn again for a reader",
+                         state=lambda: read_linearly(app))
         await wait_until(pilot, lambda: "Screen reader setting on" in foot(app),
                          "the notice on the last line",
                          state=lambda: "\n".join(terminal_lines(app)))
@@ -237,3 +249,22 @@ async def test_consultation_mode_says_the_question_in_words(store):
         assert shown and app.focused is app.screen.editor
         assert (x, y) == app.screen.editor.cursor_screen_offset
         assert not NOISE.findall(read_linearly(app)), read_linearly(app)
+
+
+@pytest.mark.parametrize("context", CONTEXTS, ids=lambda c: c.name.replace(" ", "-"))
+async def test_no_box_drawing_or_symbol_anywhere(store, tmp_path, monkeypatch,
+                                                 context: Context):
+    """In every pane, dialog and screen: frames, rules, scroll bars, arrows and symbols
+    are left out (the words beside them stay)."""
+    monkeypatch.setenv("HOME", str(tmp_path))  # exports go nowhere real
+    seed(store)
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True,
+                            size=(100, 30))
+    async with app.run_test(size=(100, 30), headless=False) as pilot:
+        await context.open(app, pilot)
+        await wait_until(pilot, lambda: terminal_cursor(app)[2], "the cursor shown")
+        await press(pilot, "down")
+        await settle(pilot)
+        await pilot.pause()
+        text = read_linearly(app)
+    assert not SYMBOLS.findall(text), f"read out as noise: {SYMBOLS.findall(text)}\n{text}"

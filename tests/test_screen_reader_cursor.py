@@ -11,6 +11,8 @@ terminal's screen, never against where the app meant to put the cursor.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import Button, DataTable, Input, OptionList, SelectionList, TextArea
 
@@ -43,8 +45,13 @@ def quiet_outside(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(home))
 
 
+# Drawn as blanks with the setting: box drawing, blocks, shapes, arrows, symbols.
+NOISE = re.compile(r"[\u2190-\u21ff\u2260\u24d0-\u24ff\u2500-\u27bf]")
+
+
 def squeeze(text: str) -> str:
-    return " ".join(text.split())
+    """Words as the terminal shows them with the setting: no symbols, single spaces."""
+    return " ".join(NOISE.sub(" ", text).split())
 
 
 def first_line(renderable, width: int = 200) -> str:

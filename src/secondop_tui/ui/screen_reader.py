@@ -25,7 +25,10 @@ from functools import partial
 from textual import on
 from textual.app import SystemCommand
 from textual.command import CommandPalette
+from rich.segment import Segment
+from textual.color import Color
 from textual.content import Content
+from textual.filter import LineFilter
 from textual.geometry import Offset
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -45,6 +48,14 @@ from secondop_tui.ui.widgets.reading import (
 )
 
 SCREEN_READER_SETTING = "screen_reader"
+# What a screen reader speaks as noise, by the character's name ("box drawings light
+# horizontal", "warning sign"): box drawing and blocks (frames, rules, scroll bars, half
+# blocks), geometric shapes and arrows (▸ ▲ →), the enclosed ⓘ, ≠, and the symbols and
+# dingbats (⚠ ★ ☎ ✎ ✓). The app puts words beside each one it uses, and with the setting
+# says in words what a symbol alone would (a top question, a ticked box, the sort order).
+NOISE_RANGES = [(0x2190, 0x21FF), (0x2260, 0x2260), (0x24D0, 0x24FF), (0x2500, 0x25FF),
+                (0x2600, 0x27BF)]
+BLANK_NOISE = {code: " " for first, last in NOISE_RANGES for code in range(first, last + 1)}
 SEVERITY_WORDS = {"information": "", "warning": "Warning: ", "error": "Error: "}
 # What names a screen on the notice line when it opens.
 TITLE_CLASSES = ".dialog-title, .form-title, .screen-title"
@@ -69,6 +80,15 @@ def plain_words(message: str, markup: bool) -> str:
     return " ".join(message.split())
 
 
+class BlankNoise(LineFilter):
+    """Every line drawn, with the characters in NOISE_RANGES blanked (each takes one
+    cell, as the space that replaces it: nothing moves)."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        return [Segment(text.translate(BLANK_NOISE), style, control) if not control else
+                Segment(text, style, control) for text, style, control in segments]
+
+
 class ScreenReaderApp(AppearanceApp):
     """An app that can be read by a screen reader or a braille display."""
 
@@ -91,6 +111,7 @@ class ScreenReaderApp(AppearanceApp):
         # The last notice, shown on the notice line of every screen that asks nothing.
         self.last_notice = ""
         self._said_warning = ""
+        self._blank_noise = BlankNoise()
 
     # The cursor -----------------------------------------------------------------------
     @property  # type: ignore[override]
@@ -106,6 +127,16 @@ class ScreenReaderApp(AppearanceApp):
     @cursor_position.setter
     def cursor_position(self, position: Offset) -> None:
         self._field_cursor = position
+
+    def get_line_filters(self):
+        filters = super().get_line_filters()
+        return [*filters, self._blank_noise] if self.screen_reader else filters
+
+    def get_key_display(self, binding) -> str:
+        display = super().get_key_display(binding)
+        if self.screen_reader:  # "ctrl+p", not "caret p"; "enter", not "return symbol"
+            display = display.replace("⏎", "enter").replace("^", "ctrl+")
+        return display
 
     def reading_cursor(self) -> Offset | None:
         """The start of what has the focus; the notice line when nothing has it."""
@@ -160,6 +191,10 @@ class ScreenReaderApp(AppearanceApp):
             self._dress_screen(self.screen)
         if changed:
             self.screen_reader_changed.publish(wanted)
+            # Every line is drawn again, through the filter or without it.
+            for screen in self.screen_stack:
+                for widget in screen.walk_children(with_self=True):
+                    widget.refresh()
             self.refresh(layout=True)
         if say:
             self.notify("Screen reader setting on: the cursor follows the focus, notices "
@@ -195,7 +230,7 @@ class ScreenReaderApp(AppearanceApp):
             line.say(message.text)
 
     def refresh_status(self) -> None:
-        super().refresh_status()  # type: ignore[safe-super]
+        super().refresh_status()
         warning = self.save_warning()
         if warning != self._said_warning:
             self._said_warning = warning

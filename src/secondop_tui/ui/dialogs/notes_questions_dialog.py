@@ -16,6 +16,7 @@ from secondop_tui.core.questions import add_own_question, all_groups
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
+from secondop_tui.ui.widgets.reading import reader_on
 
 MAX_TOP = 3
 
@@ -91,6 +92,9 @@ class NotesQuestionsDialog(DismissOnce[list[AgendaItem] | None],
 
     def prompt(self, qid: str, text: str) -> str:
         item = self.find(qid, text)
+        if reader_on(self):  # in words: the star would be blanked as noise
+            state = ("picked, top three: " if item.top else "picked: ") if item else ""
+            return f"{state}{one_line(text)}"
         mark = "[x]" if item else "[ ]"
         star = "★ " if item and item.top else ""
         return f"{mark} {star}{one_line(text)}"

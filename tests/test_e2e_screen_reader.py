@@ -75,7 +75,7 @@ STOPS = [
     ("1", "Pane 1 of 4: Guidance", "1/23", "Section 1 of 23: What a second opinion is"),
     ("2", "Pane 2 of 4: Checklist", "Overall", "to do: Ask how soon treatment must start"),
     ("3", "Pane 3 of 4: Doctors", "Filter (/)", "Dr Ana Ames"),
-    ("4", "Pane 4 of 4: Notes", "n New", "Thu 5 Nov 2026"),
+    ("4", "Pane 4 of 4: Notes", "n New", "Thu 5 Nov 2026: Opinion 2, with Dr Ben Brook"),
     ("f5", "Consultation: Opinion 2", "Consultation: Opinion 2", ""),
 ]
 

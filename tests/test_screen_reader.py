@@ -191,8 +191,9 @@ PANE_ORDER = {
                   "to do: Write down why you want a second opinion"),
     "doctors": ("Pane 3 of 4: Doctors.", "2 doctors, by name, first to last.", "Name",
                 "Dr Ana Ames", "Dr Ben Brook"),
-    "notes": ("Pane 4 of 4: Notes.", "2 consultations, newest first.", "Thu 5 Nov 2026",
-              "Opinion 2", "Mon 2 Nov 2026", "Opinion 1"),
+    "notes": ("Pane 4 of 4: Notes.", "2 consultations, newest first.",
+              "Thu 5 Nov 2026: Opinion 2, with Dr Ben Brook",
+              "Mon 2 Nov 2026: Opinion 1, with Dr Ana Ames"),
 }
 
 

@@ -29,13 +29,17 @@ from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
 from secondop_tui.ui.widgets.note_editor import NoteEditor
-from secondop_tui.ui.widgets.reading import reader_on, words_only
+from secondop_tui.ui.widgets.reading import follow_reader, reader_on, words_only
 
 
-def consultation_label(consultation: core.Consultation, doctors: dict[int, str]) -> str:
+def consultation_label(consultation: core.Consultation, doctors: dict[int, str], *,
+                       reader: bool = False) -> str:
+    """Its date, title and doctor, a line each (``reader``: one sentence, one line)."""
     when = show_date(consultation.day, "no date")
     who = doctors.get(consultation.doctor_id or -1, "")
     title = consultation.display_title
+    if reader:
+        return f"{when}: {title}" + (f", with {who}" if who else "")
     if len(title) > 22:
         title = title[:21] + "…"
     return f"{when}\n{title}" + (f"\n{who[:22]}" if who else "")
@@ -121,6 +125,7 @@ class NotesPane(Pane):
 
     def on_mount(self) -> None:
         self.editor.route_keys(self, keep=("n", "enter", "escape"))
+        follow_reader(self, lambda _: self.reload())
         self.reload()
 
     def on_workbook_reloaded(self) -> None:
@@ -168,8 +173,9 @@ class NotesPane(Pane):
         doctors = {d.doc_id: one_line(d.name) for d in list_doctors(store)} if store else {}
         options = self.option_list
         options.clear_options()
-        options.add_options([Option(Text(consultation_label(c, doctors)), id=str(c.doc_id))
-                             for c in self.consultations])
+        reader = reader_on(self)
+        options.add_options([Option(Text(consultation_label(c, doctors, reader=reader)),
+                                    id=str(c.doc_id)) for c in self.consultations])
         self.set_class(not self.consultations, "-empty")
         self.post_message(self.SummaryChanged())
         index = next((i for i, c in enumerate(self.consultations) if c.doc_id == keep), 0)

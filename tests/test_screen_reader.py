@@ -269,3 +269,25 @@ async def test_no_box_drawing_or_symbol_anywhere(store, tmp_path, monkeypatch,
         await pilot.pause()
         text = read_linearly(app)
     assert not SYMBOLS.findall(text), f"read out as noise: {SYMBOLS.findall(text)}\n{text}"
+
+
+async def test_a_damaged_workbook_is_asked_about_on_the_notice_line(data_dir):
+    from secondop_tui.core.errors import WorkbookDamaged
+
+    WorkbookStore.open(data_dir).close()
+    (data_dir / "workbook.json").write_bytes(b"\x00\x00garbage")
+    try:
+        WorkbookStore.open(data_dir)
+    except WorkbookDamaged as error:
+        problem = error
+    app = ReaderTerminalApp(problem=problem, data_dir=data_dir, watch_signals=False,
+                            screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        def asked() -> bool:
+            x, y, shown = terminal_cursor(app)
+            words = " ".join(" ".join(terminal_lines(app)[y:]).split())
+            return shown and x == 1 and words.startswith("Question: The workbook")
+
+        await wait_until(pilot, asked, "the question on the notice line, with the cursor",
+                         state=lambda: read_linearly(app))
+        await press(pilot, "q")

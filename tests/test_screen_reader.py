@@ -291,3 +291,18 @@ async def test_a_damaged_workbook_is_asked_about_on_the_notice_line(data_dir):
         await wait_until(pilot, asked, "the question on the notice line, with the cursor",
                          state=lambda: read_linearly(app))
         await press(pilot, "q")
+
+
+async def test_the_palette_says_the_highlighted_command(store):
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "checklist")
+        await pilot.press("ctrl+p", *"screen reader")
+        await wait_until(pilot, lambda: "Highlighted: Screen reader: off Hide the cursor"
+                         in foot(app), "the command enter would run, in words",
+                         state=lambda: read_linearly(app))
+        x, y, shown = terminal_cursor(app)
+        # The cursor stays with the typing, just after it.
+        assert shown and terminal_lines(app)[y][:x].rstrip().endswith("screen reader")
+        assert not SYMBOLS.findall(read_linearly(app)) and "🔎" not in read_linearly(app)
+

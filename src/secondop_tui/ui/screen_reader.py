@@ -51,11 +51,13 @@ SCREEN_READER_SETTING = "screen_reader"
 # What a screen reader speaks as noise, by the character's name ("box drawings light
 # horizontal", "warning sign"): box drawing and blocks (frames, rules, scroll bars, half
 # blocks), geometric shapes and arrows (▸ ▲ →), the enclosed ⓘ, ≠, and the symbols and
-# dingbats (⚠ ★ ☎ ✎ ✓). The app puts words beside each one it uses, and with the setting
+# dingbats (⚠ ★ ☎ ✎ ✓), and pictographs. The app puts words beside each one it uses, and with the setting
 # says in words what a symbol alone would (a top question, a ticked box, the sort order).
 NOISE_RANGES = [(0x2190, 0x21FF), (0x2260, 0x2260), (0x24D0, 0x24FF), (0x2500, 0x25FF),
                 (0x2600, 0x27BF)]
 BLANK_NOISE = {code: " " for first, last in NOISE_RANGES for code in range(first, last + 1)}
+# Pictographs (the palette's 🔎) take two cells, and two spaces.
+BLANK_NOISE.update({code: "  " for code in range(0x1F300, 0x1FAFF + 1)})
 SEVERITY_WORDS = {"information": "", "warning": "Warning: ", "error": "Error: "}
 # What names a screen on the notice line when it opens.
 TITLE_CLASSES = ".dialog-title, .form-title, .screen-title"
@@ -228,6 +230,16 @@ class ScreenReaderApp(AppearanceApp):
         line = notice_line(self.screen)
         if line is not None:
             line.say(message.text)
+
+    @on(CommandPalette.OptionHighlighted)
+    def _say_command(self, message: CommandPalette.OptionHighlighted) -> None:
+        """In the palette the cursor stays where the typing goes: the command that enter
+        would run is said on the notice line."""
+        line = notice_line(self.screen) if self.screen_reader else None
+        if line is not None:
+            prompt = message.highlighted_event.option.prompt
+            words = " ".join(str(getattr(prompt, "plain", prompt)).split())
+            line.say(f"Highlighted: {words}. Enter runs it.")
 
     def refresh_status(self) -> None:
         super().refresh_status()

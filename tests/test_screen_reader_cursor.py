@@ -137,7 +137,12 @@ def reading_problem(app) -> str | None:
         where = visible(line)
     else:
         where = visible(focused)
-        if not where.contains(x, y):
+        if not where.area:
+            # Scrolled out of view (page down in a form): the first words in view of
+            # what scrolls are being read.
+            scroller = next(node for node in focused.ancestors if node.allow_vertical_scroll)
+            where, what, words = visible(scroller), f"the {scroller!r} scrolled", None
+        elif not where.contains(x, y):
             return f"the cursor at {(x, y)} is outside {what} ({where})"
     if words is None:
         start = first_words_in(app, where)

@@ -85,6 +85,13 @@ def reading_position(screen: Screen) -> Offset | None:
     focused = screen.focused
     if focused is None:
         return None
+    if not _in_view(focused):
+        # Scrolled away (page down through a form): the first words still in view of
+        # what was scrolled are what is being read.
+        for ancestor in focused.ancestors:
+            if isinstance(ancestor, Widget) and ancestor.allow_vertical_scroll:
+                return line_start(ancestor, 0, ancestor.region.height)
+        return None
     if isinstance(focused, ReadingTarget):
         target = focused.reading_target()
         if target is not None:
@@ -116,6 +123,13 @@ def reading_position(screen: Screen) -> Offset | None:
         row = focused.gutter.top + header + above - round(focused.scroll_y)
         return line_start(focused, row, rows[focused.cursor_row].height)
     return line_start(focused, 0, focused.region.height)
+
+
+def _in_view(widget: Widget) -> bool:
+    try:
+        return bool(widget.screen.find_widget(widget).visible_region.area)
+    except Exception:  # not on screen
+        return False
 
 
 def line_start(widget: Widget, row: int, lines: int = 1) -> Offset | None:

@@ -1,7 +1,7 @@
 """The address book: the doctors as vCards, and doctors added from an address book.
 
-:func:`render_contacts` writes each doctor as a vCard 4.0 (RFC 6350): the name (the
-degree as the name's suffix), the role as the title, the affiliation as the
+:func:`render_contacts` writes each doctor as a vCard 4.0 (RFC 6350): the name (shown
+with the degree, which is also the name's suffix), the role as the title, the affiliation as the
 organisation, the phone and fax, the address, the patient portal as the web site, and
 the credentials with the notes in the note. ``vobject`` builds and reads the cards, and
 escapes what the format needs escaped; control characters are shown as visible escapes
@@ -146,10 +146,12 @@ def doctor_card(doctor: Doctor, stamp: str = ""):
     card.add("kind").value = "individual"
     card.add("uid").value = card_uid(stamp, doctor)
     name = _safe(_line(doctor.name)) or "(no name)"
-    card.add("fn").value = name
+    degree = _safe(_line(doctor.degree))
+    # Shown as the contact's name: "Ana Ruiz, MD", as the app shows it.
+    card.add("fn").value = f"{name}, {degree}" if degree else name
     prefix, given, family = split_name(name)
     card.add("n").value = vobject.vcard.Name(family=family, given=given, prefix=prefix,
-                                             suffix=_safe(_line(doctor.degree)))
+                                             suffix=degree)
     if doctor.role.strip():
         card.add("title").value = _safe(_line(doctor.role))
     if doctor.affiliation.strip():
@@ -172,13 +174,31 @@ def doctor_card(doctor: Doctor, stamp: str = ""):
     return card
 
 
+def fold(card: str) -> str:
+    """A serialized card with its lines folded at 75 octets, as RFC 6350 asks (vobject
+    folds at 75 characters: a line of accented letters or emoji came out longer), never
+    inside a character."""
+    out = []
+    for line in card.replace("\r\n ", "").split("\r\n"):
+        data = line.encode("utf-8")
+        room = 75
+        while len(data) > room:
+            cut = room
+            while cut and (data[cut] & 0xC0) == 0x80:  # not inside a character
+                cut -= 1
+            out.append(data[:cut].decode("utf-8"))
+            data = b" " + data[cut:]
+        out.append(data.decode("utf-8"))
+    return "\r\n".join(out)
+
+
 def render_contacts(store: WorkbookStore, fmt: str = "vcard") -> str:
     """Every doctor as a vCard 4.0, in the order they were added (CRLF line ends)."""
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.ics import workbook_stamp
 
     stamp = workbook_stamp(store)
-    return "".join(doctor_card(d, stamp).serialize() for d in list_doctors(store))
+    return "".join(fold(doctor_card(d, stamp).serialize()) for d in list_doctors(store))
 
 
 # Reading ----------------------------------------------------------------------------------
@@ -245,9 +265,9 @@ def card_to_doctor(card) -> Doctor:
     name = _text(first["fn"].value) if "fn" in first else ""
     if not name:
         name = " ".join(p for p in (prefix, given, family) if p)
-    for joint in (", ", " "):
-        if degree and name.endswith(joint + degree):
-            name = name[: -len(joint + degree)].rstrip(" ,")
+    for joint in (", ", " "):  # the degree shown in the name too ("Ana Ruiz, MD")
+        if degree and name.endswith(joint + degree) and len(name) > len(joint + degree):
+            name = name[: -len(joint + degree)]
             break
     doctor = Doctor(name=name, degree=degree)
     title = _text(first["title"].value) if "title" in first else ""
@@ -277,7 +297,9 @@ def card_to_doctor(card) -> Doctor:
     if addresses:
         doctor.location = addresses[0]
         extras += [f"Other address: {a}" for a in addresses[1:]]
-    urls = [u for u in (_text(line.value) for line in contents.get("url", [])) if u]
+    # Google Contacts writes "https\\://": a colon escaped where nothing needs it.
+    urls = [u.replace("\\:", ":") for u in (_text(line.value)
+                                            for line in contents.get("url", [])) if u]
     if urls:
         doctor.portal = urls[0]
         extras += [f"Web site: {u}" for u in urls[1:]]
@@ -291,18 +313,110 @@ def card_to_doctor(card) -> Doctor:
     return doctor
 
 
-def _without_binaries(text: str) -> str:
-    """The file's lines less photos, logos, sounds and keys (with their folded
-    continuation lines) and blank lines."""
-    out: list[str] = []
+def _physical_lines(text: str) -> list[tuple[int, str]]:
+    """The file's lines with their numbers, less photos, logos, sounds and keys (with
+    their folded continuation lines) and blank lines."""
+    out: list[tuple[int, str]] = []
     skipping = False
-    for line in text.splitlines():
-        if skipping and line[:1] in (" ", "\t"):
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1):  # not splitlines():
+        if skipping and line[:1] in (" ", "\t"):                      # U+2028 is text here
             continue
         skipping = bool(_BINARY.match(line))
         if skipping or not line.strip():
             continue
-        out.append(line)
+        out.append((number, line))
+    return out
+
+
+_CONTENT_LINE = re.compile(r'((?:[^:"]|"[^"]*")*):(.*)', re.DOTALL)
+_STRUCTURED = {"N", "ADR", "ORG"}  # values whose ";" separate parts
+_DROPPED_PARAMS = {"ENCODING=QUOTED-PRINTABLE", "QUOTED-PRINTABLE"}
+
+
+def _escaped(text: str) -> str:
+    """Text as a vCard 3.0 value escapes it."""
+    return (text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+            .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n"))
+
+
+def _as_v3(line: str, version: str, source: str) -> str:
+    """A logical line of a vCard 2.1 card, or a quoted-printable one, as vCard 3.0
+    writes it: vCard 2.1 escapes no comma, and quoted-printable text escapes nothing,
+    where vobject reads values as 3.0 does (a comma would cut the text short)."""
+    match = _CONTENT_LINE.fullmatch(line)
+    if match is None:
+        return line  # not a property: vobject says what is wrong with it
+    head, value = match.groups()
+    params = head.split(";")
+    name = params[0].split(".")[-1].upper()
+    quoted = any(p.strip().upper() in _DROPPED_PARAMS for p in params[1:])
+    if not quoted and version != "2.1":
+        return line
+    if quoted:
+        # deferred: start-up speed (loaded only on the path that uses it)
+        import quopri
+
+        charset = next((p.split("=", 1)[1].strip('"') for p in params[1:]
+                        if p.upper().startswith("CHARSET=")), "utf-8")
+        try:
+            value = quopri.decodestring(value.replace("=\n", "=\r\n").encode(
+                "utf-8")).decode(charset, errors="replace")
+        except LookupError:
+            raise ContactsError(f"{source} names a character set no one knows "
+                                f"({escape_controls(charset)[:40]}). Nothing was "
+                                "added.") from None
+    params = [params[0]] + [p for p in params[1:] if p.strip().upper() not in _DROPPED_PARAMS
+                            and not (quoted and p.upper().startswith("CHARSET="))]
+    if name in _STRUCTURED:
+        parts = re.split(r"(?<!\\);", value)
+        value = ";".join(_escaped(part.replace("\\;", ";")) for part in parts)
+    else:
+        value = _escaped(value)
+    return ";".join(params) + ":" + value
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """The file's logical lines and the number of the line each starts on: folded
+    lines joined, and a quoted-printable value's soft line breaks ("=" at the end of a
+    line) kept for its decoding. Only a property that says it is quoted-printable is
+    read so (vobject's own guess also joins lines whose text merely holds the word)."""
+    lines: list[tuple[int, str]] = []
+    soft_break = False
+    for number, raw in _physical_lines(text):
+        if soft_break:
+            lines[-1] = (lines[-1][0], lines[-1][1] + "\n" + raw)
+        elif raw[:1] in (" ", "\t") and lines:
+            lines[-1] = (lines[-1][0], lines[-1][1] + raw[1:])
+        else:
+            lines.append((number, raw))
+        last = lines[-1][1]
+        soft_break = "QUOTED-PRINTABLE" in last.partition(":")[0].upper() and last.endswith("=")
+    return lines
+
+
+_NAME = re.compile(r"(?:[A-Za-z0-9-]+\.)?[A-Za-z0-9-]+")
+
+
+def _normalised(text: str, source: str) -> str:
+    """The file as vobject reads it best: one logical line a line, no photos, no blank
+    lines, and the values of vCard 2.1 cards and quoted-printable lines escaped as
+    vCard 3.0 escapes them. A line that is no property (NAME:value) raises
+    :class:`ContactsError` with its number."""
+    out = []
+    version = ""
+    for number, line in _logical_lines(text):
+        match = _CONTENT_LINE.fullmatch(line)
+        if match is None or not _NAME.fullmatch(match.group(1).split(";")[0]):
+            shown = escape_controls(one_line(line))[:60]
+            raise ContactsError(f"{source} is not a valid contacts file: line {number} is "
+                                f"not a property of a card (NAME:value): {shown!r}. "
+                                "Nothing was added.")
+        upper = line.upper()
+        if upper.startswith("BEGIN:VCARD"):
+            version = ""
+        elif upper.startswith("VERSION:"):
+            version = line.split(":", 1)[1].strip()
+        out.append(_as_v3(line, version, source))
     return "\r\n".join(out) + "\r\n"
 
 
@@ -331,21 +445,19 @@ def read_contacts(data: bytes, source: str = "the file") -> list[Doctor | str]:
     from vobject.base import ParseError
 
     source = escape_controls(source)
-    text = _without_binaries(_decoded(data, source))
+    text = _normalised(_decoded(data, source), source)
     found: list[Doctor | str] = []
     try:
         for number, component in enumerate(
-                vobject.readComponents(text, allowQP=True), 1):
+                vobject.readComponents(text), 1):
             if component.name != "VCARD":
                 continue
             doctor = card_to_doctor(component)
             found.append(doctor if doctor.name.strip()
                          else f"card {number} has no name")
-    except ParseError as error:
-        where = f"line {error.lineNumber}: " if getattr(error, "lineNumber", None) else ""
-        reason = escape_controls(one_line(str(error.message if hasattr(error, "message")
-                                              else error)))[:200]
-        raise ContactsError(f"{source} is not a valid contacts file ({where}{reason}). "
+    except ParseError as error:  # the cards' structure: every line is a property
+        reason = escape_controls(one_line(str(getattr(error, "msg", error))))[:200]
+        raise ContactsError(f"{source} is not a valid contacts file ({reason}). "
                             "Nothing was added.") from None
     except (ValueError, LookupError, TypeError, AttributeError, IndexError) as error:
         reason = escape_controls(one_line(str(error)))[:200]

@@ -52,7 +52,7 @@ def _zone_named(name: str | None) -> tzinfo | None:
     # deferred: start-up speed (loaded only on the path that uses it)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    if not name or name.upper() in ("UTC", "ETC/UTC", "Z"):
+    if not name:
         return None
     try:
         return ZoneInfo(name)
@@ -60,11 +60,31 @@ def _zone_named(name: str | None) -> tzinfo | None:
         return None
 
 
+UNNAMED = ("the name of this computer's time zone could not be found, so the times are "
+           "written in UTC (converted from its local time); a calendar shows them at the "
+           "right hour all the same, but a change to or from summer time before an "
+           "appointment may put it an hour out")
+
+
+def _is_utc(name: str | None) -> bool:
+    return bool(name) and str(name).upper() in ("UTC", "ETC/UTC", "Z", "ETC/UCT", "UCT",
+                                                  "ETC/GREENWICH", "GMT", "ETC/GMT")
+
+
+def _matches_clock(zone: tzinfo) -> bool:
+    """Whether a zone has the offset this computer's clock has now (a $TZ of rules, not
+    a name, makes the clock differ from the zone the system names)."""
+    now = datetime.now().astimezone()
+    return now.replace(tzinfo=zone).utcoffset() == now.utcoffset()
+
+
 def local_zone(name: str | None = None) -> LocalZone:
     """The user's local time zone by its name (``$TZ``, /etc/timezone, /etc/localtime,
-    as ``tzlocal`` finds it), or ``name`` when given. A machine set to UTC, or one whose
-    zone has no name that the time zone database knows, gets UTC and a note."""
-    if name is None:
+    as ``tzlocal`` finds it), or ``name`` when given. A zone whose name the time zone
+    database does not know, or one that does not agree with this computer's clock, gives
+    UTC and a note saying so."""
+    found = name is None
+    if found:
         try:
             # deferred: start-up speed (loaded only on the path that uses it)
             import warnings
@@ -76,23 +96,21 @@ def local_zone(name: str | None = None) -> LocalZone:
                 name = get_localzone_name()
         except Exception:  # noqa: BLE001 - any failure to find it means the same
             name = None
-    zone = _zone_named(name)
-    if zone is not None:
-        return LocalZone(str(name), zone)
-    if name and name.upper() in ("UTC", "ETC/UTC", "Z"):
-        return LocalZone("UTC", timezone.utc)
-    return LocalZone("UTC", timezone.utc,
-                     "the name of this computer's time zone could not be found, so the "
-                     "times are written in UTC (converted from its local time); a "
-                     "calendar shows them at the right hour all the same, but moving "
-                     "to or from summer time between now and the appointment may put "
-                     "them an hour out")
+    if _is_utc(name):
+        zone: tzinfo | None = timezone.utc
+    else:
+        zone = _zone_named(name)
+    if zone is not None and (not found or _matches_clock(zone)):
+        return LocalZone("UTC" if zone is timezone.utc else str(name), zone)
+    return LocalZone("UTC", timezone.utc, UNNAMED)
 
 
 def _safe(text: Any) -> str:
     """User text for a calendar: control characters shown as visible escapes (a calendar
-    file may not hold them); icalendar escapes the rest."""
-    return escape_controls(as_text(text).replace("\r\n", "\n").replace("\r", "\n"))
+    file may not hold them), byte order marks left out (readers drop them, or stop
+    there); icalendar escapes the rest."""
+    return escape_controls(as_text(text).replace("\r\n", "\n").replace("\r", "\n")
+                           .replace("\ufeff", ""))
 
 
 def _line(text: Any) -> str:
@@ -100,13 +118,15 @@ def _line(text: Any) -> str:
 
 
 def workbook_stamp(store: WorkbookStore) -> str:
-    """A short token that is the same for every export of one workbook: the hash of the
-    moment it was created (kept in its ``_meta`` record)."""
+    """A short token that is the same for every export of one workbook: the hash of its
+    random id (a workbook made before it had one: of the moment it was created), both
+    kept in its ``_meta`` record."""
     try:
-        created = as_text(store.meta.get("created"))
-    except (KeyError, TypeError, AttributeError):  # a hand-edited file without it
-        created = ""
-    return hashlib.sha256(f"secondop-tui:{created}".encode()).hexdigest()[:16]
+        meta = store.meta
+        mark = as_text(meta.get("id")) or as_text(meta.get("created"))
+    except (KeyError, TypeError, AttributeError):  # a hand-edited file without them
+        mark = ""
+    return hashlib.sha256(f"secondop-tui:{mark}".encode()).hexdigest()[:16]
 
 
 def _uid(kind: str, record_id: int, stamp: str) -> str:

@@ -312,9 +312,7 @@ def visit_pack_section(store: WorkbookStore, doctor_query: str) -> Section:
                                           else f" {about}" if about else "")
         blocks.append(Block("heading", heading, level=3))
         if part.kind == "questions" and part.items and part.items[0][1][:1].isdigit():
-            blocks.append(Block("checks", items=[
-                Check(_line(text), state="to ask") if text[:1].isdigit() else
-                Check(_line(text), state="") for _, text in part.items]))
+            blocks.append(Block("checks", items=[Check(_line(text)) for _, text in part.items]))
         else:
             blocks.append(Block("bullets", items=[(level, _line(text))
                                                   for level, text in part.items]))

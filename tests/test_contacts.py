@@ -24,7 +24,7 @@ from secondop_tui.core import contacts
 from secondop_tui.core.doctors import CredentialCheck, Doctor, add_doctor, list_doctors
 from secondop_tui.core.export import export
 from secondop_tui.core.store import WorkbookStore
-from tests.helpers import HOLDER, HOSTILE_PIECES, poll_until
+from tests.helpers import HOLDER, HOSTILE_PIECES
 from tests.pty_terminal import Terminal
 
 DATA = Path(__file__).parent / "data" / "contacts"

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from secondop_tui.core import notes, paper
+from secondop_tui.core import notes
 from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.doctors import RECORD_KINDS, Doctor, RecordSent, add_doctor
 from secondop_tui.core.export import export

@@ -88,7 +88,6 @@ def local_zone(name: str | None = None) -> LocalZone:
         try:
             # deferred: start-up speed (loaded only on the path that uses it)
             import warnings
-
             from tzlocal import get_localzone_name
 
             with warnings.catch_warnings():

@@ -29,7 +29,8 @@ from textual.widgets import Static
 from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.store import WorkbookStore, restore_backup
-from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
+from secondop_tui.ui.commands import (WorkbookSearch, WorkbookSearchProvider,
+                                      add_imported_doctors, workbook_commands)
 from secondop_tui.ui.dialogs.startup_dialogs import (
     damaged_dialog,
     locked_dialog,
@@ -478,6 +479,11 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
 
             return WorkbookWebDriver
         return driver
+
+    # Messages from dialogs --------------------------------------------------------------
+    async def on_contacts_import_dialog_confirmed(self, message) -> None:
+        """The import dialog's doctors are to be added (it has closed)."""
+        await add_imported_doctors(self, message.plan, message.source)
 
     # Help and palette -------------------------------------------------------------------
     def action_glossary(self) -> None:

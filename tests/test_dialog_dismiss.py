@@ -8,7 +8,7 @@ import inspect
 from textual.screen import Screen
 
 from secondop_tui.core.notes import new_consultation
-from secondop_tui.ui.app import WorkbookScreen
+from secondop_tui.ui.workbook_screen import WorkbookScreen
 from secondop_tui.ui.dialogs.base import DismissOnce
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.notes_export_dialog import NotesExportDialog

@@ -70,3 +70,35 @@ def serving(data_dir: Path) -> Iterator[tuple[subprocess.Popen, int]]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@contextmanager
+def chromium(profile: Path, *, size: str = "1000,700"):
+    """The system's headless Chromium driven by Selenium (nothing is downloaded), with
+    its profile in ``profile``; skipped (or failed, where required) when it is missing."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        missing("selenium is not installed (it is in the test extras)")
+    for program in (CHROMIUM, CHROMEDRIVER):
+        if not os.path.exists(program):
+            missing(f"{program} is missing (Debian: apt-get install chromium "
+                    "chromium-driver)")
+    # Both paths are given, so Selenium Manager has nothing to find; offline, it could
+    # not download anything even if it ran.
+    os.environ["SE_OFFLINE"] = "true"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     f"--window-size={size}", "--no-first-run", f"--user-data-dir={profile}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -27,7 +27,8 @@ from textual.screen import Screen
 from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
+from secondop_tui.ui.commands import (WorkbookSearch, WorkbookSearchProvider,
+                                      add_imported_doctors, workbook_commands)
 from secondop_tui.ui.key_order import takes_typing
 from secondop_tui.ui.leaving import LeavingApp
 from secondop_tui.ui.panes import PANES, Pane
@@ -131,6 +132,11 @@ class SecondOpinionApp(StartupApp, LeavingApp):
         if (self.conflict_waiting and not self._conflict_open
                 and not takes_typing(widget)):
             self.ask_about_conflict()  # the field with the typing was left
+
+    # Messages from dialogs --------------------------------------------------------------
+    async def on_contacts_import_dialog_confirmed(self, message) -> None:
+        """The import dialog's doctors are to be added (it has closed)."""
+        await add_imported_doctors(self, message.plan, message.source)
 
     # Help and palette -------------------------------------------------------------------
     def action_glossary(self) -> None:

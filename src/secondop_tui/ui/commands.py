@@ -172,14 +172,85 @@ def visit_pack(app) -> None:
 
 def write_visit_pack(app, doctor) -> None:
     # deferred: start-up speed (this module is imported with the app)
-    from secondop_tui.core.visitpack import render_visit_pack
+    from secondop_tui.core.export import VISIT_PACK, export
     from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog, file_stem
 
     store = app.store
     app.push_screen(ExportTextDialog(
         f"Visit pack for {doctor.display_name}", file_stem("secondop-visit-pack",
                                                           doctor.name),
-        lambda fmt: render_visit_pack(store, doctor.name, fmt)))
+        lambda fmt: export(store, VISIT_PACK, fmt, doctor=doctor.name),
+        hint="The web page prints on one sheet of A4 or Letter, with boxes to tick."))
+
+
+# Calendar and contacts ------------------------------------------------------------------------
+def export_calendar(app) -> None:
+    """Write every appointment and start-by date, with reminders, to an .ics file."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core.export import CALENDAR, ICS, export
+    from secondop_tui.core.ics import local_zone
+    from secondop_tui.ui.dialogs.export_text_dialog import CALENDAR as FORMATS
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    store = app.store
+    zone = local_zone()
+    where = (f"Times in {zone.name}." if not zone.note else
+             "Times in UTC: the name of this computer's time zone could not be found.")
+    app.push_screen(ExportTextDialog(
+        "Export calendar", "secondop-calendar", lambda fmt: export(store, CALENDAR, ICS),
+        formats=FORMATS,
+        hint="Every appointment and start-by date, each with a reminder the day before "
+             f"(and two hours before an appointment), for a phone's or computer's "
+             f"calendar. Importing a newer file updates the events. {where}"))
+
+
+def export_contacts(app) -> None:
+    """Write every doctor as a vCard 4.0 contact to a .vcf file."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core.export import CONTACTS, VCARD, export
+    from secondop_tui.ui.dialogs.export_text_dialog import CONTACTS as FORMATS
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    store = app.store
+    app.push_screen(ExportTextDialog(
+        "Export doctors to contacts", "secondop-doctors",
+        lambda fmt: export(store, CONTACTS, VCARD), formats=FORMATS,
+        hint="Every doctor as a contact card (vCard 4.0) for an address book: name, "
+             "degree, role, hospital, phone and fax, address, web site, and the "
+             "credentials in the note."))
+
+
+def import_contacts(app) -> None:
+    """Pick a contacts file, see who would be added, then add them (see
+    :func:`add_imported_doctors`)."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.ui.dialogs.contacts_import_dialog import ContactsImportDialog
+
+    if app.store.read_only:
+        app.notify("This workbook is open read-only: no doctors can be added.",
+                   title="Import doctors", severity="warning", timeout=8)
+        return
+    app.push_screen(ContactsImportDialog(app.store))
+
+
+async def add_imported_doctors(app, plan, source) -> None:
+    """Add the doctors an import dialog confirmed, and show them in the Doctors pane."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core.contacts import add_planned
+    from secondop_tui.core.text import escape_controls
+    from secondop_tui.ui.panes.doctors import DoctorsPane
+
+    if app.store is None or app.store.read_only:
+        return
+    ids = add_planned(app.store, plan)
+    count = len(ids)
+    app.notify(f"Added {count} doctor{'s' if count != 1 else ''} from "
+               f"{escape_controls(source.name)}.", title="Import doctors", timeout=8,
+               markup=False)
+    screen = app.screen
+    if ids and isinstance(screen, WorkbookScreen):
+        doctors = await show_pane(screen, DoctorsPane)
+        doctors.reload(select=ids[0])
 
 
 def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable[[], object]]]:
@@ -205,7 +276,15 @@ def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable
            partial(edit_profile, app))
     yield ("Glossary: look up a term", "Plain meanings of the words the guidance, "
            "checklist and questions use (alt+g)", partial(show_glossary, app))
-    yield ("Export comparison", "Write the comparison of opinions to a text or Markdown "
-           "file", partial(export_comparison, app))
+    yield ("Export comparison", "Write the comparison of opinions to a text, Markdown or "
+           "web page file", partial(export_comparison, app))
     yield ("Visit pack for a doctor", "Write a one-page summary to bring to a doctor",
            partial(visit_pack, app))
+    yield ("Export calendar", "Appointments and start-by dates, with reminders, for a "
+           "phone's or computer's calendar (.ics)", partial(export_calendar, app))
+    yield ("Export doctors to contacts", "Every doctor as a contact card for an address "
+           "book (.vcf)", partial(export_contacts, app))
+    if not store.read_only:
+        yield ("Import doctors from contacts", "Add doctors from an address book's "
+               "contacts file (.vcf), after seeing who would be added",
+               partial(import_contacts, app))

@@ -117,6 +117,7 @@ class _Context:
     result: Raw = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     known: set[str] = field(default_factory=set)  # conflicts already in either side
+    our_opinions: set[Any] = field(default_factory=set)  # uids of this machine's opinions
 
     def add_conflict(self, kind: str, table: str, key: str, path: str, *,
                      kept: Any = None, other: Any = None, kept_by: str = "",
@@ -330,7 +331,8 @@ def _merge_fields(ctx: _Context, table: str, key: str, path: str, b: dict[str, A
 
 
 def _silent_setting(table: str, field_top: str) -> bool:
-    return table == META_TABLE or (table == tables.SETTINGS and field_top != PROFILE)
+    return field_top == UID or table == META_TABLE or \
+        (table == tables.SETTINGS and field_top != PROFILE)
 
 
 def _union(*dicts: dict[str, Any]) -> Iterator[str]:
@@ -379,9 +381,43 @@ def _place_ours(names: Iterable[str], base: Raw, ours: Raw, theirs: Raw
             taken.add(target)
             if target != doc_id:
                 table_moves[doc_id] = target
+        # A reference here to a record deleted here must not land on a record the other
+        # side added at that id meanwhile: it moves to an id nobody uses (it still
+        # reads as a record that was removed).
+        base_keys = {doc_id: key for key, (doc_id, _) in _keyed(name, base.get(name) or {})
+                     .items()}
+        for ref in sorted(_references(ours, name) - set(mine), key=_number):
+            if ref in other_at and other_at[ref] != base_keys.get(ref):
+                table_moves[ref] = str(free)
+                free += 1
         if table_moves:
             moves[name] = table_moves
     return moves
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+def _references(data: Raw, name: str) -> set[str]:
+    """The ids of table ``name`` that records of ``data`` refer to."""
+    found: set[str] = set()
+    if name == tables.DOCTORS:
+        for doc in (data.get(tables.CONSULTATIONS) or {}).values():
+            if isinstance(doc, dict) and _is_id(doc.get("doctor_id")):
+                found.add(str(doc["doctor_id"]))
+    elif name == tables.CONSULTATIONS:
+        for doc in (data.get(tables.OPINIONS) or {}).values():
+            if isinstance(doc, dict) and _is_id(doc.get("consultation_id")):
+                found.add(str(doc["consultation_id"]))
+    elif name == tables.QUESTIONS:
+        for doc in (data.get(tables.CONSULTATIONS) or {}).values():
+            agenda = doc.get("questions") if isinstance(doc, dict) else None
+            for item in agenda if isinstance(agenda, list) else []:
+                qid = item.get("question_id") if isinstance(item, dict) else None
+                if isinstance(qid, str) and qid.startswith("own."):
+                    found.add(qid[4:])
+    return found
 
 
 def _remap_refs(ours: Raw, moves: dict[str, dict[str, str]]) -> Raw:
@@ -448,6 +484,8 @@ def merge_workbooks(base: Raw, ours: Raw, theirs: Raw, *, ours_name: str,
     names = list(_union(theirs, ours))
     ours = _remap_refs(ours, _place_ours(names, base, ours, theirs))
     ctx = _Context(ours_name, theirs_name, when)
+    ctx.our_opinions = {doc.get(UID) for doc in (ours.get(tables.OPINIONS) or {}).values()
+                        if isinstance(doc, dict)}
     for side in (ours, theirs):
         for doc in (side.get(CONFLICTS) or {}).values():
             if isinstance(doc, dict):
@@ -568,7 +606,10 @@ def _fold_opinions(ctx: _Context) -> None:
         keeper_id = first[ref]
         keeper = table[keeper_id]
         key = record_key(tables.OPINIONS, keeper_id, keeper)
-        table[keeper_id] = _merge_fields(ctx, tables.OPINIONS, key, "", {}, keeper, doc)
+        # This machine's values stay in place, the other side's go to conflicts.
+        mine, other = (keeper, doc) if keeper.get(UID) in ctx.our_opinions else (doc, keeper)
+        merged = _merge_fields(ctx, tables.OPINIONS, key, "", {}, mine, other)
+        table[keeper_id] = {**merged, UID: keeper.get(UID)} if UID in keeper else merged
         gone.append(doc_id)
     for doc_id in gone:
         del table[doc_id]

@@ -2,13 +2,14 @@
 environment. Never imports Textual.
 
 Nothing of the user's git set-up takes part: no system or global configuration, no
-credential helpers, no hooks (``core.hooksPath=/dev/null``, which the ``git`` that
-receives a push into a repository on a USB stick or a shared folder obeys too: options
-given with ``-c`` reach the git processes it starts), no protocol but ``file``, ``ssh``
-and ``https``. ``HOME`` is a private empty folder, so nothing in the user's home
-configures git; SSH still uses the user's keys: OpenSSH finds ``~/.ssh`` through the
-password database, not through ``HOME``, and the agent's ``SSH_AUTH_SOCK`` is passed
-on. A ``GIT_SSH_COMMAND`` the user set (a key of its own, a jump host) is passed on too.
+credential helpers, no hooks (``core.hooksPath=/dev/null``; the git that receives a push
+into a repository on a USB stick or a shared folder runs on this machine with that
+folder's own configuration, so it is told the same explicitly), no protocol but
+``file``, ``ssh`` and ``https``. ``HOME`` is a private empty folder, so nothing in the
+user's home configures git; SSH still uses the user's keys: OpenSSH finds ``~/.ssh``
+through the password database, not through ``HOME``, and the agent's ``SSH_AUTH_SOCK``
+is passed on. A ``GIT_SSH_COMMAND`` the user set (a key of its own, a jump host) is
+passed on too.
 """
 
 from __future__ import annotations
@@ -325,11 +326,18 @@ class GitRepo:
             return None
         return self.commit_of(REMOTE_REF)
 
-    def push(self, commit: str) -> None:
+    def push(self, commit: str, *, local: bool = False) -> None:
         """Push ``commit`` as the remote's workbook branch, only as a fast-forward;
-        GitError "rejected" when the remote moved on meanwhile."""
-        result = self.git("push", "--porcelain", "--quiet", "origin", f"{commit}:{REF}",
-                          network=True, ok=(0, 1, 128))
+        GitError "rejected" when the remote moved on meanwhile. ``local``: the remote
+        is a folder on this machine, whose own hooks must not run here."""
+        args = ["push", "--porcelain", "--quiet"]
+        if local:
+            # The git that receives a push into a folder runs on this machine, with the
+            # folder's configuration and hooks (the options given here do not reach
+            # it): it is told to run none.
+            args.append(f"--receive-pack=git -c core.hooksPath={os.devnull} receive-pack")
+        result = self.git(*args, "origin", f"{commit}:{REF}", network=True,
+                          ok=(0, 1, 128))
         out = result.stdout.decode("utf-8", "replace")
         err = result.stderr.decode("utf-8", "replace")
         if result.returncode == 0:

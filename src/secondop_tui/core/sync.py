@@ -397,7 +397,7 @@ class Session:
         commit = self.repo.commit(self.fmt.file_name, self.fmt.seal(local_plain), base,
                                   message, self.state.machine, schema.now_iso())
         try:
-            self.repo.push(commit)
+            self.repo.push(commit, local=is_local(self.state.remote))
         except GitError as error:
             if error.kind == "rejected":
                 return False
@@ -432,7 +432,6 @@ class Session:
         repo.clear_stale_locks()
         self._watch()
         self._recover()
-        self._give_uids()
         report = SyncReport(self.state.remote)
         for _ in range(TRIES):
             remote = repo.fetch()
@@ -447,10 +446,14 @@ class Session:
                 if base is not None and remote is not None and base != remote \
                         and not repo.is_ancestor(base, remote):
                     raise SyncError("rewritten", self._rewritten_message(base))
-                local_plain = self.fmt.plain(self._data())
                 base_plain, base_raw = self._base_data(base)
+                if remote is not None and remote != base:
+                    theirs_plain, theirs = self._remote_data(remote)
+                # Only now, with the remote's version known to be usable, may anything
+                # change here: the records new since the last sync get their uids.
+                self._give_uids()
+                local_plain = self.fmt.plain(self._data())
             if remote is not None and remote != base:
-                theirs_plain, theirs = self._remote_data(remote)
                 local_plain = self._merge_in(report, base, base_raw, remote, theirs,
                                              local_plain, base_plain)
                 base, base_plain, base_raw = remote, theirs_plain, theirs
@@ -472,10 +475,10 @@ class Session:
         is passed over, and the next version goes on top of it, superseding it. Returns
         the base, the remote, the base's plain bytes (None: push whatever), its data, and
         the workbook's plain bytes."""
-        local_plain = self.fmt.plain(self._data())
         if remote is None:
+            self._give_uids()
             self.repo.set_ref(REF, None)
-            return None, None, None, schema.new_workbook(), local_plain
+            return None, None, None, schema.new_workbook(), self.fmt.plain(self._data())
         common = self.repo.merge_base(base, remote) if base else None
         usable = None
         for version in self.repo.history(remote, limit=50):
@@ -497,8 +500,10 @@ class Session:
         except (NotAWorkbook, GitError):
             common = None
             base_plain, base_raw = self._base_data(None)
-        self.repo.set_ref(REF, common)
         theirs_plain, theirs = self._remote_data(usable)
+        self._give_uids()
+        local_plain = self.fmt.plain(self._data())
+        self.repo.set_ref(REF, common)
         local_plain = self._merge_in(report, common, base_raw, usable, theirs, local_plain,
                                      base_plain)
         if usable != remote:
@@ -522,6 +527,11 @@ class Session:
 
 
 # Setting up ------------------------------------------------------------------------------------------
+def is_local(url: str) -> bool:
+    """Whether a remote is a folder on this machine (as :func:`normalise_remote` gives)."""
+    return url.startswith(("/", "file://"))
+
+
 def normalise_remote(text: str, data_dir: Path) -> tuple[str, bool]:
     """The remote as git takes it, and whether it is a folder on this machine. A folder
     (a USB stick, a shared folder) is made absolute; if it does not exist yet, or is

@@ -29,7 +29,12 @@ from textual.widgets import Static
 from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.store import WorkbookStore, restore_backup
-from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
+from secondop_tui.ui.commands import (
+    WorkbookSearch,
+    WorkbookSearchProvider,
+    sync_now,
+    workbook_commands,
+)
 from secondop_tui.ui.dialogs.startup_dialogs import (
     damaged_dialog,
     locked_dialog,
@@ -211,6 +216,7 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
         self._hangup_at = 0.0
         self.closed_for_hangup = False
         self.beats_handled = 0
+        self._synced_at_quit = False
 
     # Start-up ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -249,6 +255,7 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
         self.refresh_status()
         # Reading the whole workbook for the timing warning waits until the first frame.
         after_first_frame(self, self.refresh_timing_note)  # type: ignore[arg-type]
+        after_first_frame(self, self.after_start_sync)
         for notice in self.store.notices:
             self.notify(notice, title="Workbook", severity="warning", timeout=15)
         self.log(f"secondop-tui ready in {time.monotonic() - self.started_at:.3f}s")
@@ -350,6 +357,67 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
         self.refresh_status()
         return True
 
+    # Sync ------------------------------------------------------------------------------------
+    def sync_settings(self):
+        """This machine's sync state (sync.SyncState), or None when not synced."""
+        if self.store is None:
+            return None
+        # deferred: start-up speed (sync is read after the first frame, if at all)
+        from secondop_tui.core import sync
+
+        data_dir = self.store.paths.data_dir
+        return sync.SyncState.load(data_dir) if sync.is_set_up(data_dir) else None
+
+    def set_sync_setting(self, key: str, value: bool) -> None:
+        """Turn syncing at start or at quit on or off (kept on this machine only)."""
+        state = self.sync_settings()
+        if state is None or self.store is None:
+            return
+        setattr(state, key, value)
+        try:
+            state.save(self.store.paths.data_dir)
+        except OSError as error:
+            self.notify(f"Could not keep the setting: {error}", severity="error")
+            return
+        moment = "starts" if key == "at_start" else "quits"
+        self.notify(f"The app {'now syncs' if value else 'no longer syncs'} each time it "
+                    f"{moment}.", title="Sync", timeout=5)
+
+    def refresh_sync_note(self) -> None:
+        """The Header's word on sync: open conflicts first, then the last sync."""
+        state = self.sync_settings()
+        conflicts: tuple[str, ...] = ()
+        synced: tuple[str, ...] = ()
+        if self.store is not None and self.store.table("conflicts").all():
+            count = len(self.store.table("conflicts"))
+            conflicts = (f"⚠ {count} sync conflict{'s' if count != 1 else ''}",
+                         f"⚠ {count} conflict{'s' if count != 1 else ''}", f"⚠ {count}")
+        if state is not None:
+            # deferred: start-up speed (read after the first frame)
+            from datetime import datetime
+            from secondop_tui.core.dates import short_datetime
+
+            try:
+                when = datetime.fromisoformat(state.last_sync).replace(tzinfo=None)
+            except ValueError:
+                synced = ("never synced", "not synced")
+            else:
+                shown = short_datetime(when, year=False)
+                synced = (f"last sync {shown}", f"synced {shown}",
+                          f"synced {when:%H:%M}")
+        if (self.header_notes.get("conflicts"), self.header_notes.get("sync")) != \
+                (conflicts, synced):
+            self.header_notes["conflicts"] = conflicts
+            self.header_notes["sync"] = synced
+            self.refresh_status()
+
+    def after_start_sync(self) -> None:
+        self.refresh_sync_note()
+        state = self.sync_settings()
+        if state is not None and state.at_start and self.store is not None \
+                and not self.store.read_only:
+            sync_now(self, when="at start")
+
     def format_title(self, title: str, sub_title: str) -> Content:
         if self._header_without_name and title == self.title:
             return Content(sub_title)
@@ -358,6 +426,13 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
     # Leaving ----------------------------------------------------------------------------
     async def action_quit(self) -> None:
         result = self.save_now()
+        if result.ok and not self._synced_at_quit and self.store is not None \
+                and not self.store.read_only:
+            state = self.sync_settings()
+            if state is not None and state.at_quit:
+                self._synced_at_quit = True  # a second ctrl+q leaves without it
+                sync_now(self, when="at quit", then=self.exit)
+                return
         if result.ok or result.conflict and self.store is None:
             self.exit()
             return

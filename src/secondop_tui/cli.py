@@ -64,7 +64,40 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", parents=[common],
         help="replace the workbook with a backup (the current file is kept aside)")
     restore.add_argument("backup", metavar="BACKUP",
-                         help="a backup file, a name listed by 'check', or 'newest'")
+                         help="a backup file, a name listed by 'check', 'newest', or a "
+                              "synced version listed by 'history'")
+    sync = commands.add_parser(
+        "sync", parents=[common],
+        help="share the workbook through a git remote: fetch, merge, save and push",
+        description="Fetch the shared workbook from its git remote, merge it with this one "
+                    "record by record, save the result here and push it back. Prints what "
+                    "came in and what went out. The network is used only by this command "
+                    "(and the app's \"Sync now\").",
+        epilog="First: 'secondop-tui sync setup REMOTE' (REMOTE: a folder such as a USB "
+               "stick, or user@host:path/to/repo.git over SSH).")
+    sync.add_argument("--rejoin", action="store_true",
+                      help="after the remote's history was rewritten, or its newest version "
+                           "damaged: merge this workbook into the remote's newest usable "
+                           "version and share the result (nothing is lost)")
+    sync_commands = sync.add_subparsers(dest="sync_command", metavar="setup")
+    setup = sync_commands.add_parser(
+        "setup", parents=[common], help="connect this workbook to a git remote",
+        description="Connect this workbook to a git remote (a folder, made a repository if "
+                    "it is empty, or a repository over SSH) and sync it for the first time.")
+    setup.add_argument("remote", metavar="REMOTE",
+                       help="a folder (a USB stick, a shared folder) or an SSH address such "
+                            "as user@host:workbook.git")
+    how = setup.add_mutually_exclusive_group()
+    how.add_argument("--clone", action="store_true",
+                     help="start this machine's workbook from the one already shared there "
+                          "(a workbook here is kept aside first)")
+    how.add_argument("--join", action="store_true",
+                     help="merge this machine's workbook into the one already shared there")
+    setup.add_argument("--machine", metavar="NAME",
+                       help="this machine's name in the history and in conflicts (default: "
+                            "its host name)")
+    commands.add_parser("history", parents=[common],
+                        help="list the synced versions (date, machine, what changed)")
     export = commands.add_parser(
         "export", parents=[common],
         help="print the workbook (or one part) as text, or write a web page to print, a "
@@ -164,7 +197,7 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
     # Over the file size limit, write() must fail with EFBIG rather than kill us.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.umask(0o077)
-    if args.command in ("check", "restore", "export", "import"):
+    if args.command in ("check", "restore", "export", "import", "sync", "history"):
         # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core import console
 
@@ -182,6 +215,14 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
         return told_what_was_replaced(
             cmd_import_contacts(data_dir, args.file, yes=args.yes, dry_run=args.dry_run),
             "import")
+    if args.command == "sync":
+        setup = getattr(args, "sync_command", None) == "setup"
+        return told_what_was_replaced(cmd_sync(
+            data_dir, remote=args.remote if setup else None,
+            clone=setup and args.clone, join=setup and args.join,
+            machine=args.machine if setup else None, rejoin=args.rejoin), "sync")
+    if args.command == "history":
+        return told_what_was_replaced(cmd_history(data_dir), "history")
     if args.command == "export":
         code = cmd_export(data_dir, args.only, args.format, args.output, args.force,
                           doctor=args.doctor, paper=args.paper)
@@ -252,9 +293,10 @@ def cmd_restore(data_dir: Path, name: str) -> int:
 
     data_dir = Path(data_dir).expanduser()
     backup = backups.find(data_dir, name)
+    if backup is None and name != "newest":
+        return restore_version(data_dir, name)
     if backup is None:
-        what = "no valid backup yet" if name == "newest" else f"no backup called {name!r}"
-        print(f"{APP_NAME}: there is {what}. 'secondop-tui check' lists them.",
+        print(f"{APP_NAME}: there is no valid backup yet. 'secondop-tui check' lists them.",
               file=sys.stderr)
         return 2
     if backup.absolute() == (data_dir / WORKBOOK_NAME).absolute():
@@ -276,6 +318,100 @@ def cmd_restore(data_dir: Path, name: str) -> int:
     print(f"Restored {restored} from {backup}.")
     if aside:
         print(f"The replaced workbook was kept as {aside}.")
+    return 0
+
+
+def restore_version(data_dir: Path, name: str) -> int:
+    """``restore`` of a synced version named as 'history' lists it."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core import sync
+    from secondop_tui.core.errors import WorkbookLocked
+    from secondop_tui.core.store import restore_content
+
+    try:
+        found = sync.version_content(data_dir, name)
+    except sync.SyncError as error:
+        print(f"{APP_NAME}: {error} Nothing was changed.", file=sys.stderr)
+        return 1
+    if found is None:
+        print(f"{APP_NAME}: there is no backup or synced version called {name!r}. "
+              "'secondop-tui check' lists the backups, 'secondop-tui history' the synced "
+              "versions.", file=sys.stderr)
+        return 2
+    version, content = found
+    try:
+        restored, aside = restore_content(data_dir, content)
+    except WorkbookLocked as error:
+        print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
+        return 1
+    when = version.when.replace("T", " ")[:16]
+    print(f"Restored {restored} from the synced version {version.short} "
+          f"({when}, {sync.safe(version.machine)}).")
+    if aside:
+        print(f"The replaced workbook was kept as {aside}.")
+    print("The next 'secondop-tui sync' shares it as this machine's version.")
+    return 0
+
+
+def cmd_sync(data_dir: Path, *, remote: str | None, clone: bool, join: bool,
+             machine: str | None, rejoin: bool) -> int:
+    """``sync`` and ``sync setup``: under the workbook's lock, like the app."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core import sync
+    from secondop_tui.core.errors import StoreError, WorkbookLocked
+    from secondop_tui.core.store import WorkbookStore
+
+    try:
+        store = WorkbookStore.open(data_dir)
+    except WorkbookLocked as error:
+        print(f"{APP_NAME}: {error} Sync from there (\"Sync now\" in the palette, ctrl+p), "
+              "or close it and run this again. Nothing was changed.", file=sys.stderr)
+        return 1
+    except StoreError as error:
+        print(f"{APP_NAME}: {error} Nothing was synced.", file=sys.stderr)
+        return 1
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    try:
+        if remote is not None:
+            report = sync.setup(store, remote, machine=machine, clone=clone, join=join,
+                                interactive=interactive)
+        else:
+            report = sync.Session(store, interactive=interactive).run(rejoin=rejoin)
+    except sync.SyncError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        closed = store.close()
+        if not closed.ok:
+            print(f"{APP_NAME}: {closed.message}", file=sys.stderr)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_history(data_dir: Path) -> int:
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core import sync
+
+    data_dir = Path(data_dir).expanduser()
+    if not sync.is_set_up(data_dir):
+        print("This workbook is not synced, so it has no synced versions. "
+              "'secondop-tui sync setup REMOTE' shares it.")
+        return 0
+    versions = sync.history(data_dir)
+    if not versions:
+        print("No synced version yet: run 'secondop-tui sync'.")
+        return 0
+    print("Synced versions, newest first:")
+    print(f"  {'VERSION':<10}  {'WHEN':<16}  {'MACHINE':<20}  WHAT CHANGED")
+    for version in versions:
+        when = version.when.replace("T", " ")[:16]
+        print(f"  {version.short:<10}  {when:<16}  {sync.safe(version.machine)[:20]:<20}  "
+              f"{sync.safe(version.summary)}")
+    print("To go back to one: secondop-tui restore VERSION (the workbook now is kept "
+          "aside).")
     return 0
 
 

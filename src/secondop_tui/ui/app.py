@@ -5,6 +5,7 @@
 - :mod:`.leaving`: ctrl+q, and the hangup that still saves every key already read;
 - :mod:`.status`: the Header's save state and notes;
 - :mod:`.appearance`: themes and animations, kept in the workbook;
+- :mod:`.syncing`: the Header's word on sync, and syncing at start and quit;
 - :mod:`.startup`: opening the workbook, or asking when it is locked or damaged.
 
 Here: the first screen (the workbook with its four panes, :mod:`.workbook_screen`), the
@@ -32,12 +33,14 @@ from secondop_tui.ui.commands import (WorkbookSearch, WorkbookSearchProvider,
 from secondop_tui.ui.key_order import takes_typing
 from secondop_tui.ui.leaving import LeavingApp
 from secondop_tui.ui.panes import PANES, Pane
+from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.startup import StartupApp
+from secondop_tui.ui.syncing import SyncingApp
 from secondop_tui.ui.terminal import WorkbookDriver
 from secondop_tui.ui.workbook_screen import WorkbookScreen, mounted_panes
 
 
-class SecondOpinionApp(StartupApp, LeavingApp):
+class SecondOpinionApp(StartupApp, SyncingApp, LeavingApp):
     """The workbook app. It receives its store from outside (the CLI or a test)."""
 
     TITLE = "secondop-tui"
@@ -108,6 +111,11 @@ class SecondOpinionApp(StartupApp, LeavingApp):
             self.start_workbook(push=False)
         else:
             self.ask_about_problem()
+
+    def start_workbook(self, *, push: bool = True) -> None:
+        super().start_workbook(push=push)
+        # Sync, if this workbook is shared, waits until the workbook is on screen.
+        after_first_frame(self, self.after_start_sync)
 
     def get_driver_class(self):
         # The drivers that take pastes as text (and, in a terminal, the end of input as a

@@ -288,3 +288,116 @@ def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable
         yield ("Import doctors from contacts", "Add doctors from an address book's "
                "contacts file (.vcf), after seeing who would be added",
                partial(import_contacts, app))
+    yield ("Sync now", "Fetch the shared workbook, merge it with this one, save and push "
+           "(secondop-tui sync)", partial(sync_now, app))
+    yield ("Conflicts", "Edits made on two machines to the same thing: keep this, that or "
+           "both", partial(show_conflicts, app))
+    settings = app.sync_settings()
+    if settings is not None:
+        for key, moment in (("at_start", "start"), ("at_quit", "quit")):
+            on = getattr(settings, key)
+            yield (f"Sync at {moment}: {'off' if on else 'on'}",
+                   f"{'Stop syncing' if on else 'Sync'} each time the app {moment}s "
+                   f"(now {'on' if on else 'off'})",
+                   partial(app.set_sync_setting, key, not on))
+
+
+# Sync -------------------------------------------------------------------------------------------
+def sync_now(app, when: str = "", then: Callable[[], object] | None = None) -> None:
+    """Fetch, merge, save and push the shared workbook (the palette's "Sync now"), in
+    a dialog that covers the screen until it is done; ``then`` runs after it closes."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core import sync
+    from secondop_tui.ui.dialogs.sync_dialog import SyncDialog
+
+    store = app.store
+    if store is None or store.read_only:
+        app.notify("This workbook is open read-only here: it cannot be synced.",
+                   title="Sync", severity="warning")
+        if then is not None:
+            then()
+        return
+    if not sync.is_set_up(store.paths.data_dir):
+        app.notify("This workbook is not synced yet. In a terminal: secondop-tui sync "
+                   "setup REMOTE (a folder such as a USB stick, or user@host:path over "
+                   "SSH); see the README's Sync section.", title="Sync", timeout=12)
+        if then is not None:
+            then()
+        return
+    result = app.save_now()
+    if not result.ok:
+        app.notify("Save the workbook first (ctrl+s): " + result.message, title="Sync",
+                   severity="error")
+        return
+
+    def done(report) -> None:
+        if report is not None and report.changed_here:
+            app.show_reloaded_workbook()
+        app.refresh_sync_note()
+        if then is not None:
+            then()
+
+    app.push_screen(SyncDialog(store, when=when), done)
+
+
+def show_conflicts(app) -> None:
+    """The open sync conflicts: pick one, then keep this version, that one, or both."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core import conflicts
+    from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+    from secondop_tui.ui.dialogs.pick_dialog import PickDialog
+
+    store = app.store
+    if store is None:
+        return
+    found = conflicts.open_conflicts(store)
+    if not found:
+        app.notify("No open conflicts: every edit made on both machines merged cleanly.",
+                   title="Conflicts", timeout=5)
+        return
+
+    def resolve(conflict, answer: str | None) -> None:
+        if answer in (None, "cancel"):
+            show_conflicts(app)
+            return
+        try:
+            conflicts.resolve(store, conflict, answer)
+        except (PermissionError, OSError) as error:
+            app.notify(str(error), title="Conflicts", severity="error")
+            return
+        app.show_reloaded_workbook()
+        app.refresh_sync_note()
+        app.notify("Resolved. The next sync shares it.", title="Conflicts", timeout=4)
+        if conflicts.open_conflicts(store):
+            show_conflicts(app)
+
+    def chosen(conflict) -> None:
+        if conflict is None:
+            return
+        if store.read_only:
+            app.notify(conflicts.READ_ONLY, title="Conflicts", severity="warning")
+            return
+        lines = [conflicts.describe(store, conflict) + "."]
+        if conflict.kind == "field":
+            lines.append(f"\nIn place now (from {conflict.kept_by}): "
+                         f"{conflicts.shown_value(conflict.kept, 300)}")
+            lines.append(f"The other (from {conflict.other_by}): "
+                         f"{conflicts.shown_value(conflict.other, 300)}")
+        elif conflict.kind == "text":
+            lines.append("\nBoth versions are in the text, between lines that start with "
+                         "\"=== Sync conflict\" and name the machine of each. Edit it by "
+                         "hand, or choose here.")
+        keys = iter("tob")
+        options = [Choice(next(keys), label, value, "primary" if value == conflicts.THIS
+                          else "default")
+                   for value, label in conflicts.choices(conflict)]
+        options.append(Choice("c", "Not now", "cancel"))
+        app.push_screen(ChoiceDialog("Resolve a conflict", "\n".join(lines), options,
+                                     cancel="cancel"),
+                        lambda answer: resolve(conflict, answer))
+
+    app.push_screen(PickDialog(
+        f"Conflicts: {len(found)} open",
+        "Edits made on two machines to the same thing. Each version is kept until you "
+        "choose.",
+        [(conflicts.describe(store, c), c) for c in found]), chosen)

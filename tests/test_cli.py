@@ -54,7 +54,14 @@ def test_core_never_imports_textual():
 def test_version_check_and_export_import_no_textual(data_dir: Path):
     for argv in (["secondop-tui", "--version"],
                  ["secondop-tui", "--data-dir", str(data_dir), "check"],
-                 ["secondop-tui", "--data-dir", str(data_dir), "export"]):
+                 ["secondop-tui", "--data-dir", str(data_dir), "export"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "export", "--format", "html"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "export", "--only", "calendar"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "export", "--only", "contacts"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "import", "contacts",
+                  str(Path(__file__).parent / "data" / "contacts" / "khard.vcf"), "--yes"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "sync"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "history"]):
         out = subprocess.run([sys.executable, "-c", NO_TEXTUAL.format(argv=argv)],
                              capture_output=True, text=True, timeout=60)
         assert "NO-TEXTUAL" in out.stderr, (argv, out.stderr)

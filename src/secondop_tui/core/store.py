@@ -127,16 +127,23 @@ class WorkbookStore:
         self.lock = lock
         self.autoflush = autoflush
         self.notices = notices
-        self.db = TinyDB(storage=lambda: storage)
         # Called after every change to a table or a setting (see subscribe).
         self._subscribers: list[Subscriber] = []
+        self.db = self._new_db()
+        self.closed = False
+
+    def _new_db(self) -> TinyDB:
+        """A TinyDB over the storage. Made afresh when the whole data is replaced: its
+        tables remember the next free id, which new data may have taken."""
+        storage = self.storage
+        db = TinyDB(storage=lambda: storage)
         # Every table checks that the workbook is writable before any change, and
         # announces the change after it (see _WorkbookTable), through the storage and
         # the list of subscribers: nothing there refers back to the store.
-        self.db.table_class = partial(_WorkbookTable,  # type: ignore[assignment]
-                                      partial(_ensure_writable, storage),
-                                      partial(_announce, self._subscribers))
-        self.closed = False
+        db.table_class = partial(_WorkbookTable,  # type: ignore[assignment]
+                                 partial(_ensure_writable, storage),
+                                 partial(_announce, self._subscribers))
+        return db
 
     # Opening ------------------------------------------------------------------------
     @classmethod
@@ -346,6 +353,15 @@ class WorkbookStore:
         _announce(self._subscribers, StoreChange(name, frozenset(fields)))
         return True
 
+    def replace_all(self, data: dict[str, Any]) -> None:
+        """Take ``data`` (raw tables, such as a merge's result) as the workbook's whole
+        content, queued for saving; every table is announced as changed."""
+        self.ensure_writable()
+        self.storage.adopt(data)
+        self.db = self._new_db()
+        for name in data:
+            _announce(self._subscribers, StoreChange(name))
+
     # Settings: small preferences kept in the workbook (theme, positions...) ----------
     def get_setting(self, key: str, default: Any = None) -> Any:
         doc = self.table(SETTINGS_TABLE).get(doc_id=1)
@@ -532,10 +548,16 @@ def restore_backup(data_dir: Path, backup: Path) -> tuple[Path, Path | None]:
     Takes the lock, so it refuses while the app has the workbook open. Returns the
     restored workbook's path and where the replaced file was kept (if there was one).
     """
-    paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
-    make_data_dir(paths.data_dir)
     content = backup.read_bytes()
     codec.decode(content)  # raises ParseProblem for a damaged backup
+    return restore_content(data_dir, content)
+
+
+def restore_content(data_dir: Path, content: bytes) -> tuple[Path, Path | None]:
+    """Replace the workbook with ``content`` (checked by the caller), keeping the
+    current file aside first; as :func:`restore_backup`."""
+    paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
+    make_data_dir(paths.data_dir)
     lock = WorkbookLock(paths.lock)
     lock.acquire(schema.now_iso())
     try:

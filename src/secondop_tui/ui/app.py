@@ -7,6 +7,7 @@
 - :mod:`.appearance`: themes and animations, kept in the workbook;
 - :mod:`.screen_reader`: the cursor at the focus and notices in words, for a screen
   reader or a braille display;
+- :mod:`.syncing`: the Header's word on sync, and syncing at start and quit;
 - :mod:`.startup`: opening the workbook, or asking when it is locked or damaged.
 
 Here: the first screen (the workbook with its four panes, :mod:`.workbook_screen`), the
@@ -29,17 +30,20 @@ from textual.screen import Screen
 from secondop_tui.core.content import NOT_ADVICE
 from secondop_tui.core.errors import StoreError
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
+from secondop_tui.ui.commands import (WorkbookSearch, WorkbookSearchProvider,
+                                      add_imported_doctors, workbook_commands)
 from secondop_tui.ui.key_order import takes_typing
 from secondop_tui.ui.leaving import LeavingApp
 from secondop_tui.ui.panes import PANES, Pane
+from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.screen_reader import ScreenReaderApp
 from secondop_tui.ui.startup import StartupApp
+from secondop_tui.ui.syncing import SyncingApp
 from secondop_tui.ui.terminal import WorkbookDriver
 from secondop_tui.ui.workbook_screen import WorkbookScreen, mounted_panes
 
 
-class SecondOpinionApp(ScreenReaderApp, StartupApp, LeavingApp):
+class SecondOpinionApp(ScreenReaderApp, StartupApp, SyncingApp, LeavingApp):
     """The workbook app. It receives its store from outside (the CLI or a test)."""
 
     TITLE = "secondop-tui"
@@ -114,6 +118,11 @@ class SecondOpinionApp(ScreenReaderApp, StartupApp, LeavingApp):
         else:
             self.ask_about_problem()
 
+    def start_workbook(self, *, push: bool = True) -> None:
+        super().start_workbook(push=push)
+        # Sync, if this workbook is shared, waits until the workbook is on screen.
+        after_first_frame(self, self.after_start_sync)
+
     def get_driver_class(self):
         # The drivers that take pastes as text (and, in a terminal, the end of input as a
         # hangup): on Linux and macOS unless another driver is named, and in the browser
@@ -137,6 +146,11 @@ class SecondOpinionApp(ScreenReaderApp, StartupApp, LeavingApp):
         if (self.conflict_waiting and not self._conflict_open
                 and not takes_typing(widget)):
             self.ask_about_conflict()  # the field with the typing was left
+
+    # Messages from dialogs --------------------------------------------------------------
+    async def on_contacts_import_dialog_confirmed(self, message) -> None:
+        """The import dialog's doctors are to be added (it has closed)."""
+        await add_imported_doctors(self, message.plan, message.source)
 
     # Help and palette -------------------------------------------------------------------
     def action_glossary(self) -> None:

@@ -13,7 +13,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondop_tui.core import clock
+from secondop_tui.core import clock, tables
+from secondop_tui.core.conflicts import affected
 from secondop_tui.core.checklist import (
     Checklist,
     ChecklistError,
@@ -175,6 +176,8 @@ class ChecklistPane(Pane):
         collapsed, hide_done = self.collapsed, self.hide_done
         today = clock.today()
         reader = reader_on(self)
+        # Items with an open sync conflict say so (palette "Conflicts").
+        marked = affected(checklist.store).get(tables.CHECKLIST, set())
         rows: list[Option] = []
         for group in self.groups:
             folded = group.id in collapsed
@@ -186,7 +189,8 @@ class ChecklistPane(Pane):
             for item in group.items:
                 if hide_done and item.done:
                     continue
-                rows.append(Option(self.item_label(item, today, reader=reader),
+                rows.append(Option(self.item_label(item, today, item.id in marked,
+                                                   reader=reader),
                                    id=f"item:{item.id}"))
         options.set_options(rows)
         ids = [row.id for row in rows]
@@ -261,7 +265,8 @@ class ChecklistPane(Pane):
         return label
 
     @staticmethod
-    def item_label(item: ChecklistItem, today, *, reader: bool = False) -> Text:
+    def item_label(item: ChecklistItem, today, conflicted: bool = False, *,
+                   reader: bool = False) -> Text:
         """An item's row; ``reader``: its state and extras in words, without symbols."""
         if reader:
             label = Text("done: " if item.done else "to do: ")
@@ -285,6 +290,8 @@ class ChecklistPane(Pane):
             extras.append((calls if reader else f"☎ {calls}", "italic"))
         if not item.is_default:
             extras.append(("yours", "italic"))
+        if conflicted:
+            extras.append(("sync conflict" if reader else "⚠ sync conflict", "bold"))
         for text, style in extras:
             label.append(", " if reader else "  ")
             label.append(text, style=style)

@@ -160,8 +160,9 @@ def show_timeline(app) -> None:
 
 def export_timeline(app) -> None:
     # deferred: start-up speed (the export form loads when first opened)
+    from secondop_tui.core.export import export
     from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 
     store = app.store
     app.push_screen(ExportTextDialog("Export the timeline", "secondop-timeline",
-                                     lambda fmt: core.render_timeline(store, fmt)))
+                                     lambda fmt: export(store, "timeline", fmt)))

@@ -306,3 +306,28 @@ async def test_the_palette_says_the_highlighted_command(store):
         assert shown and terminal_lines(app)[y][:x].rstrip().endswith("screen reader")
         assert not SYMBOLS.findall(read_linearly(app)) and "🔎" not in read_linearly(app)
 
+
+
+async def test_the_contacts_import_dialog_is_named_and_its_field_has_the_cursor(
+        store, tmp_path, monkeypatch):
+    from textual.widgets import Input
+
+    from secondop_tui.ui.dialogs.contacts_import_dialog import ContactsImportDialog
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "doctors")
+        app.push_screen(ContactsImportDialog(store, "contacts.vcf"))
+
+        def ready() -> bool:
+            field = app.screen.query_one("#contacts-path", Input)
+            x, y, shown = terminal_cursor(app)
+            # The cursor after what is typed in the field, where typing goes on.
+            return (shown and app.focused is field and y == field.content_region.y
+                    and terminal_lines(app)[y][:x].rstrip().endswith("contacts.vcf")
+                    and foot(app) == "Opened: Import doctors from contacts")
+
+        await wait_until(pilot, ready, "the dialog named, the cursor in its field",
+                         state=lambda: read_linearly(app))
+        assert not SYMBOLS.findall(read_linearly(app))

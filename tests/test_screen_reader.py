@@ -331,3 +331,16 @@ async def test_the_contacts_import_dialog_is_named_and_its_field_has_the_cursor(
         await wait_until(pilot, ready, "the dialog named, the cursor in its field",
                          state=lambda: read_linearly(app))
         assert not SYMBOLS.findall(read_linearly(app))
+
+
+async def test_keys_are_named_in_words(store):
+    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True)
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await show_pane(pilot, "checklist")
+        await press(pilot, "f1")
+        await wait_until(pilot, lambda: "shift+up" in read_linearly(app)
+                         and "shift+down" in read_linearly(app), "arrows named in help",
+                         state=lambda: read_linearly(app))
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: "ctrl+q Quit" in read_linearly(app),
+                         "ctrl+q named in the Footer", state=lambda: read_linearly(app))

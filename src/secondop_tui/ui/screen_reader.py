@@ -58,6 +58,9 @@ NOISE_RANGES = [(0x2190, 0x21FF), (0x2260, 0x2260), (0x24D0, 0x24FF), (0x2500, 0
 BLANK_NOISE = {code: " " for first, last in NOISE_RANGES for code in range(first, last + 1)}
 # Pictographs (the palette's 🔎) take two cells, and two spaces.
 BLANK_NOISE.update({code: "  " for code in range(0x1F300, 0x1FAFF + 1)})
+# Keys drawn as symbols, which the line filter would blank: in words.
+KEY_WORDS = str.maketrans({"⏎": "enter", "↑": "up", "↓": "down", "←": "left", "→": "right",
+                           "⇥": "tab", "⌫": "backspace"})
 SEVERITY_WORDS = {"information": "", "warning": "Warning: ", "error": "Error: "}
 # What names a screen on the notice line when it opens.
 TITLE_CLASSES = ".dialog-title, .form-title, .screen-title"
@@ -137,7 +140,7 @@ class ScreenReaderApp(AppearanceApp):
     def get_key_display(self, binding) -> str:
         display = super().get_key_display(binding)
         if self.screen_reader:  # "ctrl+p", not "caret p"; "enter", not "return symbol"
-            display = display.replace("⏎", "enter").replace("^", "ctrl+")
+            display = display.translate(KEY_WORDS).replace("^", "ctrl+")
         return display
 
     def reading_cursor(self) -> Offset | None:

@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.e2e]
 
 # The window the issue asks for: this is the measurement itself, not a wait for something.
 IDLE_WINDOW = 10.0
+# How many windows a screen may take to fall silent (see below).
+WINDOWS = 3
 # Nothing written for this long first: what the last key drew has arrived.
 SETTLED = 1.0
 
@@ -99,13 +101,24 @@ def test_every_pane_is_silent_when_idle_with_the_setting_and_without(workbooks, 
                     f"after {key}: the cursor at {(x, y)} reads "
                     f"{words_at_cursor(reader)!r}\n{reader.display}")
             assert not cursor(plain)[2], "without the setting the cursor stays hidden"
-            start_of_window = time.monotonic()
-            time.sleep(IDLE_WINDOW)  # the measurement itself: idleness takes time
-            for name, term in (("with the setting", reader), ("without it", plain)):
-                written = b"".join(data for _, data in term.bytes_since(start_of_window))
-                if written:
-                    noisy[f"{key} {name}"] = f"{len(written)} bytes: {written[:160]!r}"
-        assert not noisy, f"written while idle for {IDLE_WINDOW:g} s: {noisy}"
+            # A late frame of the key (a busy machine) can fall in a window; what redraws
+            # by itself writes in every one. So a window is measured again, up to
+            # WINDOWS times, until one is silent.
+            waiting = {"with the setting": reader, "without it": plain}
+            for _ in range(WINDOWS):
+                start_of_window = time.monotonic()
+                time.sleep(IDLE_WINDOW)  # the measurement itself: idleness takes time
+                for name, term in list(waiting.items()):
+                    written = b"".join(data for _, data in term.bytes_since(start_of_window))
+                    if written:
+                        noisy[f"{key} {name}"] = f"{len(written)} bytes: {written[:160]!r}"
+                    else:
+                        noisy.pop(f"{key} {name}", None)
+                        del waiting[name]
+                if not waiting:
+                    break
+        assert not noisy, (f"written in each of {WINDOWS} windows of {IDLE_WINDOW:g} s "
+                           f"while idle: {noisy}")
     finally:
         reader.close()
         plain.close()

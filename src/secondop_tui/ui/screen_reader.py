@@ -50,9 +50,10 @@ from secondop_tui.ui.widgets.reading import (
 SCREEN_READER_SETTING = "screen_reader"
 # What a screen reader speaks as noise, by the character's name ("box drawings light
 # horizontal", "warning sign"): box drawing and blocks (frames, rules, scroll bars, half
-# blocks), geometric shapes and arrows (▸ ▲ →), the enclosed ⓘ, ≠, and the symbols and
-# dingbats (⚠ ★ ☎ ✎ ✓), and pictographs. The app puts words beside each one it uses, and with the setting
-# says in words what a symbol alone would (a top question, a ticked box, the sort order).
+# blocks), geometric shapes and arrows (▸ ▲ →), the enclosed ⓘ, ≠, the symbols and
+# dingbats (⚠ ★ ☎ ✎ ✓), and pictographs. The app puts words beside each one it uses,
+# and with the setting says in words what a symbol alone would (a top question, a
+# ticked box, the sort order).
 NOISE_RANGES = [(0x2190, 0x21FF), (0x2260, 0x2260), (0x24D0, 0x24FF), (0x2500, 0x25FF),
                 (0x2600, 0x27BF)]
 BLANK_NOISE = {code: " " for first, last in NOISE_RANGES for code in range(first, last + 1)}

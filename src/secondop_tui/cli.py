@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from secondop_tui import __version__
+from secondop_tui.cli_encryption import CommandFailed, Secrets
 
 ENV_DATA_DIR = "SECONDOP_TUI_DATA_DIR"
 APP_NAME = "secondop-tui"
@@ -36,6 +37,16 @@ def port_number(text: str) -> int:
     return port
 
 
+def descriptor(text: str) -> int:
+    try:
+        fd = int(text)
+    except ValueError:
+        fd = -1
+    if fd < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file descriptor number")
+    return fd
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -43,8 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"folder that holds the workbook (default: ${ENV_DATA_DIR}, "
              "else your user data folder)",
     )
+    # Never from the command line or an environment variable: others can read both.
+    secret = argparse.ArgumentParser(add_help=False)
+    secret.add_argument(
+        "--passphrase-fd", type=descriptor, default=argparse.SUPPRESS, metavar="N",
+        help="with an encrypted workbook, read the passphrase (or the recovery key) from "
+             "file descriptor N, one a line, instead of asking on the terminal")
     parser = argparse.ArgumentParser(
-        prog=APP_NAME, parents=[common],
+        prog=APP_NAME, parents=[common, secret],
         description="A private, keyboard-driven workbook for getting a second opinion "
                     "after a cancer diagnosis. Information and organisation only: "
                     "not medical advice.",
@@ -58,15 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--served", action="store_true", default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("check", parents=[common],
+    commands.add_parser("check", parents=[common, secret],
                         help="report the workbook's health, records and backups")
     restore = commands.add_parser(
-        "restore", parents=[common],
+        "restore", parents=[common, secret],
         help="replace the workbook with a backup (the current file is kept aside)")
     restore.add_argument("backup", metavar="BACKUP",
                          help="a backup file, a name listed by 'check', or 'newest'")
     export = commands.add_parser(
-        "export", parents=[common], help="print the workbook (or one part) as plain text",
+        "export", parents=[common, secret],
+        help="print the workbook (or one part) as plain text",
         description="Print the workbook (or one part) as plain text or Markdown. Where the "
                     "terminal's character set is not UTF-8, a character it cannot show is "
                     "printed as '?', and a line on standard error says so; -o FILE always "
@@ -90,6 +108,26 @@ def build_parser() -> argparse.ArgumentParser:
                              "other device is refused")
     export.add_argument("--force", action="store_true",
                         help="replace FILE if it exists (only ever a regular file)")
+    commands.add_parser(
+        "encrypt", parents=[common, secret],
+        help="encrypt the workbook and every copy of it with a passphrase",
+        description="Encrypt the workbook, its previous save, its backups and every copy "
+                    "kept aside, with a passphrase (asked twice; or one line from "
+                    "--passphrase-fd). A recovery key is shown once: it opens the "
+                    "workbook without the passphrase. Forget both and the workbook is "
+                    "lost.")
+    commands.add_parser(
+        "decrypt", parents=[common, secret],
+        help="turn encryption off: store the workbook and its copies plain again",
+        description="Decrypt the workbook and every copy of it, and remove its key. Asks "
+                    "for the passphrase (or the recovery key).")
+    commands.add_parser(
+        "passphrase", parents=[common, secret],
+        help="change the passphrase of an encrypted workbook",
+        description="Change the passphrase: asks for the current one (or the recovery "
+                    "key, which also repairs a damaged or lost key file), then the new one "
+                    "twice. With --passphrase-fd: the current one on the first line, the "
+                    "new one on the second. The recovery key stays the same.")
     serve = commands.add_parser(
         "serve", parents=[common],
         help="open the app in a web browser (needs: pip install 'secondop-tui[web]')",
@@ -135,6 +173,22 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
     # Over the file size limit, write() must fail with EFBIG rather than kill us.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.umask(0o077)
+    secrets = Secrets(getattr(args, "passphrase_fd", None))
+    if args.command in ("encrypt", "decrypt", "passphrase"):
+        warn_about_data_dir(data_dir)
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui import cli_encryption
+
+        return getattr(cli_encryption, f"cmd_{args.command}")(data_dir, secrets)
+    try:
+        return _main(args, data_dir, secrets, leave_at_once)
+    except CommandFailed as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return error.code
+
+
+def _main(args: argparse.Namespace, data_dir: Path, secrets: Secrets,
+          leave_at_once: bool) -> int:
     if args.command in ("check", "restore", "export"):
         # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core import console
@@ -146,12 +200,17 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
         if args.command != "check":  # check reports it among its problems
             warn_about_data_dir(data_dir)
     if args.command == "check":
-        return told_what_was_replaced(cmd_check(data_dir), "check")
+        # Without the passphrase (none given, or enter pressed) check looks from outside.
+        if secrets.needed(data_dir) and secrets.reader.interactive and secrets.reader.can_ask:
+            print("The workbook is encrypted. Type the passphrase to look inside it too, "
+                  "or press enter to check it from outside.", file=sys.stderr)
+        key = secrets.key(data_dir, may_skip=secrets.reader.interactive)
+        return told_what_was_replaced(cmd_check(data_dir, key), "check")
     if args.command == "restore":
-        return told_what_was_replaced(cmd_restore(data_dir, args.backup), "restore")
+        return told_what_was_replaced(cmd_restore(data_dir, args.backup, secrets), "restore")
     if args.command == "export":
         code = cmd_export(data_dir, args.only, args.format, args.output, args.force,
-                          doctor=args.doctor)
+                          doctor=args.doctor, key=secrets.key(data_dir))
         told_what_was_replaced(code, "export")
         if leave_at_once:
             leave_now(code)
@@ -161,8 +220,11 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
         from secondop_tui.web import serve
 
         return serve(data_dir, args.host, args.port, args.allow_remote)
+    # The app asks for the passphrase itself, on its own screen (over SSH and in a
+    # browser tab too), unless a script gives it with --passphrase-fd.
+    key = secrets.key(data_dir) if secrets.fd is not None else None
     return cmd_run(data_dir, read_only=getattr(args, "read_only", False),
-                   served=getattr(args, "served", False))
+                   served=getattr(args, "served", False), key=key)
 
 
 def warn_about_data_dir(data_dir: Path) -> None:
@@ -201,24 +263,34 @@ def told_what_was_replaced(code: int, command: str) -> int:
     return code
 
 
-def cmd_check(data_dir: Path) -> int:
+def cmd_check(data_dir: Path, key=None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.check import run_check
 
-    report, code = run_check(data_dir)
+    report, code = run_check(data_dir, key)
     sys.stdout.write(report)
     return code
 
 
-def cmd_restore(data_dir: Path, name: str) -> int:
+def cmd_restore(data_dir: Path, name: str, secrets: Secrets) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import backups
     from secondop_tui.core.codec import ParseProblem
-    from secondop_tui.core.errors import WorkbookLocked
+    from secondop_tui.core.errors import StoreError, WorkbookLocked
+    from secondop_tui.core.sealing import is_sealed
     from secondop_tui.core.store import WORKBOOK_NAME, restore_backup
 
     data_dir = Path(data_dir).expanduser()
-    backup = backups.find(data_dir, name)
+    key = secrets.key(data_dir)
+    backup = backups.find(data_dir, name, key)
+    if key is None and backup is not None and backup.is_file():
+        try:
+            with open(backup, "rb") as file:
+                sealed = is_sealed(file.read(64))
+        except OSError:
+            sealed = False
+        if sealed:  # an encrypted backup restored into a plain workbook's folder
+            key = secrets.unlock(data_dir)
     if backup is None:
         what = "no valid backup yet" if name == "newest" else f"no backup called {name!r}"
         print(f"{APP_NAME}: there is {what}. 'secondop-tui check' lists them.",
@@ -229,13 +301,16 @@ def cmd_restore(data_dir: Path, name: str) -> int:
               "changed.", file=sys.stderr)
         return 2
     try:
-        restored, aside = restore_backup(data_dir, backup)
+        restored, aside = restore_backup(data_dir, backup, key)
     except ParseProblem as problem:
         print(f"{APP_NAME}: {backup} is not a valid workbook: {problem}. Nothing was changed.",
               file=sys.stderr)
         return 1
     except WorkbookLocked as error:
         print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
+        return 1
+    except StoreError as error:
+        print(f"{APP_NAME}: {error} Nothing was changed.", file=sys.stderr)
         return 1
     except OSError as error:
         print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
@@ -247,7 +322,7 @@ def cmd_restore(data_dir: Path, name: str) -> int:
 
 
 def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
-               force: bool, doctor: str | None = None) -> int:
+               force: bool, doctor: str | None = None, key=None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     import gc
 
@@ -281,8 +356,8 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         try:
             # Read-only: exporting never writes to the workbook and works while the app runs.
             # Rendered before the output is opened: a doctor not found writes nothing.
-            pack = export(WorkbookStore.open(data_dir, read_only=True), VISIT_PACK, fmt,
-                          doctor=doctor or "")
+            pack = export(WorkbookStore.open(data_dir, read_only=True, key=key), VISIT_PACK,
+                          fmt, doctor=doctor or "")
         except StoreError as error:
             print(f"{APP_NAME}: {error}", file=sys.stderr)
             return 1
@@ -294,7 +369,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         if pack is not None:
             out.write(pack)
         else:
-            export_workbook(data_dir, out, only, fmt)
+            export_workbook(data_dir, out, only, fmt, key=key)
 
     stream = output is not None and is_stream(output)
     existed = output is not None and not stream and os.path.lexists(output)
@@ -338,21 +413,28 @@ def served_read_only_notice(error) -> str:
             "this page to make changes here.")
 
 
-def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False) -> int:
+def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False,
+            key=None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core import errors
     from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
     from secondop_tui.core.store import WorkbookStore
 
     store = None
     problem: StoreError | None = None
     try:
-        store = WorkbookStore.open(data_dir, read_only=read_only)
+        store = WorkbookStore.open(data_dir, read_only=read_only, key=key)
+    except errors.PassphraseNeeded as error:
+        problem = error  # the app asks for it before it shows anything of the workbook
+    except errors.EncryptionMismatch as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
     except WorkbookLocked as error:
         if served:
             # A browser tab cannot be asked the terminal's question before it has a
             # screen; another tab (or a terminal) has the workbook, so this one only looks.
             try:
-                store = WorkbookStore.open(data_dir, read_only=True)
+                store = WorkbookStore.open(data_dir, read_only=True, key=key)
             except StoreError as again:
                 problem = again
             else:

@@ -124,8 +124,9 @@ def export(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
 
 
 def export_workbook(data_dir: Path, out: TextIO, only: str | None = None,
-                    fmt: str = "text") -> None:
-    """Open the workbook in ``data_dir`` read-only and write its export to ``out``.
+                    fmt: str = "text", *, key=None) -> None:
+    """Open the workbook in ``data_dir`` read-only (with its ``key``, when it is
+    encrypted) and write its export to ``out``.
 
     Raises what :meth:`WorkbookStore.open` raises, and ``KeyError`` (before anything is
     written) for a part that does not exist. One process does it all: a forked helper
@@ -134,7 +135,7 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None,
     """
     if only is not None:
         _part(only)  # a KeyError now, before anything is written
-    store = WorkbookStore.open(data_dir, read_only=True)
+    store = WorkbookStore.open(data_dir, read_only=True, key=key)
     out.writelines(export_chunks(store, only, fmt))
 
 

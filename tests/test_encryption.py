@@ -17,8 +17,6 @@ import pytest
 from hypothesis import given, strategies as st
 
 from secondop_tui.core import backups, codec, encryption, notes
-from secondop_tui.core.checklist import Checklist
-from secondop_tui.core.doctors import Doctor, add_doctor
 from secondop_tui.core.errors import (
     EncryptionMismatch,
     KeyFileDamaged,
@@ -29,53 +27,16 @@ from secondop_tui.core.errors import (
 from secondop_tui.core.passphrases import strength
 from secondop_tui.core.sealing import NotThisKey, SealProblem, WorkbookKey, is_sealed
 from secondop_tui.core.store import WorkbookStore
+from tests.helpers import (
+    NEW_PASSPHRASE,
+    PASSPHRASE,
+    SECRET_DOCTOR,
+    SECRET_NOTE,
+    encrypted,
+    files_holding,
+    private_workbook,
+)
 from tests.system_needs import missing
-
-PASSPHRASE = "four plain words picked"
-NEW_PASSPHRASE = "another line only I would write"
-SECRET_NOTE = "Zanzibarquetzal"  # a word no file of the app holds by chance
-SECRET_DOCTOR = "Dr Quillonmarsh"
-SECRET_ITEM_NOTE = "Vorpelstrand"
-SECRETS = (SECRET_NOTE, SECRET_DOCTOR, SECRET_ITEM_NOTE)
-
-
-# A workbook with something private in each place ------------------------------------------
-def private_workbook(data_dir: Path, *, starts: int = 2) -> int:
-    """A workbook holding the secret words (a note, a doctor's name, a checklist item's
-    note), opened ``starts`` times so that it has a backup and a previous save."""
-    store = WorkbookStore.open(data_dir, autoflush=True)
-    visit = notes.new_consultation(store, title="Visit")
-    notes.save_note(store, visit.doc_id, f"The doctor said {SECRET_NOTE}.")
-    add_doctor(store, Doctor(name=SECRET_DOCTOR))
-    checklist = Checklist(store)
-    item = next(item for group in checklist.groups() for item in group.items)
-    checklist.set_note(item.id, SECRET_ITEM_NOTE)
-    store.close()
-    for n in range(starts - 1):
-        store = WorkbookStore.open(data_dir, autoflush=True)
-        store.set_setting("opened", n)
-        store.close()
-    return visit.doc_id
-
-
-def files_holding(data_dir: Path, words=SECRETS) -> list[str]:
-    """Every file under the data folder that holds one of ``words`` as it is written."""
-    found = []
-    for path in sorted(data_dir.rglob("*")):
-        if path.is_file():
-            content = path.read_bytes()
-            found += [f"{path.relative_to(data_dir)}: {word}" for word in words
-                      if word.encode() in content]
-    return found
-
-
-def encrypted(data_dir: Path) -> WorkbookKey:
-    store = WorkbookStore.open(data_dir)
-    try:
-        return store.encrypt(PASSPHRASE)
-    finally:
-        store.close()
-
 
 def run_cli(data_dir: Path, *args: str, secrets: str | None = None,
             stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:

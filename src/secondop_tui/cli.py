@@ -453,6 +453,7 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False,
     app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True,
                            leave_if_stuck=True,
                            read_only=read_only)
+    app.workbook_key = key  # given with --passphrase-fd; else the app asks for it
     if served:
         watch_server(app)
     try:

@@ -350,39 +350,66 @@ def turn_on(data_dir: Path, encoded: bytes, passphrase: str, created: str
     Returns the new key, the sealed workbook as written and the status of the file."""
     paths = KeyPaths(data_dir)
     key = WorkbookKey.generate()
-    _write_json(paths.switch, {"to": TO_ENCRYPTED, "recipient": key.recipient})
-    checkpoint("switch noted")
-    key_file = key.lock(passphrase, created)
-    _write_json(paths.facts, _facts(key.recipient, key_file))
-    checkpoint("key facts written")
-    atomic_write(paths.key, key_file)
-    checkpoint("key file written")
-    sealed = key.seal(encoded)
-    written = atomic_write(paths.workbook, sealed, verify=_verify_sealed(key, encoded))
+    try:
+        _write_json(paths.switch, {"to": TO_ENCRYPTED, "recipient": key.recipient})
+        checkpoint("switch noted")
+        key_file = key.lock(passphrase, created)
+        _write_json(paths.facts, _facts(key.recipient, key_file))
+        checkpoint("key facts written")
+        atomic_write(paths.key, key_file)
+        checkpoint("key file written")
+        sealed = key.seal(encoded)
+        written = atomic_write(paths.workbook, sealed, verify=_verify_sealed(key, encoded))
+    except BaseException:
+        _undo_quietly(data_dir)
+        raise
     checkpoint("workbook sealed")
-    seal_copies(data_dir, key.recipient, "copy sealed")
-    _remove(paths.switch)
-    checkpoint("switch done")
+    _after_the_switch(data_dir, lambda: seal_copies(data_dir, key.recipient, "copy sealed"))
     return key, sealed, written
+
+
+def _undo_quietly(data_dir: Path) -> None:
+    """A switch failed before its moment (a full disk, say): undo what it did."""
+    try:
+        finish_switch(data_dir)
+    except Exception:  # noqa: BLE001 - the next start finishes it; the first error counts
+        pass
+
+
+def _after_the_switch(data_dir: Path, rest: Callable[[], object]) -> None:
+    """What follows a switch's moment. If it fails, the switch still holds; the next
+    start does what is left (finish_switch)."""
+    try:
+        rest()
+        _remove(KeyPaths(data_dir).switch)
+    except OSError:
+        return
+    checkpoint("switch done")
 
 
 def turn_off(data_dir: Path, key: WorkbookKey, encoded: bytes) -> os.stat_result:
     """Decrypt the workbook (written as ``encoded``) and every copy of it, then remove
     the key. Call under the workbook's lock, with no switch under way."""
     paths = KeyPaths(data_dir)
-    _write_json(paths.switch, {"to": TO_PLAIN, "recipient": key.recipient})
-    checkpoint("switch noted")
-    for path in sealed_copies(data_dir):
-        open_file(path, key)
-        checkpoint("copy opened")
-    written = atomic_write(paths.workbook, encoded, verify=_verify_plain(encoded))
+    try:
+        _write_json(paths.switch, {"to": TO_PLAIN, "recipient": key.recipient})
+        checkpoint("switch noted")
+        for path in sealed_copies(data_dir):
+            open_file(path, key)
+            checkpoint("copy opened")
+        written = atomic_write(paths.workbook, encoded, verify=_verify_plain(encoded))
+    except BaseException:
+        _undo_quietly(data_dir)
+        raise
     checkpoint("workbook opened")
-    _remove(paths.key)
-    checkpoint("key file removed")
-    _remove(paths.facts)
-    checkpoint("key facts removed")
-    _remove(paths.switch)
-    checkpoint("switch done")
+
+    def take_the_key_away() -> None:
+        _remove(paths.key)
+        checkpoint("key file removed")
+        _remove(paths.facts)
+        checkpoint("key facts removed")
+
+    _after_the_switch(data_dir, take_the_key_away)
     return written
 
 

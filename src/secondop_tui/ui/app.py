@@ -27,7 +27,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from secondop_tui.core.content import NOT_ADVICE
-from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
+from secondop_tui.core.errors import (
+    PassphraseNeeded,
+    StoreError,
+    WorkbookDamaged,
+    WorkbookLocked,
+)
 from secondop_tui.core.store import WorkbookStore, restore_backup
 from secondop_tui.ui.commands import WorkbookSearch, WorkbookSearchProvider, workbook_commands
 from secondop_tui.ui.dialogs.startup_dialogs import (
@@ -41,7 +46,7 @@ from secondop_tui.ui.textual_internals import app_driver
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.themes import PALETTE_THEMES, THEMES
-from secondop_tui.ui.saving import SavingApp
+from secondop_tui.ui.encrypting import EncryptingApp
 from secondop_tui.ui.workbook_app import KeepsFormOnHangup
 from secondop_tui.ui.workbook_screen import WorkbookScreen, mounted_panes
 
@@ -130,10 +135,11 @@ class HangupWatchdog(threading.Thread):
             os._exit(0)
 
 
-class SecondOpinionApp(KeysInOrder, SavingApp):
+class SecondOpinionApp(KeysInOrder, EncryptingApp):
     """The workbook app. It receives its store from outside (the CLI or a test).
 
-    How it saves the store is in :class:`.saving.SavingApp`."""
+    How it saves the store is in :class:`.saving.SavingApp`; how it asks for the
+    passphrase of an encrypted workbook, in :class:`.encrypting.EncryptingApp`."""
 
     TITLE = "secondop-tui"
     SUB_TITLE = "second-opinion workbook"
@@ -236,6 +242,11 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
         elif isinstance(self.problem, WorkbookDamaged):
             self.push_screen(damaged_dialog(self.problem, read_only=self.started_read_only),
                              self.answer_damaged)
+        elif isinstance(self.problem, PassphraseNeeded):
+            self.ask_passphrase_at_start()
+
+    def open_workbook_with_key(self) -> None:
+        self.open_store(read_only=self.started_read_only)
 
     def start_workbook(self, *, push: bool = True) -> None:
         assert self.store is not None
@@ -264,7 +275,7 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
         backup = self.problem.backup
         if answer == "restore" and backup is not None and not self.started_read_only:
             try:
-                restore_backup(self.data_dir, backup.path)
+                restore_backup(self.data_dir, backup.path, self.workbook_key)
             except (StoreError, OSError) as error:
                 self.notify(f"Could not restore the backup: {error}", severity="error")
                 self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
@@ -288,7 +299,7 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
                     "was left as it is.")
             else:
                 self.store = WorkbookStore.open(self.data_dir, read_only=read_only,
-                                                data_from=data_from)
+                                                data_from=data_from, key=self.workbook_key)
         except WorkbookLocked as error:
             self.problem = error
             self.push_screen(locked_dialog(error), self.answer_locked)
@@ -507,6 +518,8 @@ class SecondOpinionApp(KeysInOrder, SavingApp):
                                 self.action_save)
             notes = next((pane for pane in mounted_panes(screen)
                           if pane.id == "notes-pane"), None)
+            for title, help_text, callback in self.encryption_commands():
+                yield SystemCommand(title, help_text, callback)
             for title, help_text, callback in workbook_commands(self, notes):
                 if notes is not None and callback == notes.action_edit_opinion:
                     callback = partial(self._run_in_pane, screen, notes, callback)

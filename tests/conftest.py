@@ -26,6 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # the browser): with pytest -n 2 they run one after another on one worker, beside the
 # in-process tests on the other, so two of them never compete for the CPU.
 PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_e2e_hostile", "test_faults", "test_ssh_e2e",
+                   "test_encryption_e2e", "test_encryption_crashes",
                    "test_browser", "test_serve", "test_store_processes"}
 
 

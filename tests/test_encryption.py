@@ -351,3 +351,39 @@ def test_age_tool_opens_the_workbook_with_the_recovery_key(data_dir: Path, tmp_p
         out = subprocess.run([age, "-d", "-i", str(recovery_file), str(backup.path)],
                              capture_output=True, timeout=60)
         assert out.returncode == 0 and codec.decode(out.stdout)
+
+
+def test_garbage_where_an_encrypted_workbook_is_expected_is_damaged(data_dir: Path):
+    private_workbook(data_dir)
+    key = encrypted(data_dir)
+    garbage = f"{SECRET_NOTE} half a plain file {{".encode()
+    (data_dir / "workbook.json").write_bytes(garbage)
+    with pytest.raises(WorkbookDamaged, match="not an encrypted file") as caught:
+        WorkbookStore.open(data_dir, key=key)
+    assert (data_dir / "workbook.json").read_bytes() == garbage  # never overwritten
+    aside = caught.value.aside
+    assert aside is not None and key.open(aside.read_bytes()) == garbage  # kept, sealed
+    assert caught.value.backup is not None and caught.value.backup.sealed
+
+
+def test_an_editor_file_left_in_the_private_folder_comes_back_sealed(
+        data_dir: Path, tmp_path: Path, monkeypatch):
+    from secondop_tui.core import kept_notes
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    doc_id = private_workbook(data_dir, starts=1)
+    key = encrypted(data_dir)
+    # An app killed while the editor was open: the editor had saved new text.
+    folder = kept_notes.private_edit_folder(data_dir)
+    assert folder.parent == runtime and oct(folder.stat().st_mode & 0o777) == "0o700"
+    kept_notes.edit_file(folder, doc_id, f"edited {SECRET_NOTE}")
+    store = WorkbookStore.open(data_dir, key=key)
+    store.close()
+    assert list(runtime.iterdir()) == []  # the private folder is gone
+    [kept] = kept_notes.kept_notes(data_dir)
+    assert kept.name.endswith(".txt.age")
+    assert key.open(kept.read_bytes()) == f"edited {SECRET_NOTE}".encode()
+    assert "age -d -i" in kept_notes.kept_notice([kept])
+    assert files_holding(data_dir) == []

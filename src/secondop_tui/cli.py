@@ -420,9 +420,16 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False,
     from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
     from secondop_tui.core.store import WorkbookStore
 
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.encryption import encryption_on
+
     store = None
     problem: StoreError | None = None
     try:
+        if key is None and encryption_on(Path(data_dir).expanduser()):
+            # Asked first, whatever else is wrong: a damaged workbook's best backup, and
+            # a plain file where an encrypted one belongs, are told with the key in hand.
+            raise errors.PassphraseNeeded(Path(data_dir).expanduser() / "workbook.json")
         store = WorkbookStore.open(data_dir, read_only=read_only, key=key)
     except errors.PassphraseNeeded as error:
         problem = error  # the app asks for it before it shows anything of the workbook

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 APP_NAME = "secondop-tui"
 PROMPT = "Passphrase (or recovery key): "
 # On a terminal, this many tries; then the command ends. After the first wrong one,
-# each try waits a little longer (the key derivation itself takes about a second).
+# each try waits a little longer (the key derivation itself takes a second or more).
 TERMINAL_TRIES = 3
 WAIT_AFTER_WRONG = 1.0
 
@@ -181,7 +181,7 @@ def cmd_encrypt(data_dir: Path, secrets: Secrets) -> int:
                 say(f"Encrypting the workbook in {data_dir}, its backups and every copy of "
                     "it, with a passphrase.")
             passphrase = secrets.new_passphrase()
-            say("Encrypting (the passphrase is made into a key: about a second)…")
+            say("Encrypting (making the passphrase into a key takes a few seconds)…")
             try:
                 key = store.encrypt(passphrase)
             except (StoreError, OSError) as error:
@@ -242,7 +242,7 @@ def cmd_passphrase(data_dir: Path, secrets: Secrets) -> int:
         store = _open(data_dir, key)
         try:
             passphrase = secrets.new_passphrase()
-            say("Changing the passphrase (about a second)…")
+            say("Changing the passphrase (a few seconds)…")
             try:
                 store.change_passphrase(passphrase)
             except (StoreError, OSError) as error:

@@ -206,6 +206,9 @@ def kept_notice(kept: list[Path]) -> str:
     names = ", ".join(p.name for p in kept[-3:])
     more = f" (and {len(kept) - 3} more)" if len(kept) > 3 else ""
     which = "it" if len(kept) == 1 else "them"
+    sealed = any(p.name.endswith(".age") for p in kept)
+    how = (" (encrypted, as the workbook: age -d -i workbook.key.age FILE shows it, with "
+           "the passphrase)") if sealed else ""
     return (f"Text saved in your editor that did not reach a note is kept as {names}{more} "
-            f"in {kept[-1].parent}. Open {which}, copy what you need into the note, then "
-            f"delete {which}; 'secondop-tui check' names {which} too.")
+            f"in {kept[-1].parent}{how}. Open {which}, copy what you need into the note, "
+            f"then delete {which}; 'secondop-tui check' names {which} too.")

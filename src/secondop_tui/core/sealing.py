@@ -173,9 +173,10 @@ class WorkbookKey:
 
     def lock(self, passphrase: str, created: str) -> bytes:
         """The key file's content: the identity file sealed with ``passphrase`` (age's
-        scrypt recipient, whose work factor age chooses so that it takes about a
-        second). ``age -d`` opens it with the passphrase; ``age -d -i`` takes it as an
-        identity file and asks for the passphrase."""
+        scrypt recipient, with the work factor rage chooses from a quick measure of this
+        machine, aiming at a second; in practice a few seconds, and up to 1 GiB of
+        memory, to open). ``age -d`` opens it with the passphrase; ``age -d -i`` takes
+        it as an identity file and asks for the passphrase."""
         return age_passphrase.encrypt(self.identity_file(created), passphrase)
 
     @classmethod

@@ -28,7 +28,6 @@ from secondop_tui.core.errors import (
 from secondop_tui.core.files import (
     PRIVATE_FILE,
     atomic_write,
-    copy_private,
     folder_exposure,
     make_data_dir,
     read_with_status,
@@ -249,6 +248,14 @@ class WorkbookStore:
             if key is None:
                 raise PassphraseNeeded(source)
         elif on_disk is not None and expected:
+            try:
+                codec.decode(on_disk)
+            except codec.ParseProblem as problem:  # not a plain workbook either: damaged
+                raise cls._damaged(paths, lock, data_from, source, on_disk, key,
+                                   codec.ParseProblem(
+                                       "it is not an encrypted file, though encryption is "
+                                       f"on, nor a plain workbook: {problem.reason}")) \
+                    from None
             raise encryption.plain_where_sealed_expected(source)
         else:
             key = None  # a plain workbook is saved plain
@@ -266,17 +273,12 @@ class WorkbookStore:
                     plain = on_disk
                 raw = codec.decode(plain)
             except codec.ParseProblem as problem:
-                aside = None
-                if lock is not None and data_from is None:
-                    # Copied as it is: an encrypted file stays encrypted.
-                    aside = copy_private(source, paths.aside("damaged"))
-                reason = problem.reason
-                if sealed and not reason.startswith("it is encrypted"):
-                    reason = f"its encrypted content is damaged: {reason}"
-                raise WorkbookDamaged(
-                    source, reason, line=problem.line, column=problem.column,
-                    aside=aside, backup=backups.newest_valid(paths.data_dir, key),
-                ) from None
+                if sealed and not problem.reason.startswith("it is encrypted"):
+                    problem = codec.ParseProblem(
+                        f"its encrypted content is damaged: {problem.reason}",
+                        problem.line, problem.column)
+                raise cls._damaged(paths, lock, data_from, source, on_disk, key,
+                                   problem) from None
 
         migrated = False
         version = codec.schema_of(raw)
@@ -338,6 +340,20 @@ class WorkbookStore:
                 store.close(flush=False)
                 raise SaveFailed(f"The new workbook could not be written: {result.message}")
         return store
+
+    @staticmethod
+    def _damaged(paths, lock, data_from, source: Path, content: bytes,
+                 key: "WorkbookKey | None", problem: codec.ParseProblem) -> WorkbookDamaged:
+        """The error for a workbook file that cannot be read, once an exact copy of it
+        is kept aside (encrypted when encryption is on, as everything in the folder)."""
+        aside = None
+        if lock is not None and data_from is None:
+            aside = paths.aside("damaged")
+            keep = content if key is None or is_sealed(content) else key.seal(content)
+            atomic_write(aside, keep)
+        return WorkbookDamaged(source, problem.reason, line=problem.line,
+                               column=problem.column, aside=aside,
+                               backup=backups.newest_valid(paths.data_dir, key))
 
     # State --------------------------------------------------------------------------
     @property

@@ -3,7 +3,8 @@ and the forms that turn encryption on, change the passphrase and turn it off.
 
 The passphrase is asked for here, in the app itself, so it works wherever the app does:
 a local terminal, over SSH, and in a browser tab (``serve``). Unlocking the key takes
-about a second (age's scrypt); it runs on a worker thread, so the screen stays live.
+a few seconds (age's scrypt, made slow on purpose); it runs on a worker thread, so the
+screen stays live.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class UnlockDialog(DialogScreen[WorkbookKey | None]):
             return
         self.busy = True
         field.disabled = True
-        self.say("Opening… (making the passphrase into a key takes a second)",
+        self.say("Opening… (making the passphrase into a key takes a few seconds)",
                  problem=False)
         self.unlock(secret)
 

@@ -387,3 +387,32 @@ def test_an_editor_file_left_in_the_private_folder_comes_back_sealed(
     assert key.open(kept.read_bytes()) == f"edited {SECRET_NOTE}".encode()
     assert "age -d -i" in kept_notes.kept_notice([kept])
     assert files_holding(data_dir) == []
+
+
+NO_TEXTUAL = """
+import sys
+from secondop_tui.cli import main
+code = main(sys.argv[1:])
+loaded = [m for m in sys.modules if m == "textual" or m.startswith("textual.")]
+print("TEXTUAL-LOADED" if loaded else f"NO-TEXTUAL {code}", file=sys.stderr)
+"""
+
+
+def test_the_encryption_commands_import_no_textual(data_dir: Path):
+    private_workbook(data_dir, starts=1)
+    for args, secrets in [(["encrypt"], f"{PASSPHRASE}\n"),
+                          (["check"], f"{PASSPHRASE}\n"),
+                          (["export"], f"{PASSPHRASE}\n"),
+                          (["passphrase"], f"{PASSPHRASE}\n{NEW_PASSPHRASE}\n"),
+                          (["decrypt"], f"{NEW_PASSPHRASE}\n")]:
+        read_end, write_end = os.pipe()
+        os.write(write_end, secrets.encode())
+        os.close(write_end)
+        try:
+            out = subprocess.run(
+                [sys.executable, "-c", NO_TEXTUAL, "--data-dir", str(data_dir), *args,
+                 "--passphrase-fd", str(read_end)], capture_output=True, text=True,
+                timeout=120, pass_fds=(read_end,), stdin=subprocess.DEVNULL)
+        finally:
+            os.close(read_end)
+        assert "NO-TEXTUAL 0" in out.stderr, (args, out.stderr)

@@ -138,7 +138,15 @@ def encryption_on(data_dir: Path) -> bool:
     """Whether opening the workbook needs the passphrase: the workbook is sealed, or a
     key file says it should be."""
     paths = KeyPaths(Path(data_dir).expanduser())
-    return bool(workbook_sealed(paths.data_dir)) or paths.key.exists()
+    if workbook_sealed(paths.data_dir):
+        return True
+    # A key beside a plain workbook: encryption is on (and the plain file is told apart
+    # once the key is given), unless a switch was cut short, which the next writer ends
+    # with the workbook as it is now, plain.
+    try:
+        return paths.key.exists() and not paths.switch.exists()
+    except OSError:  # a folder that cannot be looked into: opening it says so
+        return False
 
 
 def switch_in_progress(data_dir: Path) -> str | None:
@@ -471,7 +479,10 @@ def expects_sealed(data_dir: Path) -> bool:
     """Whether the data folder says its workbook is encrypted: a key file is there and
     no switch is under way (a switch cut short is for finish_switch to decide)."""
     paths = KeyPaths(data_dir)
-    return paths.key.exists() and not paths.switch.exists()
+    try:
+        return paths.key.exists() and not paths.switch.exists()
+    except OSError:  # a folder that cannot be looked into: opening it says so
+        return False
 
 
 def plain_where_sealed_expected(path: Path) -> EncryptionMismatch:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from tinydb.storages import Storage
 
 from secondop_tui.core import codec
+from secondop_tui.core.errors import SaveFailed
 from secondop_tui.core.files import atomic_write
 
 if TYPE_CHECKING:
@@ -255,7 +256,8 @@ class WorkbookStorage(Storage):
         from now on (None: plain), the bytes it put on disk and their file's status.
         The newest data is what is pending, or else the data itself: in the app, call
         ``mark_dirty`` on the thread that changes the data before this runs elsewhere.
-        Raises :class:`OSError` or what ``write`` raises; then nothing is changed here.
+        Raises :class:`SaveFailed` when the file was changed outside the app (nothing is
+        written then), or what ``write`` raises; then nothing is changed here.
         """
         with self._io:
             with self._state:
@@ -264,8 +266,8 @@ class WorkbookStorage(Storage):
             encoded = codec.encode(snapshot)
             if self.conflict or self.changed_on_disk():
                 self.conflict = True
-                raise OSError(0, "the workbook file was changed outside the app; choose "
-                              "which version to keep first")
+                raise SaveFailed("The workbook file was changed outside the app; choose "
+                                 "which version to keep first.")
             key, on_disk, written = write(encoded)
             self.key = key
             self._encoded = codec.EncodeCache()

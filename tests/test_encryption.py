@@ -416,3 +416,21 @@ def test_the_encryption_commands_import_no_textual(data_dir: Path):
         finally:
             os.close(read_end)
         assert "NO-TEXTUAL 0" in out.stderr, (args, out.stderr)
+
+
+@given(st.lists(st.text(st.characters(blacklist_characters="\n\r",
+                                      blacklist_categories=("Cs",)), min_size=1),
+                min_size=1, max_size=3))
+def test_passphrases_from_a_descriptor_come_back_whole(lines: list[str]):
+    from secondop_tui.core.passphrases import NoPassphrase, PassphraseReader
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, "".join(f"{line}\n" for line in lines).encode())
+    os.close(write_end)
+    reader = PassphraseReader(read_end)
+    try:
+        assert [reader.read("") for _ in lines] == lines
+        with pytest.raises(NoPassphrase, match="no \\(more\\) passphrases"):
+            reader.read("")
+    finally:
+        os.close(read_end)

@@ -105,3 +105,44 @@ def test_editor_round_trip_uses_a_private_temp_folder_and_removes_it(tmp_path: P
     finally:
         term.close()
     assert list(runtime.iterdir()) == []
+
+
+def test_encrypt_on_the_terminal_asks_twice_with_a_hint_and_shows_the_key(tmp_path: Path):
+    """``secondop-tui encrypt`` typed at a terminal: a weak passphrase gets a hint and a
+    question (never a refusal), two that differ are asked again, and the recovery key
+    is shown once at the end."""
+    data_dir = tmp_path / "data"
+    workbook_with_a_consultation(data_dir)
+    term = Terminal([installed_command(), "--data-dir", str(data_dir), "encrypt"],
+                    cwd=str(tmp_path), rows=40)
+
+    def prompts(text: str) -> int:
+        return term.display.count(text)
+
+    try:
+        term.wait_for("There is no reset.", "New passphrase:")  # (long lines wrap)
+        term.type("password1")
+        term.send("enter")
+        term.wait_for("Strength: very weak", "Keep this passphrase anyway?")
+        term.send("enter")  # no: choose another
+        poll_until(lambda: prompts("New passphrase:") == 2, "asked again")
+        term.type("walking the dog by the river")
+        term.send("enter")
+        term.wait_for("Strength: strong", "The same passphrase again:")
+        term.type("walking the dog by the sea")
+        term.send("enter")
+        term.wait_for("The two did not match")
+        poll_until(lambda: prompts("New passphrase:") == 3, "asked once more")
+        term.type("walking the dog by the river")
+        term.send("enter")
+        poll_until(lambda: prompts("The same passphrase again:") == 2, "asked to repeat")
+        term.type("walking the dog by the river")
+        term.send("enter")
+        screen = term.wait_for("AGE-SECRET-KEY-1", timeout=120)
+        assert os.waitstatus_to_exitcode(term.wait_exit()) == 0
+    finally:
+        term.close()
+    assert "shownthisonceonly" in "".join(screen.split())
+    recovery = next(word for word in screen.split() if word.startswith("AGE-SECRET-KEY-1"))
+    assert encryption.unlock(data_dir, "walking the dog by the river").recipient == \
+        encryption.unlock(data_dir, recovery).recipient

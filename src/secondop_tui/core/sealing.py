@@ -12,7 +12,6 @@ between chunks, so a key typed meanwhile never waits for a whole workbook's encr
 
 from __future__ import annotations
 
-import io
 import time
 
 import pyrage
@@ -21,9 +20,11 @@ from pyrage import x25519
 
 MAGIC = b"age-encryption.org/v1\n"
 ARMOR = b"-----BEGIN AGE ENCRYPTED FILE-----"
-# age reads and writes its payload in chunks of 64 KiB; it asks its reader for 8 KiB at
-# a time. Every so many reads the interpreter is handed to the other threads.
-YIELD_EVERY_READS = 16
+# age reads and writes its payload in chunks of 64 KiB, asking its reader for 8 KiB at a
+# time; every so many reads (1 MiB, about a millisecond of encryption) the interpreter
+# is handed to the other threads. More often costs the save more than it saves a key:
+# between two hand-overs, a waiting thread also gets its turn at Python's own switch.
+YIELD_EVERY_READS = 128
 
 
 class SealProblem(Exception):
@@ -48,49 +49,39 @@ def is_sealed(data: bytes) -> bool:
     return data.startswith(MAGIC) or data[:64].lstrip().startswith(ARMOR)
 
 
-class _Chunks(io.RawIOBase):
+class _Chunks:
     """Bytes read a chunk at a time, handing the interpreter over every few chunks."""
 
     def __init__(self, data: bytes) -> None:
-        super().__init__()
         self._view = memoryview(data)
         self._at = 0
         self._reads = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         self._reads += 1
         if self._reads % YIELD_EVERY_READS == 0:
             time.sleep(0)  # let a waiting thread (the typing one) run
-        size = min(len(buffer), len(self._view) - self._at)
-        buffer[:size] = self._view[self._at:self._at + size]
-        self._at += size
-        return size
-
-    def read(self, size: int = -1) -> bytes:
+        at = self._at
         if size is None or size < 0:
-            size = len(self._view) - self._at
-        chunk = bytearray(size)
-        return bytes(chunk[:self.readinto(chunk)])
+            size = len(self._view) - at
+        self._at = min(at + size, len(self._view))
+        return self._view[at:self._at].tobytes()
 
 
-class _Counted(io.RawIOBase):
+class _Counted:
     """Collects what age writes, counting it (to say where a damaged file went wrong)."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.parts: list[bytes] = []
         self.size = 0
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data: bytes) -> int:
         self.parts.append(bytes(data))
         self.size += len(data)
         return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 def seal_to(recipient: str, data: bytes) -> bytes:

@@ -337,11 +337,13 @@ def section(found: list[dict], results: dict, started: str, took: float,
         f"{statistics.median(save['encrypt bytes']) * 1000:.1f} ms. The encryption runs on "
         "the saving thread, fed to age a chunk at a time, handing the interpreter to the "
         "typing thread between chunks (core/sealing.py).", "",
-        "The key derivation is age's scrypt, with the work factor age chose when the key "
-        "file was written (to take about a second on the machine that wrote it, idle). "
-        "It is the price of making each guess of the passphrase as slow, and it is paid "
-        "once per start or per command; the app pays it on a worker thread while its "
-        "passphrase screen stays live. An export is a whole start, so its end-to-end "
+        "The key derivation is age's scrypt, with the work factor rage (pyrage's age) "
+        "chose when the key file was written: it times a small scrypt and doubles the "
+        "work factor until that would take a second, but memory grows with it too (2^20 "
+        "is 1 GiB), so it takes longer than the second aimed at. It is the price of "
+        "making each guess of the passphrase as slow, and it is paid once per start or "
+        "per command; the app pays it on a worker thread while its passphrase screen "
+        "stays live. pyrage offers no way to choose the work factor. An export is a whole start, so its end-to-end "
         "figure carries one whole key derivation: far more than the rest of the export "
         "of this workbook. That row is shown as it is: the 1.3x is met, or not, by "
         "everything else the export does (the row above it).", "",

@@ -356,22 +356,34 @@ def restore_version(data_dir: Path, name: str) -> int:
     return 0
 
 
+def open_for_command(data_dir: Path, *, read_only: bool = False, if_locked: str,
+                     if_not: str):
+    """The workbook opened for a command, or None after saying on stderr why it could not
+    be: ``if_locked`` follows the message when another copy holds it, ``if_not``
+    any other failure's."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.errors import StoreError, WorkbookLocked
+    from secondop_tui.core.store import WorkbookStore
+
+    try:
+        return WorkbookStore.open(data_dir, read_only=read_only)
+    except WorkbookLocked as error:
+        print(f"{APP_NAME}: {error} {if_locked}", file=sys.stderr)
+    except StoreError as error:
+        print(f"{APP_NAME}: {error} {if_not}", file=sys.stderr)
+    return None
+
+
 def cmd_sync(data_dir: Path, *, remote: str | None, clone: bool, join: bool,
              machine: str | None, rejoin: bool) -> int:
     """``sync`` and ``sync setup``: under the workbook's lock, like the app."""
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import sync
-    from secondop_tui.core.errors import StoreError, WorkbookLocked
-    from secondop_tui.core.store import WorkbookStore
 
-    try:
-        store = WorkbookStore.open(data_dir)
-    except WorkbookLocked as error:
-        print(f"{APP_NAME}: {error} Sync from there (\"Sync now\" in the palette, ctrl+p), "
-              "or close it and run this again. Nothing was changed.", file=sys.stderr)
-        return 1
-    except StoreError as error:
-        print(f"{APP_NAME}: {error} Nothing was synced.", file=sys.stderr)
+    store = open_for_command(
+        data_dir, if_locked="Sync from there (\"Sync now\" in the palette, ctrl+p), or "
+        "close it and run this again. Nothing was changed.", if_not="Nothing was synced.")
+    if store is None:
         return 1
     interactive = sys.stdin is not None and sys.stdin.isatty()
     try:
@@ -533,8 +545,6 @@ def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
     all in one save, or nothing."""
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.contacts import ContactsError, add_planned, plan_import, read_contacts
-    from secondop_tui.core.errors import StoreError, WorkbookLocked
-    from secondop_tui.core.store import WorkbookStore
     from secondop_tui.core.text import escape_controls
 
     shown = escape_controls(str(file))
@@ -554,14 +564,11 @@ def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
     except ContactsError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
-    try:
-        store = WorkbookStore.open(data_dir, read_only=dry_run)
-    except WorkbookLocked as error:
-        print(f"{APP_NAME}: {error} Close it first, or import from the app (ctrl+p, "
-              "\"Import doctors from contacts\"). Nothing was added.", file=sys.stderr)
-        return 1
-    except StoreError as error:
-        print(f"{APP_NAME}: {error} Nothing was added.", file=sys.stderr)
+    store = open_for_command(
+        data_dir, read_only=dry_run, if_locked="Close it first, or import from the app "
+        "(ctrl+p, \"Import doctors from contacts\"). Nothing was added.",
+        if_not="Nothing was added.")
+    if store is None:
         return 1
     added = False
     try:

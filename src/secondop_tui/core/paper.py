@@ -122,12 +122,7 @@ def checklist_section(store: WorkbookStore) -> Section:
                 if item.note.strip():
                     details.append(f"Note: {_text(item.note)}")
                 for call in item.calls:
-                    parts = [format_date(call.day)]
-                    if call.who:
-                        parts.append(f"spoke to {_line(call.who)}")
-                    if call.reference:
-                        parts.append(f"ref {_line(call.reference)}")
-                    details.append("Insurance call: " + ", ".join(parts)
+                    details.append("Insurance call: " + call.heading(_line)
                                    + (f": {_line(call.said)}" if call.said else ""))
                 # The box says it: ticked, or empty to tick by hand.
                 items.append(Check(_line(item.title), item.done, "", details))

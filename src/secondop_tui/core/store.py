@@ -425,8 +425,7 @@ class WorkbookStore:
             raise WorkbookDamaged(self.path, problem.reason, line=problem.line,
                                   column=problem.column, aside=aside) from None
         self.storage.replace_data(raw, on_disk, DiskSignature.from_status(status))
-        for name in self.db.tables():
-            self.db.table(name).clear_cache()
+        self.db = self._new_db()  # its tables remembered the old data's next free ids
         return aside
 
     def close(self, *, flush: bool = True) -> SaveResult:

@@ -169,7 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run() -> None:
     """The ``secondop-tui`` command itself (``main`` is also called by the tests)."""
-    sys.exit(main(leave_at_once=True))
+    try:
+        code = main(leave_at_once=True)
+    except BrokenPipeError:
+        # The reader stopped early ("secondop-tui history | head"): nothing to report.
+        # What is left to print goes nowhere, so the exit does not complain of it either.
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui.core.files import BROKEN_PIPE
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = BROKEN_PIPE
+    sys.exit(code)
 
 
 def leave_now(code: int) -> None:

@@ -37,6 +37,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("Doctors' table", "benchmarks.bench_doctors"),
     ("Search everything", "benchmarks.bench_search"),
     ("Encryption", "benchmarks.bench_encryption"),
+    ("Sync", "benchmarks.bench_sync"),
 ]
 
 FIGURE_KEYS = """

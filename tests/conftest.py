@@ -27,7 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # in-process tests on the other, so two of them never compete for the CPU.
 PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_e2e_hostile", "test_faults", "test_ssh_e2e",
                    "test_encryption_e2e", "test_encryption_crashes",
-                   "test_browser", "test_serve", "test_store_processes"}
+                   "test_browser", "test_serve", "test_store_processes", "test_export_paper",
+                   "test_sync", "test_sync_ssh", "test_sync_encrypted"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -65,6 +66,15 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW)
     monkeypatch.setattr(clock, "today", lambda: FROZEN_NOW.date())
+
+
+@pytest.fixture
+def ssh_server(tmp_path: Path):
+    """An sshd on 127.0.0.1 that lets the current user in with a throw-away key."""
+    from tests.system_needs import ssh_server_in
+
+    with ssh_server_in(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

@@ -261,6 +261,20 @@ def seed_two(store) -> tuple[int, int]:
     return ames, brook
 
 
+# Text that tries to break out of a file format or into a terminal: the escapes and
+# separators of iCalendar and vCard, HTML and script, CSS, control characters, line ends
+# of every kind, lone surrogates, and characters outside the Basic Multilingual Plane.
+HOSTILE_PIECES = [
+    "\n", "\r\n", "\r", "\t", ";", ",", "\\", "\\n", "\\,", ":", "=", '"', "'",
+    "\x1b[31m", "\x1b]0;title\x07", "\x9b1m", "\x00", "\x7f", "\u2028", "\ufeff",
+    "\ud800", "\udfff", "🙂", "漢字", "\u202eevil", "e\u0301",
+    "END:VCARD", "BEGIN:VCARD", "END:VEVENT", "BEGIN:VALARM", "\r\nEND:VCALENDAR\r\n",
+    " ATTACH:http://x", "=0D=0A", "ENCODING=QUOTED-PRINTABLE:",
+    "<script>window.__pwned = 1</script>", '<img src=x onerror="window.__pwned=1">',
+    "</style><b id=injected>", "<!--", "]]>", "&amp;", "&#60;", "{{ title }}", "{% raw %}",
+    '"; } body { display: none } {', "</title>", "javascript:alert(1)",
+]
+
 # Damaged workbooks, each form of the foundation issue: (content, (line, column) of the
 # fault when the reader can say).
 DAMAGED = {

@@ -16,7 +16,8 @@ from textual.widgets import Static
 from secondop_tui.core import codec
 from secondop_tui.core.errors import WorkbookDamaged, WorkbookLocked
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.ui.app import SecondOpinionApp, WorkbookScreen
+from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.ui.workbook_screen import WorkbookScreen
 from secondop_tui.ui.dialogs.choice_dialog import ChoiceDialog
 from tests.helpers import HOLDER, settled, wait_until
 
@@ -284,7 +285,7 @@ async def test_quit_and_hangup_while_an_external_edit_is_unanswered(make_app, st
 
 
 async def test_sighup_saves_and_releases_the_lock(make_app, store, monkeypatch):
-    from secondop_tui.ui.app import HangupWatchdog
+    from secondop_tui.ui.leaving import HangupWatchdog
 
     exits = []
     monkeypatch.setattr(HangupWatchdog, "start", lambda self: exits.append(self))
@@ -309,7 +310,7 @@ async def test_a_hangup_does_not_wait_for_ever_on_a_key_that_cannot_end(
     from textual import events
 
     from secondop_tui.ui import key_order
-    from secondop_tui.ui.app import HangupWatchdog
+    from secondop_tui.ui.leaving import HangupWatchdog
 
     monkeypatch.setattr(HangupWatchdog, "start", lambda self: None)
     app = make_app(leave_if_stuck=True)

@@ -54,7 +54,14 @@ def test_core_never_imports_textual():
 def test_version_check_and_export_import_no_textual(data_dir: Path):
     for argv in (["secondop-tui", "--version"],
                  ["secondop-tui", "--data-dir", str(data_dir), "check"],
-                 ["secondop-tui", "--data-dir", str(data_dir), "export"]):
+                 ["secondop-tui", "--data-dir", str(data_dir), "export"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "export", "--format", "html"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "export", "--only", "calendar"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "export", "--only", "contacts"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "import", "contacts",
+                  str(Path(__file__).parent / "data" / "contacts" / "khard.vcf"), "--yes"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "sync"],
+                 ["secondop-tui", "--data-dir", str(data_dir), "history"]):
         out = subprocess.run([sys.executable, "-c", NO_TEXTUAL.format(argv=argv)],
                              capture_output=True, text=True, timeout=60)
         assert "NO-TEXTUAL" in out.stderr, (argv, out.stderr)
@@ -213,3 +220,20 @@ def test_unusable_data_dir_gets_a_clear_message(tmp_path: Path):
     assert out.returncode == 1
     assert "cannot be used" in out.stderr
     assert json  # keep import used
+
+
+@pytest.mark.parametrize("command", [["check"], ["history"], ["export"]])
+def test_a_reader_that_stops_early_gets_no_traceback(data_dir: Path, command):
+    """`secondop-tui check | head -1`: when the reader has gone, the command ends quietly
+    with the status a broken pipe gives, whichever command it is."""
+    WorkbookStore.open(data_dir).close()
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        out = subprocess.run([sys.executable, "-c", "from secondop_tui.cli import run; run()",
+                              "--data-dir", str(data_dir), *command],
+                             stdout=write, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 141, (out.returncode, out.stderr)

@@ -49,9 +49,11 @@ def test_an_export_to_a_file_writes_the_same_text(workbook, data_dir: Path, tmp_
 def test_the_parts_are_loaded_once(workbook, data_dir: Path, tmp_path: Path, monkeypatch):
     parts = export.load_parts()
     assert list(parts) == ["checklist", "doctors", "notes", "comparison", "timeline",
-                           "guidance", export.VISIT_PACK]
-    assert [name for name, part in parts.items() if not part.whole] == ["guidance",
-                                                                        export.VISIT_PACK]
+                           "guidance", export.VISIT_PACK, export.CALENDAR, export.CONTACTS]
+    assert [name for name, part in parts.items() if not part.whole] == [
+        "guidance", export.VISIT_PACK, export.CALENDAR, export.CONTACTS]
+    assert [name for name, part in parts.items() if part.is_file] == [export.CALENDAR,
+                                                                      export.CONTACTS]
 
     def import_module(name):
         raise AssertionError(f"{name} imported again")

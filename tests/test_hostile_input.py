@@ -374,7 +374,7 @@ async def test_a_stuck_hangup_writes_down_the_keys_left_and_next_start_names_the
     name."""
     from secondop_tui.core.check import run_check
     from secondop_tui.core.store import WorkbookStore
-    from secondop_tui.ui.app import HangupWatchdog
+    from secondop_tui.ui.leaving import HangupWatchdog
 
     ended = []
     monkeypatch.setattr("os._exit", lambda code: ended.append(code))

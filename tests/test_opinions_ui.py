@@ -108,10 +108,12 @@ async def test_the_field_with_a_date_error_stays_in_view(make_app, store):
         field = dialog.query_one("#f-report_received", Input)
         await field_on_the_last_line(pilot, dialog, view, field)
         await pilot.press(*"31/31/2026", "ctrl+s")
-        await pilot.pause()
-        assert "Written report received" in str(dialog.query_one("#form-error").content)
+        await wait_until(pilot, lambda: "Written report received"
+                         in str(dialog.query_one("#form-error").content), "the date's error")
         assert app.focused is field
-        assert view.region.contains_region(field.region)
+        # The error bar pushes the form down; the form then scrolls the field back.
+        await wait_until(pilot, lambda: view.region.contains_region(field.region),
+                         "the field in view", state=lambda: f"{view.region} {field.region}")
 
 
 async def test_escape_asks_before_dropping_changes(make_app, store):
@@ -275,8 +277,7 @@ async def test_header_keeps_its_name_without_notes(make_app):
 
 
 def test_short_timing_note_counts_the_warnings():
-    from secondop_tui.core.timeline import APPOINTMENT, REPORT, TimelineEvent
-    from secondop_tui.ui.screens.timeline_screen import header_note
+    from secondop_tui.core.timeline import APPOINTMENT, REPORT, TimelineEvent, header_note
 
     def event(kind: str, who: str) -> TimelineEvent:
         return TimelineEvent(date(2026, 12, 15), kind, "", who=who, warning="after")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import TabbedContent
 
-from secondop_tui.ui.app import WorkbookScreen
+from secondop_tui.ui.workbook_screen import WorkbookScreen
 from secondop_tui.ui.help_screen import HelpScreen
 from tests.helpers import run_from_palette, wait_until
 

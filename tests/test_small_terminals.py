@@ -30,7 +30,8 @@ from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.doctors import CREDENTIALS, CredentialCheck, Doctor, add_doctor
 from secondop_tui.core.notes import AgendaItem
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.ui.app import ANIMATIONS_SETTING, SecondOpinionApp
+from secondop_tui.ui.app import SecondOpinionApp
+from secondop_tui.ui.appearance import ANIMATIONS_SETTING
 from secondop_tui.ui.help_screen import HelpScreen
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
 from secondop_tui.ui.themes import HIGH_CONTRAST, HIGH_CONTRAST_LIGHT

@@ -9,13 +9,9 @@ and release the workbook.
 
 from __future__ import annotations
 
-import getpass
-import os
 import shlex
-import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -23,77 +19,10 @@ import pytest
 from secondop_tui.core import notes
 from secondop_tui.core.lock import WorkbookLock, read_holder
 from secondop_tui.core.store import WorkbookStore
-from tests.helpers import DEADLINE, PANES, poll_until
+from tests.helpers import PANES, poll_until
 from tests.pty_terminal import Terminal, installed_command
-from tests.system_needs import free_port, missing, port_open
 
 pytestmark = [pytest.mark.e2e, pytest.mark.loaded]
-
-SSHD = "/usr/sbin/sshd"
-
-
-def keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test",
-                    "-f", str(path)], check=True, timeout=30)
-
-
-@pytest.fixture
-def ssh_server(tmp_path: Path):
-    """An sshd on 127.0.0.1 that lets the current user in with a throw-away key."""
-    for program in (SSHD, shutil.which("ssh"), shutil.which("ssh-keygen")):
-        if not program or not os.path.exists(program):
-            missing("OpenSSH is not installed (Debian: apt-get install openssh-server)")
-    user = getpass.getuser()
-    privsep = Path("/run/sshd")  # sshd refuses to start without it
-    if not privsep.is_dir():
-        if os.geteuid() != 0:
-            missing("sshd needs /run/sshd, which only root can create")
-        privsep.mkdir(mode=0o755, parents=True, exist_ok=True)
-    keys = tmp_path / "ssh"
-    keys.mkdir(mode=0o700)
-    keygen(keys / "host_key")
-    keygen(keys / "user_key")
-    authorized = keys / "authorized_keys"
-    authorized.write_text((keys / "user_key.pub").read_text())
-    port = free_port()
-    config = keys / "sshd_config"
-    config.write_text("\n".join([
-        "ListenAddress 127.0.0.1",
-        f"Port {port}",
-        f"HostKey {keys / 'host_key'}",
-        f"AuthorizedKeysFile {authorized}",
-        "StrictModes no",
-        "PidFile none",
-        "UsePAM no",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        f"PermitRootLogin {'yes' if os.geteuid() == 0 else 'no'}",
-        f"AllowUsers {user}",
-        "PrintMotd no",
-        "PrintLastLog no",
-        "",
-    ]))
-    log = open(keys / "sshd.log", "wb")
-    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=log,
-                              stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + DEADLINE
-        while not port_open(port):
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                missing(f"sshd did not start: {(keys / 'sshd.log').read_text()[-2000:]}")
-            time.sleep(0.05)
-        yield {"port": port, "user": user, "key": keys / "user_key",
-               "log": keys / "sshd.log"}
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
 
 def ssh_command(server: dict, remote: str) -> list[str]:
     return ["ssh", "-tt", "-F", "/dev/null", "-i", str(server["key"]),

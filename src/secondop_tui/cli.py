@@ -81,24 +81,68 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", parents=[common, secret],
         help="replace the workbook with a backup (the current file is kept aside)")
     restore.add_argument("backup", metavar="BACKUP",
-                         help="a backup file, a name listed by 'check', or 'newest'")
+                         help="a backup file, a name listed by 'check', 'newest', or a "
+                              "synced version listed by 'history'")
+    sync = commands.add_parser(
+        "sync", parents=[common, secret],
+        help="share the workbook through a git remote: fetch, merge, save and push",
+        description="Fetch the shared workbook from its git remote, merge it with this one "
+                    "record by record, save the result here and push it back. Prints what "
+                    "came in and what went out. The network is used only by this command "
+                    "(and the app's \"Sync now\").",
+        epilog="First: 'secondop-tui sync setup REMOTE' (REMOTE: a folder such as a USB "
+               "stick, or user@host:path/to/repo.git over SSH).")
+    sync.add_argument("--rejoin", action="store_true",
+                      help="after the remote's history was rewritten, or its newest version "
+                           "damaged: merge this workbook into the remote's newest usable "
+                           "version and share the result (nothing is lost)")
+    sync_commands = sync.add_subparsers(dest="sync_command", metavar="setup")
+    setup = sync_commands.add_parser(
+        "setup", parents=[common, secret], help="connect this workbook to a git remote",
+        description="Connect this workbook to a git remote (a folder, made a repository if "
+                    "it is empty, or a repository over SSH) and sync it for the first time.")
+    setup.add_argument("remote", metavar="REMOTE",
+                       help="a folder (a USB stick, a shared folder) or an SSH address such "
+                            "as user@host:workbook.git")
+    how = setup.add_mutually_exclusive_group()
+    how.add_argument("--clone", action="store_true",
+                     help="start this machine's workbook from the one already shared there "
+                          "(a workbook here is kept aside first)")
+    how.add_argument("--join", action="store_true",
+                     help="merge this machine's workbook into the one already shared there")
+    setup.add_argument("--machine", metavar="NAME",
+                       help="this machine's name in the history and in conflicts (default: "
+                            "its host name)")
+    commands.add_parser("history", parents=[common, secret],
+                        help="list the synced versions (date, machine, what changed)")
     export = commands.add_parser(
         "export", parents=[common, secret],
-        help="print the workbook (or one part) as plain text",
-        description="Print the workbook (or one part) as plain text or Markdown. Where the "
+        help="print the workbook (or one part) as text, or write a web page to print, a "
+             "calendar or contacts",
+        description="Print the workbook (or one part) as plain text or Markdown, or write "
+                    "it as a web page to print (--format html); write the appointments and "
+                    "start-by dates as a calendar (--only calendar, iCalendar .ics) or the "
+                    "doctors as contacts (--only contacts, vCard .vcf). Where the "
                     "terminal's character set is not UTF-8, a character it cannot show is "
                     "printed as '?', and a line on standard error says so; -o FILE always "
                     "writes UTF-8.")
     export.add_argument("--only", metavar="PART",
                         help="one part only: checklist, doctors, notes, comparison, "
                              "timeline, guidance (the packaged guidance with its sources and "
-                             "the glossary; not part of the full export), or visit-pack (a one-page "
-                             "summary for the doctor named by --doctor; not part of the "
-                             "full export)")
+                             "the glossary; not part of the full export), visit-pack (a "
+                             "one-page summary for the doctor named by --doctor; not part of "
+                             "the full export), calendar (every appointment and start-by "
+                             "date, with reminders, as iCalendar) or contacts (every doctor "
+                             "as a vCard 4.0)")
     export.add_argument("--doctor", metavar="NAME",
                         help="with --only visit-pack: the doctor it is for (part of the "
                              "name is enough)")
-    export.add_argument("--format", choices=("text", "markdown"), default="text")
+    export.add_argument("--format", choices=("text", "markdown", "html"), default=None,
+                        help="text (the default), markdown, or html: one self-contained "
+                             "web page to print, or to save as PDF from a browser")
+    export.add_argument("--paper", choices=("auto", "a4", "letter"), default=None,
+                        help="with --format html: the paper size the page is laid out for "
+                             "(default: auto, the printer's)")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE (UTF-8, mode 0600) instead of standard output; "
                              "FILE is written whole beside itself and then swapped in, so a "
@@ -108,6 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
                              "other device is refused")
     export.add_argument("--force", action="store_true",
                         help="replace FILE if it exists (only ever a regular file)")
+    importing = commands.add_parser(
+        "import", parents=[common, secret], help="add doctors from an address book export (vCard)",
+        description="Add to the workbook what another program exported.")
+    kinds = importing.add_subparsers(dest="what", metavar="WHAT", required=True)
+    contacts = kinds.add_parser(
+        "contacts", parents=[common, secret],
+        help="add doctors from a contacts file (.vcf: vCard 3.0 or 4.0)",
+        description="Add doctors from a contacts file exported by an address book (Google "
+                    "Contacts, Apple Contacts, Thunderbird, khard...): one card or many, "
+                    "vCard 3.0 or 4.0. It shows who will be added and who is left out (a "
+                    "doctor already in the workbook, by name and phone), then asks. A file "
+                    "that cannot be read adds nothing.")
+    contacts.add_argument("file", type=Path, metavar="FILE", help="the .vcf file")
+    contacts.add_argument("-y", "--yes", action="store_true",
+                          help="add them without asking (for scripts)")
+    contacts.add_argument("-n", "--dry-run", action="store_true",
+                          help="only show who would be added")
     commands.add_parser(
         "encrypt", parents=[common, secret],
         help="encrypt the workbook and every copy of it with a passphrase",
@@ -145,7 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run() -> None:
     """The ``secondop-tui`` command itself (``main`` is also called by the tests)."""
-    sys.exit(main(leave_at_once=True))
+    try:
+        code = main(leave_at_once=True)
+    except BrokenPipeError:
+        # The reader stopped early ("secondop-tui history | head"): nothing to report.
+        # What is left to print goes nowhere, so the exit does not complain of it either.
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui.core.files import BROKEN_PIPE
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = BROKEN_PIPE
+    sys.exit(code)
 
 
 def leave_now(code: int) -> None:
@@ -189,7 +260,7 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
 
 def _main(args: argparse.Namespace, data_dir: Path, secrets: Secrets,
           leave_at_once: bool) -> int:
-    if args.command in ("check", "restore", "export"):
+    if args.command in ("check", "restore", "export", "import", "sync", "history"):
         # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core import console
 
@@ -208,9 +279,21 @@ def _main(args: argparse.Namespace, data_dir: Path, secrets: Secrets,
         return told_what_was_replaced(cmd_check(data_dir, key), "check")
     if args.command == "restore":
         return told_what_was_replaced(cmd_restore(data_dir, args.backup, secrets), "restore")
+    if args.command == "import":
+        return told_what_was_replaced(
+            cmd_import_contacts(data_dir, args.file, yes=args.yes, dry_run=args.dry_run,
+                                secrets=secrets), "import")
+    if args.command == "sync":
+        setup = getattr(args, "sync_command", None) == "setup"
+        return told_what_was_replaced(cmd_sync(
+            data_dir, secrets, remote=args.remote if setup else None,
+            clone=setup and args.clone, join=setup and args.join,
+            machine=args.machine if setup else None, rejoin=args.rejoin), "sync")
+    if args.command == "history":
+        return told_what_was_replaced(cmd_history(data_dir, secrets), "history")
     if args.command == "export":
         code = cmd_export(data_dir, args.only, args.format, args.output, args.force,
-                          doctor=args.doctor, key=secrets.key(data_dir))
+                          doctor=args.doctor, paper=args.paper, key=secrets.key(data_dir))
         told_what_was_replaced(code, "export")
         if leave_at_once:
             leave_now(code)
@@ -283,6 +366,8 @@ def cmd_restore(data_dir: Path, name: str, secrets: Secrets) -> int:
     data_dir = Path(data_dir).expanduser()
     key = secrets.key(data_dir)
     backup = backups.find(data_dir, name, key)
+    if backup is None and name != "newest":
+        return restore_version(data_dir, name, key)
     if key is None and backup is not None and backup.is_file():
         try:
             with open(backup, "rb") as file:
@@ -292,8 +377,7 @@ def cmd_restore(data_dir: Path, name: str, secrets: Secrets) -> int:
         if sealed:  # an encrypted backup restored into a plain workbook's folder
             key = secrets.unlock(data_dir)
     if backup is None:
-        what = "no valid backup yet" if name == "newest" else f"no backup called {name!r}"
-        print(f"{APP_NAME}: there is {what}. 'secondop-tui check' lists them.",
+        print(f"{APP_NAME}: there is no valid backup yet. 'secondop-tui check' lists them.",
               file=sys.stderr)
         return 2
     if backup.absolute() == (data_dir / WORKBOOK_NAME).absolute():
@@ -321,8 +405,134 @@ def cmd_restore(data_dir: Path, name: str, secrets: Secrets) -> int:
     return 0
 
 
-def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
-               force: bool, doctor: str | None = None, key=None) -> int:
+def restore_version(data_dir: Path, name: str, key=None) -> int:
+    """``restore`` of a synced version named as 'history' lists it."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core import sync
+    from secondop_tui.core.errors import WorkbookLocked
+    from secondop_tui.core.store import restore_content
+
+    try:
+        found = sync.version_content(data_dir, name, key)
+    except sync.SyncError as error:
+        print(f"{APP_NAME}: {error} Nothing was changed.", file=sys.stderr)
+        return 1
+    if found is None:
+        print(f"{APP_NAME}: there is no backup or synced version called {name!r}. "
+              "'secondop-tui check' lists the backups, 'secondop-tui history' the synced "
+              "versions.", file=sys.stderr)
+        return 2
+    version, content = found
+    try:
+        restored, aside = restore_content(data_dir, content, key)
+    except WorkbookLocked as error:
+        print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
+        return 1
+    when = version.when.replace("T", " ")[:16]
+    print(f"Restored {restored} from the synced version {version.short} "
+          f"({when}, {sync.safe(version.machine)}).")
+    if aside:
+        print(f"The replaced workbook was kept as {aside}.")
+    print("The next 'secondop-tui sync' shares it as this machine's version.")
+    return 0
+
+
+def open_for_command(data_dir: Path, *, read_only: bool = False, if_locked: str,
+                     if_not: str, key=None):
+    """The workbook opened for a command, or None after saying on stderr why it could not
+    be: ``if_locked`` follows the message when another copy holds it, ``if_not``
+    any other failure's."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.errors import StoreError, WorkbookLocked
+    from secondop_tui.core.store import WorkbookStore
+
+    try:
+        return WorkbookStore.open(data_dir, read_only=read_only, key=key)
+    except WorkbookLocked as error:
+        print(f"{APP_NAME}: {error} {if_locked}", file=sys.stderr)
+    except StoreError as error:
+        print(f"{APP_NAME}: {error} {if_not}", file=sys.stderr)
+    return None
+
+
+def cmd_sync(data_dir: Path, secrets: Secrets, *, remote: str | None, clone: bool,
+             join: bool, machine: str | None, rejoin: bool) -> int:
+    """``sync`` and ``sync setup``: under the workbook's lock, like the app."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.cli_encryption import say as say_to_terminal
+    from secondop_tui.core import sync
+    from secondop_tui.core.errors import StoreError
+
+    store = open_for_command(
+        data_dir, key=secrets.key(data_dir), if_locked="Sync from there (\"Sync now\" in the palette, ctrl+p), or "
+        "close it and run this again. Nothing was changed.", if_not="Nothing was synced.")
+    if store is None:
+        return 1
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    try:
+        for attempt in (1, 2):
+            try:
+                if remote is not None:
+                    report = sync.setup(store, remote, machine=machine, clone=clone,
+                                        join=join, interactive=interactive)
+                else:
+                    report = sync.Session(store, interactive=interactive).run(rejoin=rejoin)
+                break
+            except sync.SyncError as error:
+                if error.kind != "key-needed" or error.key_file is None or attempt == 2:
+                    raise
+                # The shared workbook is encrypted with a key this one lacks: its
+                # passphrase opens the key, and this workbook is sealed to it too.
+                say_to_terminal("The shared workbook is encrypted. Give its passphrase to "
+                                "encrypt this workbook with the same key.")
+                key = secrets.unlock_key_file(error.key_file, error.sealed)
+                store.use_shared_key(key, error.key_file)
+                say_to_terminal("This workbook is now encrypted with the shared workbook's "
+                                "key: open it with that passphrase from now on.")
+    except sync.SyncError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+    except (CommandFailed, StoreError) as error:
+        print(f"{APP_NAME}: {error} Nothing was synced.", file=sys.stderr)
+        return 1
+    finally:
+        closed = store.close()
+        if not closed.ok:
+            print(f"{APP_NAME}: {closed.message}", file=sys.stderr)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_history(data_dir: Path, secrets: Secrets) -> int:
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core import sync
+
+    data_dir = Path(data_dir).expanduser()
+    if not sync.is_set_up(data_dir):
+        print("This workbook is not synced, so it has no synced versions. "
+              "'secondop-tui sync setup REMOTE' shares it.")
+        return 0
+    versions = sync.history(data_dir)
+    if not versions:
+        print("No synced version yet: run 'secondop-tui sync'.")
+        return 0
+    print("Synced versions, newest first:")
+    print(f"  {'VERSION':<10}  {'WHEN':<16}  {'MACHINE':<20}  WHAT CHANGED")
+    for version in versions:
+        when = version.when.replace("T", " ")[:16]
+        print(f"  {version.short:<10}  {when:<16}  {sync.safe(version.machine)[:20]:<20}  "
+              f"{sync.safe(version.summary)}")
+    print("To go back to one: secondop-tui restore VERSION (the workbook now is kept "
+          "aside).")
+    return 0
+
+
+def cmd_export(data_dir: Path, only: str | None, fmt: str | None, output: Path | None,
+               force: bool, doctor: str | None = None, paper: str | None = None,
+               key=None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     import gc
 
@@ -331,8 +541,9 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     gc.disable()
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import (VISIT_PACK, export, export_file, export_workbook,
-                                          load_parts)
+    from secondop_tui.core.export import (CALENDAR, HTML, VISIT_PACK, check_format,
+                                          default_format, export, export_file,
+                                          export_workbook, load_parts)
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.files import BROKEN_PIPE, NotAFile, is_stream
 
@@ -348,6 +559,23 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
     if doctor is not None and only != VISIT_PACK:
         print(f"{APP_NAME}: --doctor goes with --only {VISIT_PACK}.", file=sys.stderr)
         return 2
+    fmt = fmt or default_format(only)
+    try:
+        check_format(only, fmt)
+    except ValueError as error:
+        print(f"{APP_NAME}: {error} Nothing was written.", file=sys.stderr)
+        return 2
+    if paper is not None and fmt != HTML:
+        print(f"{APP_NAME}: --paper goes with --format html.", file=sys.stderr)
+        return 2
+    paper = paper or "auto"
+    if only == CALENDAR:
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui.core.ics import local_zone
+
+        note = local_zone().note
+        if note:
+            print(f"{APP_NAME}: note: {note}.", file=sys.stderr)
     pack = None
     if only == VISIT_PACK:
         # deferred: start-up speed (loaded only on the path that uses it)
@@ -357,7 +585,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
             # Read-only: exporting never writes to the workbook and works while the app runs.
             # Rendered before the output is opened: a doctor not found writes nothing.
             pack = export(WorkbookStore.open(data_dir, read_only=True, key=key), VISIT_PACK,
-                          fmt, doctor=doctor or "")
+                          fmt, doctor=doctor or "", paper_size=paper)
         except StoreError as error:
             print(f"{APP_NAME}: {error}", file=sys.stderr)
             return 1
@@ -369,7 +597,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         if pack is not None:
             out.write(pack)
         else:
-            export_workbook(data_dir, out, only, fmt, key=key)
+            export_workbook(data_dir, out, only, fmt, paper_size=paper, key=key)
 
     stream = output is not None and is_stream(output)
     existed = output is not None and not stream and os.path.lexists(output)
@@ -403,6 +631,79 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str, output: Path | None,
         return 1
     if output is not None and not stream:
         print(f"Wrote {output}.", file=sys.stderr)
+    return 0
+
+
+def ask(question: str) -> bool:
+    """Ask a yes-or-no question on the terminal; only "y" or "yes" is yes."""
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().casefold() in ("y", "yes")
+
+
+def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
+                        dry_run: bool = False, secrets: Secrets | None = None) -> int:
+    """Add doctors from a contacts file: show the plan, ask (unless ``yes``), add them
+    all in one save, or nothing."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.contacts import ContactsError, add_planned, plan_import, read_contacts
+    from secondop_tui.core.text import escape_controls
+
+    shown = escape_controls(str(file))
+    if not file.is_file():
+        why = "it is a folder" if file.is_dir() else (
+            "there is no such file" if not file.exists() else "it is not a regular file")
+        print(f"{APP_NAME}: cannot read {shown}: {why}. Nothing was added.", file=sys.stderr)
+        return 1
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        print(f"{APP_NAME}: cannot read {shown}: {error.strerror or error}. Nothing was "
+              "added.", file=sys.stderr)
+        return 1
+    try:
+        found = read_contacts(data, str(file))
+    except ContactsError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+    store = open_for_command(
+        data_dir, read_only=dry_run, key=secrets.key(data_dir) if secrets else None,
+        if_locked="Close it first, or import from the app "
+        "(ctrl+p, \"Import doctors from contacts\"). Nothing was added.",
+        if_not="Nothing was added.")
+    if store is None:
+        return 1
+    added = False
+    try:
+        plan = plan_import(store, found)
+        print(f"From {shown}:")
+        print("\n".join(plan.describe()))
+        if not plan.add:
+            return 0
+        if dry_run:
+            print("Nothing was added (--dry-run).")
+            return 0
+        count = len(plan.add)
+        them = "this doctor" if count == 1 else f"these {count} doctors"
+        if not yes:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                print(f"{APP_NAME}: nothing was added: run it in a terminal to be asked, "
+                      "or add --yes to add them without asking.", file=sys.stderr)
+                return 2
+            if not ask(f"Add {them} to the workbook? [y/N] "):
+                print("Nothing was added.")
+                return 0
+        add_planned(store, plan)
+        added = True
+    finally:
+        result = store.close(flush=added)
+    if not result.ok:
+        print(f"{APP_NAME}: the doctors could not be saved: {result.message}. Nothing was "
+              "added.", file=sys.stderr)
+        return 1
+    print(f"Added {them}.")
     return 0
 
 

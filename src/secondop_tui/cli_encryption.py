@@ -104,6 +104,42 @@ class Secrets:
             return key
         raise CommandFailed("no passphrase was given. Nothing was changed.")
 
+    def unlock_key_file(self, key_file: bytes, sealed: bytes) -> "WorkbookKey":
+        """The key sealed in ``key_file`` (a shared workbook's, from the sync remote),
+        opened with its passphrase (or the key itself, its recovery key); it must open
+        ``sealed``, the shared workbook."""
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui.core.encryption import looks_like_recovery_key
+        from secondop_tui.core.passphrases import NoPassphrase
+        from secondop_tui.core.sealing import SealProblem, WorkbookKey, WrongPassphrase
+
+        tries = TERMINAL_TRIES if self.reader.interactive else 1
+        for attempt in range(1, tries + 1):
+            try:
+                secret = self.reader.read("The shared workbook's passphrase (or recovery "
+                                          "key): ")
+            except NoPassphrase as why:
+                raise CommandFailed(f"the shared workbook is encrypted, and no passphrase "
+                                    f"was given: {why}.") from None
+            if not secret:
+                say("The passphrase is empty; type it, or press ctrl+c to stop.")
+                continue
+            try:
+                if looks_like_recovery_key(secret):
+                    key = WorkbookKey.from_recovery_key(secret)
+                else:
+                    key = WorkbookKey.unlock(key_file, secret)
+                key.open(sealed)
+                return key
+            except (WrongPassphrase, ValueError, SealProblem):
+                if attempt == tries:
+                    raise CommandFailed("That passphrase does not open the shared "
+                                        "workbook.") from None
+                say(f"That passphrase does not open the shared workbook. Try again "
+                    f"({tries - attempt} more).")
+                time.sleep(WAIT_AFTER_WRONG * attempt)
+        raise CommandFailed("no passphrase was given.")
+
     def new_passphrase(self) -> str:
         """A new passphrase: from the descriptor, one line; on the terminal, typed twice,
         with its strength (a weak one is taken only once the user says so)."""
@@ -197,7 +233,17 @@ def cmd_encrypt(data_dir: Path, secrets: Secrets) -> int:
         "is asked for), and without this app: age -d -i FILE workbook.json, FILE holding "
         "the key.")
     print(key.recovery_key(), flush=True)
+    say_if_synced(data_dir)
     return 0
+
+
+def say_if_synced(data_dir: Path) -> None:
+    """What encryption means for a synced workbook."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.sync import SYNCED_ENCRYPTION_NOTE, is_set_up
+
+    if is_set_up(data_dir):
+        say(SYNCED_ENCRYPTION_NOTE)
 
 
 def cmd_decrypt(data_dir: Path, secrets: Secrets) -> int:

@@ -45,6 +45,8 @@ def decode(data: bytes) -> dict[str, Any]:
         raise ParseProblem("the file is not valid UTF-8 text", line, column) from None
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise ParseProblem("the data is nested too deeply to be a workbook") from None
     except json.JSONDecodeError as error:
         reason = "the file is cut short (it ends in the middle of the data)"
         if error.pos < len(text.rstrip()):

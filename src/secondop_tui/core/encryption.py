@@ -350,18 +350,25 @@ def _facts(recipient: str, *key_files: bytes) -> dict[str, Any]:
             "key_sha256": [_sha256(content) for content in key_files]}
 
 
-def turn_on(data_dir: Path, encoded: bytes, passphrase: str, created: str
+def turn_on(data_dir: Path, encoded: bytes, passphrase: str | None, created: str, *,
+            shared: tuple[WorkbookKey, bytes] | None = None
             ) -> tuple[WorkbookKey, bytes, os.stat_result]:
     """Encrypt the workbook (``encoded``, its plain bytes as the store has them now) and
-    every copy of it. Call under the workbook's lock, with no switch under way.
+    every copy of it, to a new key sealed with ``passphrase``; or, with ``shared``, to
+    a key already made elsewhere and its key file (a synced workbook's, opened with its
+    passphrase). Call under the workbook's lock, with no switch under way.
 
-    Returns the new key, the sealed workbook as written and the status of the file."""
+    Returns the key, the sealed workbook as written and the status of the file."""
     paths = KeyPaths(data_dir)
-    key = WorkbookKey.generate()
+    key = shared[0] if shared is not None else WorkbookKey.generate()
     try:
         _write_json(paths.switch, {"to": TO_ENCRYPTED, "recipient": key.recipient})
         checkpoint("switch noted")
-        key_file = key.lock(passphrase, created)
+        if shared is not None:
+            key_file = shared[1]
+        else:
+            assert passphrase is not None
+            key_file = key.lock(passphrase, created)
         _write_json(paths.facts, _facts(key.recipient, key_file))
         checkpoint("key facts written")
         atomic_write(paths.key, key_file)

@@ -1,9 +1,12 @@
-"""Plain-text and Markdown export of the workbook. Never imports Textual.
+"""Export of the workbook: text, Markdown, a web page to print, a calendar, contacts.
 
 The parts of the export are one ordered table, :data:`PARTS`: each names the module
-that renders it, and whether it is part of the export of the whole workbook. Every
-renderer returns text that has already been made safe with
-:func:`secondop_tui.core.text.escape_controls`.
+that renders it, whether it is part of the export of the whole workbook, and the
+formats it can be written in. Every text renderer returns text that has already been
+made safe with :func:`secondop_tui.core.text.escape_controls`. The web page (HTML, for
+paper) of any part or of the whole workbook comes from
+:mod:`secondop_tui.core.paper`; the calendar (iCalendar) and the contacts (vCard) are
+files of their own formats, never part of the whole export. Never imports Textual.
 """
 
 from __future__ import annotations
@@ -19,8 +22,17 @@ from typing import TextIO
 from secondop_tui.core.files import private_output
 from secondop_tui.core.store import WorkbookStore
 
-FORMATS = ("text", "markdown")
+FORMATS = ("text", "markdown")  # the text formats
+HTML = "html"  # one self-contained web page, to read or print
+ICS = "ics"  # iCalendar (RFC 5545)
+VCARD = "vcard"  # vCard 4.0 (RFC 6350)
+DOCUMENT_FORMATS = (*FORMATS, HTML)
+ALL_FORMATS = (*DOCUMENT_FORMATS, ICS, VCARD)
+FORMAT_NAMES = {"text": "plain text", "markdown": "Markdown", HTML: "a web page (HTML)",
+                ICS: "iCalendar (.ics)", VCARD: "vCard (.vcf)"}
 VISIT_PACK = "visit-pack"
+CALENDAR = "calendar"
+CONTACTS = "contacts"
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,8 @@ class Part:
     they are made, a big export needs neither one huge string nor the time to build it.
     A part that is not ``whole`` is exported only when asked for by name: the packaged
     guidance, which is not the person's own, and the visit pack, which is for one
-    doctor.
+    doctor. ``formats`` are the formats it can be written in, the first its default:
+    the calendar and the contacts are files of their own kind.
     """
 
     name: str
@@ -41,6 +54,12 @@ class Part:
     pieces: Callable[[WorkbookStore, str], list[Iterable[str]]] | None = None
     whole: bool = True
     for_doctor: bool = False
+    formats: tuple[str, ...] = DOCUMENT_FORMATS
+
+    @property
+    def is_file(self) -> bool:
+        """A calendar or an address book: written in its own format only, as it is."""
+        return self.formats[0] not in DOCUMENT_FORMATS
 
 
 # In the export's order: name, module, renderer, lazy pieces, in the whole export. The
@@ -53,7 +72,10 @@ _TABLE: tuple[tuple[str, str, str, str | None, bool], ...] = (
     ("timeline", "timeline", "render_timeline", None, True),
     ("guidance", "guidance", "render_export_part", None, False),
     (VISIT_PACK, "visitpack", "render_visit_pack", None, False),
+    (CALENDAR, "ics", "render_calendar", None, False),
+    (CONTACTS, "contacts", "render_contacts", None, False),
 )
+_FILE_FORMATS = {CALENDAR: (ICS,), CONTACTS: (VCARD,)}
 PARTS: dict[str, Part] = {}  # filled, once, by load_parts()
 
 
@@ -65,13 +87,30 @@ def load_parts() -> dict[str, Part]:
             module = importlib.import_module(f"secondop_tui.core.{module_name}")
             PARTS[name] = Part(name, getattr(module, render),
                                getattr(module, pieces) if pieces else None, whole,
-                               for_doctor=name == VISIT_PACK)
+                               for_doctor=name == VISIT_PACK,
+                               formats=_FILE_FORMATS.get(name, DOCUMENT_FORMATS))
     return PARTS
 
 
 def _part(only: str) -> Part:
     """The part called ``only``; ``KeyError`` when there is none."""
     return load_parts()[only]
+
+
+def default_format(only: str | None) -> str:
+    """The format a part is written in when none is asked for: text, or the calendar's
+    and the contacts' own."""
+    return _part(only).formats[0] if only else FORMATS[0]
+
+
+def check_format(only: str | None, fmt: str) -> None:
+    """Raise ``ValueError`` (with a message for the user) when the part ``only`` (the
+    whole workbook for None) cannot be written in ``fmt``; ``KeyError`` for no such part."""
+    formats = _part(only).formats if only else DOCUMENT_FORMATS
+    if fmt not in formats:
+        what = f"The {only}" if only else "The whole workbook"
+        names = " or ".join(FORMAT_NAMES.get(f, f) for f in formats)
+        raise ValueError(f"{what} is written as {names}, not as {FORMAT_NAMES.get(fmt, fmt)}.")
 
 
 def _section(part: Part, store: WorkbookStore, fmt: str, lead: str,
@@ -82,20 +121,30 @@ def _section(part: Part, store: WorkbookStore, fmt: str, lead: str,
         text = part.render(store, doctor, fmt)
     else:
         text = part.render(store, fmt)
-    if text:  # an empty part (no opinions to compare, say) is left out
+    if part.is_file:
+        yield text
+    elif text:  # an empty part (no opinions to compare, say) is left out
         yield lead
         yield text.rstrip("\n") + "\n"
 
 
 def export_parts(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
-                 doctor: str | None = None) -> list[Iterable[str]]:
+                 doctor: str | None = None, paper_size: str = "auto") -> list[Iterable[str]]:
     """The workbook (or one part of it) as lazy parts of text or Markdown, in order: a
     part renders its text only when iterated.
 
     Raises ``KeyError`` at once for a part that does not exist. A blank line separates
     the sections; each section ends with one newline. ``doctor`` is the doctor the
-    visit pack is for (part of the name is enough).
+    visit pack is for (part of the name is enough). HTML is one document, of one part
+    or of the whole workbook, made as it is written, for ``paper_size`` ("auto", "a4"
+    or "letter"). ``ValueError`` for a part that cannot be written in ``fmt``.
     """
+    check_format(only, fmt)
+    if fmt == HTML:
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui.core import paper
+
+        return [paper.html_chunks(store, only, doctor=doctor, paper=paper_size)]
     chosen = [_part(only)] if only else [p for p in load_parts().values() if p.whole]
     parts: list[Iterable[str]] = []
     for part in chosen:
@@ -109,22 +158,23 @@ def export_parts(store: WorkbookStore, only: str | None = None, fmt: str = "text
 
 
 def export_chunks(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
-                  doctor: str | None = None) -> Iterator[str]:
-    """The workbook (or one part of it) as pieces of text or Markdown, in order.
+                  doctor: str | None = None, paper_size: str = "auto") -> Iterator[str]:
+    """The workbook (or one part of it) as pieces of text, in order.
 
     Raises ``KeyError`` at once (not when iterated) for a part that does not exist.
     """
-    return chain.from_iterable(export_parts(store, only, fmt, doctor=doctor))
+    return chain.from_iterable(export_parts(store, only, fmt, doctor=doctor,
+                                            paper_size=paper_size))
 
 
 def export(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
-           doctor: str | None = None) -> str:
-    """The workbook (or one part of it) as text or Markdown."""
-    return "".join(export_chunks(store, only, fmt, doctor=doctor))
+           doctor: str | None = None, paper_size: str = "auto") -> str:
+    """The workbook (or one part of it) as text, Markdown, HTML, iCalendar or vCard."""
+    return "".join(export_chunks(store, only, fmt, doctor=doctor, paper_size=paper_size))
 
 
 def export_workbook(data_dir: Path, out: TextIO, only: str | None = None,
-                    fmt: str = "text", *, key=None) -> None:
+                    fmt: str = "text", *, paper_size: str = "auto", key=None) -> None:
     """Open the workbook in ``data_dir`` read-only (with its ``key``, when it is
     encrypted) and write its export to ``out``.
 
@@ -133,10 +183,9 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None,
     rendering half of a big export was slower on a two-core machine with other work on
     it (docs/performance.md).
     """
-    if only is not None:
-        _part(only)  # a KeyError now, before anything is written
+    check_format(only, fmt)  # a KeyError or ValueError now, before anything is written
     store = WorkbookStore.open(data_dir, read_only=True, key=key)
-    out.writelines(export_chunks(store, only, fmt))
+    out.writelines(export_chunks(store, only, fmt, paper_size=paper_size))
 
 
 def export_file(target: Path, *, force: bool = False,

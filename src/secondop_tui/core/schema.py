@@ -34,10 +34,15 @@ def now_iso() -> str:
 
 
 def new_workbook() -> Raw:
-    """Raw data of an empty workbook at the current schema version."""
+    """Raw data of an empty workbook at the current schema version. Its random ``id``
+    tells one workbook from another (the calendar's and the contacts' UIDs hold it)."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    import uuid
+
     return {
         META_TABLE: {
-            META_ID: {"schema": SCHEMA_VERSION, "created": now_iso(), "app_version": __version__}
+            META_ID: {"schema": SCHEMA_VERSION, "created": now_iso(), "app_version": __version__,
+                      "id": uuid.uuid4().hex}
         }
     }
 

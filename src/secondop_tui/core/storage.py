@@ -172,6 +172,11 @@ class WorkbookStorage(Storage):
     def dirty(self) -> bool:
         return self._pending is not None
 
+    @property
+    def generation(self) -> int:
+        """Bumped by every change: equal twice, nothing changed in between."""
+        return self._generation
+
     def replace_data(self, data: dict[str, Any], on_disk: bytes | None,
                      signature: DiskSignature | None = None) -> None:
         """Adopt data read from disk (after a reload), dropping anything pending.
@@ -184,6 +189,12 @@ class WorkbookStorage(Storage):
             self._set_known(on_disk)
             self.conflict = False
             self.last_error = ""
+
+    def adopt(self, data: dict[str, Any]) -> None:
+        """Take ``data`` as the workbook's whole new content (a merge's result), queued
+        for the next flush like any change."""
+        self._data = data
+        self.write(data)
 
     def mark_dirty(self) -> None:
         """Queue the current data for the next flush."""

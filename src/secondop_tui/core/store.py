@@ -132,16 +132,23 @@ class WorkbookStore:
         self.lock = lock
         self.autoflush = autoflush
         self.notices = notices
-        self.db = TinyDB(storage=lambda: storage)
         # Called after every change to a table or a setting (see subscribe).
         self._subscribers: list[Subscriber] = []
+        self.db = self._new_db()
+        self.closed = False
+
+    def _new_db(self) -> TinyDB:
+        """A TinyDB over the storage. Made afresh when the whole data is replaced: its
+        tables remember the next free id, which new data may have taken."""
+        storage = self.storage
+        db = TinyDB(storage=lambda: storage)
         # Every table checks that the workbook is writable before any change, and
         # announces the change after it (see _WorkbookTable), through the storage and
         # the list of subscribers: nothing there refers back to the store.
-        self.db.table_class = partial(_WorkbookTable,  # type: ignore[assignment]
-                                      partial(_ensure_writable, storage),
-                                      partial(_announce, self._subscribers))
-        self.closed = False
+        db.table_class = partial(_WorkbookTable,  # type: ignore[assignment]
+                                 partial(_ensure_writable, storage),
+                                 partial(_announce, self._subscribers))
+        return db
 
     # Opening ------------------------------------------------------------------------
     @classmethod
@@ -437,6 +444,15 @@ class WorkbookStore:
         _announce(self._subscribers, StoreChange(name, frozenset(fields)))
         return True
 
+    def replace_all(self, data: dict[str, Any]) -> None:
+        """Take ``data`` (raw tables, such as a merge's result) as the workbook's whole
+        content, queued for saving; every table is announced as changed."""
+        self.ensure_writable()
+        self.storage.adopt(data)
+        self.db = self._new_db()
+        for name in data:
+            _announce(self._subscribers, StoreChange(name))
+
     # Settings: small preferences kept in the workbook (theme, positions...) ----------
     def get_setting(self, key: str, default: Any = None) -> Any:
         doc = self.table(SETTINGS_TABLE).get(doc_id=1)
@@ -502,8 +518,7 @@ class WorkbookStore:
             raise WorkbookDamaged(self.path, problem.reason, line=problem.line,
                                   column=problem.column, aside=aside) from None
         self.storage.replace_data(raw, on_disk, DiskSignature.from_status(status))
-        for name in self.db.tables():
-            self.db.table(name).clear_cache()
+        self.db = self._new_db()  # its tables remembered the old data's next free ids
         return aside
 
     def close(self, *, flush: bool = True) -> SaveResult:
@@ -554,6 +569,24 @@ class WorkbookStore:
         key = self.storage.rewrite(write)
         assert key is not None
         return key
+
+    def use_shared_key(self, key: "WorkbookKey", key_file: bytes) -> None:
+        """Seal the workbook and every copy of it to a key made on another machine (a
+        synced workbook's: ``key_file`` is its key sealed with the shared passphrase,
+        ``key`` that key opened). A workbook encrypted with a key of its own is opened
+        with it first, then sealed to the shared one."""
+        self.ensure_writable()
+        old = self.storage.key
+        if old is not None and old.recipient == key.recipient:
+            return
+
+        def write(encoded: bytes):
+            if old is not None:
+                encryption.turn_off(self.paths.data_dir, old, encoded)
+            return encryption.turn_on(self.paths.data_dir, encoded, None, schema.now_iso(),
+                                      shared=(key, key_file))
+
+        self.storage.rewrite(write)
 
     def decrypt(self) -> None:
         """Turn encryption off: the workbook and every copy of it are written plain and
@@ -673,18 +706,25 @@ def restore_backup(data_dir: Path, backup: Path, key: "WorkbookKey | None" = Non
     (an encrypted backup needs ``key``: :class:`PassphraseNeeded` without it); with
     it off, it is written plain.
     """
+    return restore_content(data_dir, backup.read_bytes(), key, source=backup)
+
+
+def restore_content(data_dir: Path, content: bytes, key: "WorkbookKey | None" = None, *,
+                    source: Path | None = None) -> tuple[Path, Path | None]:
+    """Replace the workbook with ``content`` (a backup's bytes, or a synced version's),
+    keeping the current file aside first; as :func:`restore_backup`. Raises
+    ``ParseProblem`` (before anything is changed) when it is no workbook."""
     paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
-    make_data_dir(paths.data_dir)
-    content = backup.read_bytes()
     plain = content
     if is_sealed(content):
         if key is None:
-            raise PassphraseNeeded(backup)
+            raise PassphraseNeeded(source or paths.workbook)
         try:
             plain = key.open(content)
         except SealProblem as problem:
             raise codec.ParseProblem(f"it is encrypted, and {problem.reason}") from None
     codec.decode(plain)  # raises ParseProblem for a damaged backup
+    make_data_dir(paths.data_dir)
     lock = WorkbookLock(paths.lock)
     lock.acquire(schema.now_iso())
     try:

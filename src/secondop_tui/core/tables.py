@@ -9,6 +9,8 @@ other. Never imports Textual.
 from __future__ import annotations
 
 CHECKLIST = "checklist"
+# Open sync conflicts, until the user resolves them (see core.merge and core.conflicts).
+CONFLICTS = "conflicts"
 CONSULTATIONS = "consultations"
 DOCTORS = "doctors"
 OPINIONS = "opinions"

@@ -225,3 +225,29 @@ def render_timeline(store: WorkbookStore, fmt: str = "text") -> str:
     if not placed:
         lines.append(marker)
     return "\n".join(lines) + "\n"
+
+
+def header_note(events: list[TimelineEvent]) -> tuple[str, ...]:
+    """The timing warnings for the Header, in a long and a short form (none: empty).
+
+    Long, ``⚠ visit after start-by: Dr Ben Brook (+1)``, names the first one; short,
+    ``⚠ visit after start-by`` or ``⚠ 2 visits after start-by``, leaves room at 80
+    columns for the next appointment beside it. The timeline says it all in full.
+    """
+    late = [e for e in events if e.warning]
+    if not late:
+        return ()
+    first = late[0]
+    what = "visit" if first.kind == APPOINTMENT else "report awaited"
+    long = f"{WARNING} {what} after start-by"
+    if first.who:
+        long += f": {first.who}"
+    if len(late) > 1:
+        long += f" (+{len(late) - 1})"
+    visits = sum(e.kind == APPOINTMENT for e in late)
+    noun = ("visit" if visits == len(late) else "report" if not visits else "")
+    if len(late) == 1:
+        short = f"{WARNING} {noun} after start-by"
+    else:
+        short = f"{WARNING} {len(late)} {noun + 's ' if noun else ''}after start-by"
+    return (long, short)

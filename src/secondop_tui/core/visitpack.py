@@ -9,6 +9,7 @@ says what was cut and where the full text is. Never imports Textual.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from secondop_tui.core import clock
@@ -129,15 +130,19 @@ def _opinions(store: WorkbookStore) -> list[Item]:
     return items
 
 
-def _timeline(store: WorkbookStore, today: date, md: bool) -> list[str]:
-    """The timeline without the consultations, within its budget of lines: the oldest
-    past events are left out first (and the text says how many)."""
+TIMELINE_WHERE = "see 'secondop-tui export --only timeline'"
+
+
+def _timeline_items(store: WorkbookStore, today: date,
+                    md: bool) -> tuple[list[Item], list[Item]]:
+    """The timeline without the consultations, as (a note of what was left out, the
+    events) within its budget of lines: the oldest past events are left out first."""
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.timeline import CONSULTATION, DIAGNOSIS, WARNING, timeline
 
     events = [e for e in timeline(store, today) if e.kind != CONSULTATION]
     if not events:
-        return _lines([(0, "Nothing dated yet.")], md)[0]
+        return [], [(0, "Nothing dated yet.")]
 
     def items_of(chosen) -> list[Item]:
         out: list[Item] = []
@@ -158,12 +163,18 @@ def _timeline(store: WorkbookStore, today: date, md: bool) -> list[str]:
             break
         events.remove(past[0])
         dropped += 1
-    lines = []
+    lead: list[Item] = []
     if dropped:
-        lines = _lines([(0, f"({dropped} earlier event{'s' if dropped != 1 else ''} left "
-                            "out: see 'secondop-tui export --only timeline'.)")], md)[0]
-    return lines + _clip(items_of(events), budget - len(lines), md,
-                         "see 'secondop-tui export --only timeline'")
+        lead = [(0, f"({dropped} earlier event{'s' if dropped != 1 else ''} left "
+                    f"out: {TIMELINE_WHERE}.)")]
+    return lead, items_of(events)
+
+
+def _timeline(store: WorkbookStore, today: date, md: bool) -> list[str]:
+    """The timeline's lines within its budget (see :func:`_timeline_items`)."""
+    lead, items = _timeline_items(store, today, md)
+    lines = _lines(lead, md)[0] if lead else []
+    return lines + _clip(items, BUDGETS["timeline"] - len(lines), md, TIMELINE_WHERE)
 
 
 def _records(doctor: Doctor) -> list[Item]:
@@ -226,26 +237,117 @@ def _lines(items: list[Item], md: bool) -> list[list[str]]:
     return out
 
 
+def _kept(items: list[Item], budget: int, md: bool) -> tuple[list[list[str]], int]:
+    """Of each item, the wrapped lines kept within ``budget`` (an item left out keeps
+    none), and how many lines were cut; nothing is cut when all fit."""
+    wrapped = _lines(items, md)
+    total = sum(len(w) for w in wrapped)
+    if total <= budget:
+        return wrapped, 0
+    room = budget - 1
+    kept: list[list[str]] = []
+    used = 0
+    for w in wrapped:
+        if used + len(w) <= room:
+            kept.append(w)
+            used += len(w)
+            continue
+        if room - used >= 2 or not used:
+            part = w[: max(room - used, 0)]
+            kept.append(part)
+            used += len(part)
+        break
+    return kept, total - used
+
+
+def _cut_note(cut: int, where: str) -> str:
+    return f"… {cut} more line{'s' if cut != 1 else ''} cut here: {where}."
+
+
 def _clip(items: list[Item], budget: int, md: bool, where: str) -> list[str]:
     """The items' lines within ``budget`` lines, ending with a line that says how many
     were cut and where to read them. An item that does not fit whole keeps its first
     lines when at least two fit, so one long text is shortened rather than dropped."""
-    wrapped = _lines(items, md)
-    total = sum(len(w) for w in wrapped)
-    if total <= budget:
-        return [line for w in wrapped for line in w]
-    room = budget - 1
-    kept: list[str] = []
-    for w in wrapped:
-        if len(kept) + len(w) <= room:
-            kept += w
-            continue
-        if room - len(kept) >= 2 or not kept:
-            kept += w[: max(room - len(kept), 0)]
-        break
-    cut = total - len(kept)
-    note = f"… {cut} more line{'s' if cut != 1 else ''} cut here: {where}."
-    return kept + _lines([(0, note)], md)[0]
+    kept, cut = _kept(items, budget, md)
+    lines = [line for w in kept for line in w]
+    return lines if not cut else lines + _lines([(0, _cut_note(cut, where))], md)[0]
+
+
+def _clip_items(items: list[Item], budget: int, where: str) -> list[Item]:
+    """:func:`_clip` as items, for the web page: the same items kept as in the text, an
+    item shortened there ending in "…" here, and the same note of what was cut."""
+    kept, cut = _kept(items, budget, False)
+    out: list[Item] = []
+    for (level, text), lines in zip(items, kept):
+        if len(lines) == len(_lines([(level, text)], False)[0]):
+            out.append((level, text))
+        elif lines:
+            out.append((level, " ".join(" ".join(line.split()) for line in lines) + " …"))
+    return out if not cut else out + [(0, _cut_note(cut, where))]
+
+
+@dataclass
+class PackSection:
+    """One part of the visit pack for the web page: its heading, what it is about (a
+    name or a date, kept in its own case), and its items as they fit the page."""
+
+    heading: str
+    about: str
+    items: list[Item]
+    kind: str = "list"  # "questions": each with a box to tick by hand
+
+
+@dataclass
+class VisitPack:
+    """The visit pack as parts, for the web page; the text is made by
+    :func:`render_visit_pack` from the same parts and budgets."""
+
+    doctor: Doctor
+    prepared: str
+    sections: list[PackSection]
+    left_out: str
+
+
+LEFT_OUT = ("Left out to keep to one page: the consultation notes and the other "
+            "doctors' details ('secondop-tui export' prints everything).")
+WHERE = {"diagnosis": "the full text is in the app's profile",
+         "opinions": "see 'secondop-tui export --only comparison'",
+         "records": "see 'secondop-tui export --only doctors'",
+         "medications": "the full list is in the app's profile",
+         "questions": "see 'secondop-tui export --only notes'"}
+
+
+def visit_pack(store: WorkbookStore, doctor_query: str) -> VisitPack:
+    """The visit pack for the doctor whose name holds ``doctor_query``, as parts (raises
+    ``LookupError`` as :func:`render_visit_pack` does). The text in it is raw: escape it
+    for the medium."""
+    today = clock.today()
+    doctor = find_doctor(store, doctor_query)
+    when = doctor.appointment_at
+    visit = f" Appointment: {format_datetime(when)}." if isinstance(when, datetime) else ""
+    sections = [
+        PackSection("Diagnosis so far", "", _clip_items(
+            _diagnosis(store), BUDGETS["diagnosis"], WHERE["diagnosis"])),
+        PackSection("Opinions so far", "", _clip_items(
+            _opinions(store), BUDGETS["opinions"], WHERE["opinions"])),
+    ]
+    lead, events = _timeline_items(store, today, False)
+    sections.append(PackSection("Timeline", "", lead + _clip_items(
+        events, BUDGETS["timeline"] - len(_lines(lead, False)[0] if lead else []),
+        TIMELINE_WHERE)))
+    sections.append(PackSection("Records sent to ", _name(doctor), _clip_items(
+        _records(doctor), BUDGETS["records"], WHERE["records"])))
+    medications = _medications(store)
+    if medications:
+        sections.append(PackSection("Medications and allergies", "", _clip_items(
+            medications, BUDGETS["medications"], WHERE["medications"])))
+    consultation = visit_consultation(store, doctor, today)
+    about = f" ({format_date(consultation.day)})" if consultation is not None \
+        and consultation.day is not None else ""
+    sections.append(PackSection("Top questions for this visit", about, _clip_items(
+        _questions(consultation, doctor), BUDGETS["questions"], WHERE["questions"]),
+        kind="questions"))
+    return VisitPack(doctor, f"Prepared {format_date(today)}.{visit}", sections, LEFT_OUT)
 
 
 def render_visit_pack(store: WorkbookStore, doctor_query: str, fmt: str = "text") -> str:

@@ -172,14 +172,85 @@ def visit_pack(app) -> None:
 
 def write_visit_pack(app, doctor) -> None:
     # deferred: start-up speed (this module is imported with the app)
-    from secondop_tui.core.visitpack import render_visit_pack
+    from secondop_tui.core.export import VISIT_PACK, export
     from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog, file_stem
 
     store = app.store
     app.push_screen(ExportTextDialog(
         f"Visit pack for {doctor.display_name}", file_stem("secondop-visit-pack",
                                                           doctor.name),
-        lambda fmt: render_visit_pack(store, doctor.name, fmt)))
+        lambda fmt: export(store, VISIT_PACK, fmt, doctor=doctor.name),
+        hint="The web page prints on one sheet of A4 or Letter, with boxes to tick."))
+
+
+# Calendar and contacts ------------------------------------------------------------------------
+def export_calendar(app) -> None:
+    """Write every appointment and start-by date, with reminders, to an .ics file."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core.export import CALENDAR, ICS, export
+    from secondop_tui.core.ics import local_zone
+    from secondop_tui.ui.dialogs.export_text_dialog import CALENDAR as FORMATS
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    store = app.store
+    zone = local_zone()
+    where = (f"Times in {zone.name}." if not zone.note else
+             "Times in UTC: the name of this computer's time zone could not be found.")
+    app.push_screen(ExportTextDialog(
+        "Export calendar", "secondop-calendar", lambda fmt: export(store, CALENDAR, ICS),
+        formats=FORMATS,
+        hint="Every appointment and start-by date, each with a reminder the day before "
+             f"(and two hours before an appointment), for a phone's or computer's "
+             f"calendar. Importing a newer file updates the events. {where}"))
+
+
+def export_contacts(app) -> None:
+    """Write every doctor as a vCard 4.0 contact to a .vcf file."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core.export import CONTACTS, VCARD, export
+    from secondop_tui.ui.dialogs.export_text_dialog import CONTACTS as FORMATS
+    from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
+
+    store = app.store
+    app.push_screen(ExportTextDialog(
+        "Export doctors to contacts", "secondop-doctors",
+        lambda fmt: export(store, CONTACTS, VCARD), formats=FORMATS,
+        hint="Every doctor as a contact card (vCard 4.0) for an address book: name, "
+             "degree, role, hospital, phone and fax, address, web site, and the "
+             "credentials in the note."))
+
+
+def import_contacts(app) -> None:
+    """Pick a contacts file, see who would be added, then add them (see
+    :func:`add_imported_doctors`)."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.ui.dialogs.contacts_import_dialog import ContactsImportDialog
+
+    if app.store.read_only:
+        app.notify("This workbook is open read-only: no doctors can be added.",
+                   title="Import doctors", severity="warning", timeout=8)
+        return
+    app.push_screen(ContactsImportDialog(app.store))
+
+
+async def add_imported_doctors(app, plan, source) -> None:
+    """Add the doctors an import dialog confirmed, and show them in the Doctors pane."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core.contacts import add_planned
+    from secondop_tui.core.text import escape_controls
+    from secondop_tui.ui.panes.doctors import DoctorsPane
+
+    if app.store is None or app.store.read_only:
+        return
+    ids = add_planned(app.store, plan)
+    count = len(ids)
+    app.notify(f"Added {count} doctor{'s' if count != 1 else ''} from "
+               f"{escape_controls(source.name)}.", title="Import doctors", timeout=8,
+               markup=False)
+    screen = app.screen
+    if ids and isinstance(screen, WorkbookScreen):
+        doctors = await show_pane(screen, DoctorsPane)
+        doctors.reload(select=ids[0])
 
 
 def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable[[], object]]]:
@@ -205,7 +276,128 @@ def workbook_commands(app, notes_pane=None) -> Iterable[tuple[str, str, Callable
            partial(edit_profile, app))
     yield ("Glossary: look up a term", "Plain meanings of the words the guidance, "
            "checklist and questions use (alt+g)", partial(show_glossary, app))
-    yield ("Export comparison", "Write the comparison of opinions to a text or Markdown "
-           "file", partial(export_comparison, app))
+    yield ("Export comparison", "Write the comparison of opinions to a text, Markdown or "
+           "web page file", partial(export_comparison, app))
     yield ("Visit pack for a doctor", "Write a one-page summary to bring to a doctor",
            partial(visit_pack, app))
+    yield ("Export calendar", "Appointments and start-by dates, with reminders, for a "
+           "phone's or computer's calendar (.ics)", partial(export_calendar, app))
+    yield ("Export doctors to contacts", "Every doctor as a contact card for an address "
+           "book (.vcf)", partial(export_contacts, app))
+    if not store.read_only:
+        yield ("Import doctors from contacts", "Add doctors from an address book's "
+               "contacts file (.vcf), after seeing who would be added",
+               partial(import_contacts, app))
+    yield ("Sync now", "Fetch the shared workbook, merge it with this one, save and push "
+           "(secondop-tui sync)", partial(sync_now, app))
+    yield ("Conflicts", "Edits made on two machines to the same thing: keep this, that or "
+           "both", partial(show_conflicts, app))
+    settings = app.sync_settings()
+    if settings is not None:
+        for key, moment in (("at_start", "start"), ("at_quit", "quit")):
+            on = getattr(settings, key)
+            yield (f"Sync at {moment}: {'off' if on else 'on'}",
+                   f"{'Stop syncing' if on else 'Sync'} each time the app {moment}s "
+                   f"(now {'on' if on else 'off'})",
+                   partial(app.set_sync_setting, key, not on))
+
+
+# Sync -------------------------------------------------------------------------------------------
+def sync_now(app, when: str = "", then: Callable[[], object] | None = None) -> None:
+    """Fetch, merge, save and push the shared workbook (the palette's "Sync now"), in
+    a dialog that covers the screen until it is done; ``then`` runs after it closes."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core import sync
+    from secondop_tui.ui.dialogs.sync_dialog import SyncDialog
+
+    store = app.store
+    if store is None or store.read_only:
+        app.notify("This workbook is open read-only here: it cannot be synced.",
+                   title="Sync", severity="warning")
+        if then is not None:
+            then()
+        return
+    if not sync.is_set_up(store.paths.data_dir):
+        app.notify("This workbook is not synced yet. In a terminal: secondop-tui sync "
+                   "setup REMOTE (a folder such as a USB stick, or user@host:path over "
+                   "SSH); see the README's Sync section.", title="Sync", timeout=12)
+        if then is not None:
+            then()
+        return
+    result = app.save_now()
+    if not result.ok:
+        app.notify("Save the workbook first (ctrl+s): " + result.message, title="Sync",
+                   severity="error")
+        return
+
+    def done(report) -> None:
+        if report is not None and report.changed_here:
+            app.show_reloaded_workbook()
+        app.refresh_sync_note()
+        if then is not None:
+            then()
+
+    app.push_screen(SyncDialog(store, when=when), done)
+
+
+def show_conflicts(app) -> None:
+    """The open sync conflicts: pick one, then keep this version, that one, or both."""
+    # deferred: start-up speed (this module is imported with the app)
+    from secondop_tui.core import conflicts
+    from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
+    from secondop_tui.ui.dialogs.pick_dialog import PickDialog
+
+    store = app.store
+    if store is None:
+        return
+    found = conflicts.open_conflicts(store)
+    if not found:
+        app.notify("No open conflicts: every edit made on both machines merged cleanly.",
+                   title="Conflicts", timeout=5)
+        return
+
+    def resolve(conflict, answer: str | None) -> None:
+        if answer in (None, "cancel"):
+            show_conflicts(app)
+            return
+        try:
+            conflicts.resolve(store, conflict, answer)
+        except (PermissionError, OSError) as error:
+            app.notify(str(error), title="Conflicts", severity="error")
+            return
+        app.show_reloaded_workbook()
+        app.refresh_sync_note()
+        app.notify("Resolved. The next sync shares it.", title="Conflicts", timeout=4)
+        if conflicts.open_conflicts(store):
+            show_conflicts(app)
+
+    def chosen(conflict) -> None:
+        if conflict is None:
+            return
+        if store.read_only:
+            app.notify(conflicts.READ_ONLY, title="Conflicts", severity="warning")
+            return
+        lines = [conflicts.describe(store, conflict) + "."]
+        if conflict.kind == "field":
+            lines.append(f"\nIn place now (from {conflict.kept_by}): "
+                         f"{conflicts.shown_value(conflict.kept, 300)}")
+            lines.append(f"The other (from {conflict.other_by}): "
+                         f"{conflicts.shown_value(conflict.other, 300)}")
+        elif conflict.kind == "text":
+            lines.append("\nBoth versions are in the text, between lines that start with "
+                         "\"=== Sync conflict\" and name the machine of each. Edit it by "
+                         "hand, or choose here.")
+        keys = iter("tob")
+        options = [Choice(next(keys), label, value, "primary" if value == conflicts.THIS
+                          else "default")
+                   for value, label in conflicts.choices(conflict)]
+        options.append(Choice("c", "Not now", "cancel"))
+        app.push_screen(ChoiceDialog("Resolve a conflict", "\n".join(lines), options,
+                                     cancel="cancel"),
+                        lambda answer: resolve(conflict, answer))
+
+    app.push_screen(PickDialog(
+        f"Conflicts: {len(found)} open",
+        "Edits made on two machines to the same thing. Each version is kept until you "
+        "choose.",
+        [(conflicts.describe(store, c), c) for c in found]), chosen)

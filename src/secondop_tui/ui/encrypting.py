@@ -100,9 +100,14 @@ class EncryptingApp(SavingApp):
         self.call_from_thread(self.encrypted_now, key)
 
     def encrypted_now(self, key: WorkbookKey) -> None:
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui.core.sync import SYNCED_ENCRYPTION_NOTE, is_set_up
+
         self.workbook_key = key
         self.refresh_status()
         self.push_screen(RecoveryKeyDialog(key.recovery_key()))
+        if self.store is not None and is_set_up(self.store.paths.data_dir):
+            self.notify(SYNCED_ENCRYPTION_NOTE, title="Sync", timeout=20)
 
     def action_change_passphrase(self) -> None:
         if self.store is not None and self.store.encrypted:

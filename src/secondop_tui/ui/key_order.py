@@ -38,6 +38,7 @@ import unicodedata
 from collections import deque
 
 from textual import events
+from textual.app import App
 from textual.message_pump import MessagePump
 
 from secondop_tui.ui.terminal import clean_paste
@@ -94,12 +95,12 @@ def as_typed(event: events.Key) -> events.Key:
     return TypedKey(event.key, event.character)
 
 
-class KeysInOrder:
-    """App mixin: each key (and paste) reaches the widgets and bindings after the one
+class KeysInOrder(App[None]):
+    """An app whose keys (and pastes) each reach the widgets and bindings after the one
     before it is done."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self) -> None:
+        super().__init__()
         self._held_key: events.Key | events.Paste | None = None
         self._held_since = 0.0
         self._held_at: MessagePump | None = None  # whose queue the held key waits in
@@ -133,7 +134,7 @@ class KeysInOrder:
         the app asks here so that it does not wait for that key for ever."""
         if self._held_key is not None and not self._held_key_can_end():
             self._held_key = None
-            self.call_later(self._hand_on_waiting_keys)  # type: ignore[attr-defined]
+            self.call_later(self._hand_on_waiting_keys)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -147,7 +148,7 @@ class KeysInOrder:
                 self._held_key = None  # lost on the way: do not hold the rest
             await self._hand_on_waiting_keys()
             return
-        await super().on_event(event)  # type: ignore[misc]
+        await super().on_event(event)
 
     async def _hand_on_waiting_keys(self) -> None:
         while self._keys_waiting and (self._held_key is None
@@ -159,23 +160,23 @@ class KeysInOrder:
             self.keys_handled += 1
             self._held_since = time.monotonic()
             # Priority bindings, or on to the focused widget (Textual's own routing).
-            await super().on_event(event)  # type: ignore[misc]
+            await super().on_event(event)
             self._typing_into = self._text_field_typed_in(event)
             if event.is_forwarded:
-                target = self.focused or self.screen  # type: ignore[attr-defined]
+                target = self.focused or self.screen
                 self._follow_key(event, target, target, sweeping=False)
-            elif self.focused is not None:  # type: ignore[attr-defined]
+            elif self.focused is not None:
                 # A priority binding ran it here (ctrl+s in a form). What it queued on
                 # the focused field runs first, and the screen it closed is gone, before
                 # the next key.
-                focused = self.focused  # type: ignore[attr-defined]
+                focused = self.focused
                 self._follow_key(event, focused, focused, sweeping=True)
             else:
                 self._finish_key(event)
 
     def _text_field_typed_in(self, event: events.Key | events.Paste) -> MessagePump | None:
         """The focused text field, when the key just handed on types a character in it."""
-        focused = self.focused  # type: ignore[attr-defined]
+        focused = self.focused
         if is_character(event) and event.is_forwarded and takes_typing(focused):
             return focused
         return None
@@ -192,7 +193,7 @@ class KeysInOrder:
         per key: a fast typist on a busy machine would fall behind."""
         field = self._typing_into
         return (field is not None and is_character(event) and is_character(self._held_key)
-                and self.focused is field  # type: ignore[attr-defined]
+                and self.focused is field
                 and field.is_attached and not getattr(field, "_closing", False))
 
     def _paste_for_focus(self, event: events.Paste) -> events.Paste:
@@ -200,10 +201,10 @@ class KeysInOrder:
         # Imported here for start-up speed: the first frame needs neither widget.
         from textual.widgets import Input, TextArea
 
-        focused = self.focused  # type: ignore[attr-defined]
+        focused = self.focused
         if not isinstance(focused, (Input, TextArea)):
             if event.text.strip():
-                self.notify("Pasted text goes into a text field: open one first "  # type: ignore[attr-defined]
+                self.notify("Pasted text goes into a text field: open one first "
                             "(for a note, enter on the consultation).", timeout=5)
             return events.Paste("")
         return events.Paste(clean_paste(event.text, one_line=isinstance(focused, Input)))
@@ -240,13 +241,13 @@ class KeysInOrder:
 
     def _finish_key(self, event: events.Key) -> None:
         # Through the app's queue, behind what the key queued there (a focus() call).
-        self._held_at = self  # type: ignore[assignment]
-        self.call_later(self._settle_key, event)  # type: ignore[attr-defined]
+        self._held_at = self
+        self.call_later(self._settle_key, event)
 
     async def _settle_key(self, event: events.Key) -> None:
         if event is not self._held_key:
             return  # already given up on
-        screen = self.screen  # type: ignore[attr-defined]
+        screen = self.screen
         if not screen.is_mounted:
             # The key opened a screen: the next keys are for it, once it has focused its
             # first field.
@@ -259,8 +260,8 @@ class KeysInOrder:
     def _watch_waiting_keys(self) -> None:
         if self._hold_timer is None:
             # The timer runs in a task of its own: the keys are handed on from the app's.
-            self._hold_timer = self.set_timer(  # type: ignore[attr-defined]
-                KEY_WAIT_LIMIT, lambda: self.call_later(self._end_key_wait))  # type: ignore[attr-defined]
+            self._hold_timer = self.set_timer(
+                KEY_WAIT_LIMIT, lambda: self.call_later(self._end_key_wait))
 
     async def _end_key_wait(self) -> None:
         self._hold_timer = None

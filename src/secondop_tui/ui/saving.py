@@ -221,12 +221,7 @@ class SavingApp(App[None]):
         try:
             if answer == "reload":
                 aside = self.store.take_theirs()
-                self.workbook_version += 1
-                self.refresh_timing_note()
-                for screen in self.screen_stack:
-                    for pane in mounted_panes(screen):
-                        pane.on_workbook_reloaded()
-                self.workbook_reloaded.publish(None)  # the screens that show the store
+                self.show_reloaded_workbook()
                 self.notify(f"Reloaded the workbook from disk. The app's version was kept as "
                             f"{aside.name}.", title="Workbook", timeout=10)
             else:
@@ -236,6 +231,16 @@ class SavingApp(App[None]):
         except (StoreError, OSError) as error:
             self.notify(f"That did not work: {error}", severity="error", timeout=15)
         self.refresh_status()
+
+    def show_reloaded_workbook(self) -> None:
+        """The store's data was replaced (reloaded from disk, or merged by a sync):
+        every pane and screen that shows it reads it again."""
+        self.workbook_version += 1
+        self.refresh_timing_note()
+        for screen in self.screen_stack:
+            for pane in mounted_panes(screen):
+                pane.on_workbook_reloaded()
+        self.workbook_reloaded.publish(None)  # the screens that show the store
 
     def action_save(self) -> None:
         if self.store is not None and self.store.read_only:

@@ -48,6 +48,13 @@ def pane_class(pane_id: str) -> type[Pane]:
 FIRST_PANE = "guidance"
 
 
+class SaveWarning(Static):
+    """The line under the Header that says why the workbook is not saved (the app's
+    status fills it)."""
+
+    shown_text = ""
+
+
 class WorkbookFooter(Footer):
     """A Footer that shows the app's keys (Quit, Help) in the very first frame.
 
@@ -100,7 +107,7 @@ class WorkbookScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="✚")
-        yield Static("", id="save-warning", markup=False)
+        yield SaveWarning("", id="save-warning", markup=False)
         with WorkbookTabs(id="panes", initial=FIRST_PANE):
             for pane_id, title, key in PANES:
                 with TabPane(f"{title} {key}", id=pane_id):

@@ -314,8 +314,8 @@ class DoctorFormDialog(DismissOnce["Doctor | None"], ModalScreen["Doctor | None"
                 continue
             if isinstance(widget, TextArea):
                 out[widget.id] = widget.text
-            else:
-                out[widget.id] = widget.value  # type: ignore[attr-defined]
+            elif isinstance(widget, (Input, DoctorChoice)):
+                out[widget.id] = widget.value
         return out
 
     @property

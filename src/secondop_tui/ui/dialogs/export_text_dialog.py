@@ -1,4 +1,5 @@
-"""Writing one part of the workbook (a comparison, a visit pack, the timeline) to a file.
+"""Writing one part of the workbook (a comparison, a visit pack, the timeline, the
+calendar, the contacts) to a file.
 
 Like the notes export: a suggested path in the home folder, a format, and never a silent
 overwrite. The text is made on the UI thread (it reads the store); the file is written
@@ -26,7 +27,12 @@ from secondop_tui.ui.dialogs.base import DialogScreen
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.widgets.doctor_choice import DoctorChoice
 
-FORMATS = [("Plain text (.txt)", "text"), ("Markdown (.md)", "markdown")]
+FORMATS = [("Plain text (.txt)", "text"), ("Markdown (.md)", "markdown"),
+           ("Web page to print (.html)", "html")]
+CALENDAR = [("Calendar (.ics)", "ics")]
+CONTACTS = [("Contacts (.vcf)", "vcard")]
+SUFFIXES = {"text": ".txt", "markdown": ".md", "html": ".html", "ics": ".ics",
+            "vcard": ".vcf"}
 
 
 def file_stem(*words: str) -> str:
@@ -38,7 +44,7 @@ def file_stem(*words: str) -> str:
 def suggested_path(stem: str, fmt: str = "text", folder: Path | None = None) -> Path:
     """``~/<stem>-2026-11-20.txt``, numbered if that file exists."""
     folder = Path.home() if folder is None else folder
-    suffix = ".md" if fmt == "markdown" else ".txt"
+    suffix = SUFFIXES.get(fmt, ".txt")
     base = f"{stem}-{clock.today().isoformat()}"
     target, n = folder / f"{base}{suffix}", 2
     while target.exists():
@@ -50,7 +56,8 @@ class ExportTextDialog(DialogScreen[Path | None]):
     """Dismisses with the written file, or None.
 
     ``render(fmt)`` makes the text; a ``LookupError`` or ``ValueError`` it raises is
-    shown as the problem, and nothing is written.
+    shown as the problem, and nothing is written. ``hint`` says, under the title, what
+    the file holds.
     """
 
     DEFAULT_CSS = """
@@ -73,9 +80,10 @@ class ExportTextDialog(DialogScreen[Path | None]):
     ]
 
     def __init__(self, title: str, stem: str, render: Callable[[str], str],
-                 *, formats: list[tuple[str, str]] | None = None) -> None:
+                 *, formats: list[tuple[str, str]] | None = None, hint: str = "") -> None:
         super().__init__()
         self.dialog_title = title
+        self.hint = hint
         self.stem = stem
         self.make_text = render
         self.formats = formats or FORMATS
@@ -85,6 +93,8 @@ class ExportTextDialog(DialogScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.dialog_title, classes="dialog-title", markup=False)
+            if self.hint:
+                yield Static(self.hint, classes="hint", markup=False)
             yield from self.choices()
             yield Static("Format (left/right to change):", classes="hint")
             yield DoctorChoice(self.formats, self.formats[0][1], id="export-format")

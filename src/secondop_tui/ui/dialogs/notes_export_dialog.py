@@ -37,5 +37,11 @@ class NotesExportDialog(ExportTextDialog):
     def render_text(self, fmt: str) -> str:
         scope = self.query_one("#export-scope", DoctorChoice).value
         if scope == "current" and self.consultation_id is not None:
+            if fmt == core_export.HTML:
+                # deferred: start-up speed (loaded only on the path that uses it)
+                from secondop_tui.core import paper
+
+                return paper.render_sections("Consultation notes", [
+                    paper.notes_section(self.store, only=[self.consultation_id])])
             return core.render(self.store, fmt, only=[self.consultation_id])
         return core_export.export(self.store, None if scope == "all" else "notes", fmt)

@@ -216,7 +216,10 @@ class FieldFormDialog(DismissOnce["Any | None"], ModalScreen["Any | None"]):
         out: dict[str, str] = {}
         for f in self.fields:
             widget = self.query_one(f"#f-{f.key}")
-            out[f.key] = widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
+            if isinstance(widget, TextArea):
+                out[f.key] = widget.text
+            elif isinstance(widget, (Input, DoctorChoice)):
+                out[f.key] = widget.value
         return out
 
     @property

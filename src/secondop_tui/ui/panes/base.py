@@ -11,13 +11,13 @@ from textual.widgets import Static
 from secondop_tui.ui.workbook_app import WorkbookApp, workbook_app as app_of
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
+    from textual.message_pump import MessagePump
 
 
 FIRST_FRAME_PAUSE = 0.08  # seconds
 
 
-def after_first_frame(node: "Widget", callback: Callable[[], object]) -> None:
+def after_first_frame(node: "MessagePump", callback: Callable[[], object]) -> None:
     """Run ``callback`` once the first full frame, Footer included, is on screen.
 
     The Footer fills itself in only after the first refresh (when the bindings are

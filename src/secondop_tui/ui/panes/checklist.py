@@ -13,7 +13,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondop_tui.core import clock
+from secondop_tui.core import clock, tables
+from secondop_tui.core.conflicts import affected
 from secondop_tui.core.checklist import (
     Checklist,
     ChecklistError,
@@ -171,6 +172,8 @@ class ChecklistPane(Pane):
         self.groups = checklist.groups()
         collapsed, hide_done = self.collapsed, self.hide_done
         today = clock.today()
+        # Items with an open sync conflict say so (palette "Conflicts").
+        marked = affected(checklist.store).get(tables.CHECKLIST, set())
         rows: list[Option] = []
         for group in self.groups:
             folded = group.id in collapsed
@@ -181,7 +184,8 @@ class ChecklistPane(Pane):
             for item in group.items:
                 if hide_done and item.done:
                     continue
-                rows.append(Option(self.item_label(item, today), id=f"item:{item.id}"))
+                rows.append(Option(self.item_label(item, today, item.id in marked),
+                                   id=f"item:{item.id}"))
         options.set_options(rows)
         ids = [row.id for row in rows]
         if highlight in ids:
@@ -240,7 +244,7 @@ class ChecklistPane(Pane):
         return label
 
     @staticmethod
-    def item_label(item: ChecklistItem, today) -> Text:
+    def item_label(item: ChecklistItem, today, conflicted: bool = False) -> Text:
         box = "[x]" if item.done else "[ ]"
         label = Text(f"  {box} ")
         label.append(one_line(item.title), style="dim" if item.done else "")
@@ -259,6 +263,8 @@ class ChecklistPane(Pane):
             extras.append((f"☎ {count} call{'s' if count > 1 else ''}", "italic"))
         if not item.is_default:
             extras.append(("yours", "italic"))
+        if conflicted:
+            extras.append(("⚠ sync conflict", "bold"))
         for text, style in extras:
             label.append("  ")
             label.append(text, style=style)

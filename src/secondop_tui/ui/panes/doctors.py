@@ -23,6 +23,8 @@ from secondop_tui.core.doctors import (
     next_appointment,
     update_doctor,
 )
+from secondop_tui.core import tables
+from secondop_tui.core.conflicts import affected
 from secondop_tui.core.dates import short_datetime
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
@@ -186,6 +188,10 @@ class DoctorsPane(Pane):
         self._haystacks = {d.doc_id: haystack(d) for d in self.doctors}  # type: ignore[misc]
         self._cells = {d.doc_id: [Text(cell, no_wrap=True) for cell in doctor_row(d)]
                        for d in self.doctors}
+        # A doctor with an open sync conflict says so (palette "Conflicts").
+        marked = affected(store).get(tables.DOCTORS, set()) if store is not None else set()
+        for doc_id in marked & set(self._cells):
+            self._cells[doc_id][0] = Text("⚠ " + self._cells[doc_id][0].plain, no_wrap=True)
         self.set_class(not self.doctors, "-empty")
         self.refresh_table(select=select)
         self.update_header_note()
@@ -392,6 +398,7 @@ class DoctorsPane(Pane):
         dialog = ChoiceDialog(
             f"Delete {doctor.display_name}?",
             "Everything kept about this doctor goes: credentials, records sent, notes. "
+            "Consultations with them stay, with no doctor named. "
             "The app keeps dated backups of the workbook, but this cannot be undone here."
             "\n\ny deletes, n or escape keeps the doctor.",
             [Choice("y", "Delete", "delete", "error"), Choice("n", "Keep", "keep")],

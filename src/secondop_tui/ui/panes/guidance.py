@@ -292,7 +292,7 @@ class GuidancePane(Pane):
                self.action_contents)
         yield ("Guidance: search", "Search inside the guidance (/)", self.action_search)
         yield ("Guidance: export", "Write the guidance, with its sources and the glossary, "
-               "to a text or Markdown file", self.action_export)
+               "to a text, Markdown or web page file", self.action_export)
         # Only while the guidance is shown: from another pane, "this paragraph" is none.
         if getattr(self.screen, "active_pane", None) == self.pane_id:
             yield ("Guidance: go to the checklist item for this paragraph",
@@ -306,9 +306,18 @@ class GuidancePane(Pane):
         from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 
         sections = self.sections
+
+        def render(fmt: str) -> str:
+            if fmt == "html":
+                # deferred: start-up speed (loaded only on the path that uses it)
+                from secondop_tui.core import paper
+
+                return paper.render_sections("Guidance", [paper.guidance_section(
+                    None, sections)])
+            return render_guidance(fmt, sections)
+
         self.app.push_screen(ExportTextDialog(
-            "Export the guidance", "secondop-guidance",
-            lambda fmt: render_guidance(fmt, sections)))
+            "Export the guidance", "secondop-guidance", render))
 
     # Where the reader is ------------------------------------------------------------------
     def _blocks(self) -> list[Static]:

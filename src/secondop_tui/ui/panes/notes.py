@@ -18,7 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from secondop_tui.core import kept_notes
+from secondop_tui.core import kept_notes, tables
+from secondop_tui.core.conflicts import affected
 from secondop_tui.core import notes as core
 from secondop_tui.core.dates import show_date
 from secondop_tui.core.doctors import get_doctor, list_doctors
@@ -167,7 +168,10 @@ class NotesPane(Pane):
         doctors = {d.doc_id: one_line(d.name) for d in list_doctors(store)} if store else {}
         options = self.option_list
         options.clear_options()
-        options.add_options([Option(Text(consultation_label(c, doctors)), id=str(c.doc_id))
+        # A consultation with an open sync conflict says so (palette "Conflicts").
+        marked = affected(store).get(tables.CONSULTATIONS, set()) if store else set()
+        options.add_options([Option(Text(("⚠ " if c.doc_id in marked else "")
+                                         + consultation_label(c, doctors)), id=str(c.doc_id))
                              for c in self.consultations])
         self.set_class(not self.consultations, "-empty")
         index = next((i for i, c in enumerate(self.consultations) if c.doc_id == keep), 0)

@@ -382,6 +382,15 @@ def compare_opinions(app, consultation_ids: list[int] | None = None) -> None:
 def export_comparison(app, consultation_ids: list[int] | None = None) -> None:
     """Write the comparison of opinions to a file (all opinions unless told which)."""
     store = app.store
+
+    def render(fmt: str) -> str:
+        if fmt == "html":
+            # deferred: start-up speed (loaded only on the path that uses it)
+            from secondop_tui.core import paper
+
+            return paper.render_sections("Comparison of opinions", [
+                paper.comparison_section(store, consultation_ids)])
+        return core.render_comparison(store, fmt, consultation_ids)
+
     app.push_screen(ExportTextDialog(
-        "Export the comparison of opinions", "secondop-comparison",
-        lambda fmt: core.render_comparison(store, fmt, consultation_ids)))
+        "Export the comparison of opinions", "secondop-comparison", render))

@@ -45,32 +45,6 @@ def event_text(event: core.TimelineEvent) -> Table:
     return grid
 
 
-def header_note(events: list[core.TimelineEvent]) -> tuple[str, ...]:
-    """The timing warnings for the Header, in a long and a short form (none: empty).
-
-    Long, ``⚠ visit after start-by: Dr Ben Brook (+1)``, names the first one; short,
-    ``⚠ visit after start-by`` or ``⚠ 2 visits after start-by``, leaves room at 80
-    columns for the next appointment beside it. The timeline says it all in full.
-    """
-    late = [e for e in events if e.warning]
-    if not late:
-        return ()
-    first = late[0]
-    what = "visit" if first.kind == core.APPOINTMENT else "report awaited"
-    long = f"{core.WARNING} {what} after start-by"
-    if first.who:
-        long += f": {first.who}"
-    if len(late) > 1:
-        long += f" (+{len(late) - 1})"
-    visits = sum(e.kind == core.APPOINTMENT for e in late)
-    noun = ("visit" if visits == len(late) else "report" if not visits else "")
-    if len(late) == 1:
-        short = f"{core.WARNING} {noun} after start-by"
-    else:
-        short = f"{core.WARNING} {len(late)} {noun + 's ' if noun else ''}after start-by"
-    return (long, short)
-
-
 class TimelineScreen(DismissOnce[None]):
     """Everything dated, oldest first, with the timing warnings on top. Escape closes."""
 
@@ -185,10 +159,10 @@ def show_timeline(app) -> None:
 
 
 def export_timeline(app) -> None:
-    # deferred: start-up speed. The app imports this module at start-up, for the Header's
-    # timing note (header_note); the forms load when first opened.
+    # deferred: start-up speed (the export form loads when first opened)
+    from secondop_tui.core.export import export
     from secondop_tui.ui.dialogs.export_text_dialog import ExportTextDialog
 
     store = app.store
     app.push_screen(ExportTextDialog("Export the timeline", "secondop-timeline",
-                                     lambda fmt: core.render_timeline(store, fmt)))
+                                     lambda fmt: export(store, "timeline", fmt)))

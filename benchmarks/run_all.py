@@ -36,6 +36,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("Saving", "benchmarks.bench_save"),
     ("Doctors' table", "benchmarks.bench_doctors"),
     ("Search everything", "benchmarks.bench_search"),
+    ("Encryption", "benchmarks.bench_encryption"),
     ("Sync", "benchmarks.bench_sync"),
 ]
 

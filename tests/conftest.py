@@ -26,8 +26,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # the browser): with pytest -n 2 they run one after another on one worker, beside the
 # in-process tests on the other, so two of them never compete for the CPU.
 PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_e2e_hostile", "test_faults", "test_ssh_e2e",
+                   "test_encryption_e2e", "test_encryption_crashes",
                    "test_browser", "test_serve", "test_store_processes", "test_export_paper",
-                   "test_sync", "test_sync_ssh", "test_e2e_screen_reader"}
+                   "test_sync", "test_sync_ssh", "test_sync_encrypted",
+                   "test_e2e_screen_reader"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -166,6 +166,26 @@ async def open_pick(app, pilot) -> None:
                      and app.focused is not None, "the pick dialog")
 
 
+def pushed(make, screen_name: str, *, focus: bool = True):
+    """A dialog pushed with nothing waiting for its answer (the passphrase dialogs: an
+    answer would encrypt the workbook, which no key may do here)."""
+    async def open_(app, pilot) -> None:
+        await show_pane(pilot, "1", "guidance")
+        app.push_screen(make(app))
+        await wait_until(pilot, lambda: type(app.screen).__name__ == screen_name
+                         and app.screen.is_mounted
+                         and (not focus or app.focused is not None
+                              and app.focused.screen is app.screen),
+                         f"{screen_name} open")
+    return open_
+
+
+def passphrase_dialog(name: str):
+    from secondop_tui.ui.dialogs import passphrase_dialog as dialogs
+
+    return getattr(dialogs, name)
+
+
 INSURANCE = "insurance.referral"
 FORM_SAVES = {"ctrl+s", "f2", "alt+s"}
 
@@ -207,6 +227,17 @@ CONTEXTS = [
     Context("timeline export", pane("4", "notes", then=["ctrl+l", "x"],
                                     screen="ExportTextDialog")),
     Context("pick dialog", open_pick),
+    Context("passphrase at start", pushed(
+        lambda app: passphrase_dialog("UnlockDialog")(app.data_dir), "UnlockDialog")),
+    Context("encrypt form", pushed(lambda app: passphrase_dialog("EncryptDialog")(),
+                                   "EncryptDialog")),
+    Context("change passphrase form", pushed(
+        lambda app: passphrase_dialog("ChangePassphraseDialog")(), "ChangePassphraseDialog")),
+    Context("decrypt form", pushed(lambda app: passphrase_dialog("DecryptDialog")(),
+                                   "DecryptDialog")),
+    Context("recovery key", pushed(
+        lambda app: passphrase_dialog("RecoveryKeyDialog")("AGE-SECRET-KEY-1EXAMPLE"),
+        "RecoveryKeyDialog", focus=False)),
     # Screens
     Context("help", pane("2", "checklist", then=["f1"], screen="HelpScreen")),
     Context("command palette", pane("1", "guidance", then=["ctrl+p"],

@@ -19,8 +19,10 @@ from pathlib import Path
 from rich.console import Console
 
 from secondop_tui.core import notes
+from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.doctors import Doctor, add_doctor
 from secondop_tui.core.opinions import Opinion, save_opinion
+from secondop_tui.core.sealing import WorkbookKey
 from secondop_tui.core.store import WorkbookStore
 
 DEADLINE = 60.0  # seconds: generous, since it is only reached when something is wrong
@@ -376,3 +378,50 @@ def open_the_note(term, title: str = "Visit at the cancer center", *,
     term.send("enter")
     if writable:
         term.wait_gone("n New")  # the Footer's list keys go: the note has the keys
+
+
+# Encrypted workbooks ---------------------------------------------------------------------
+PASSPHRASE = "four plain words picked"
+NEW_PASSPHRASE = "another line only I would write"
+SECRET_NOTE = "Zanzibarquetzal"  # a word no file of the app holds by chance
+SECRET_DOCTOR = "Dr Quillonmarsh"
+SECRET_ITEM_NOTE = "Vorpelstrand"
+SECRETS = (SECRET_NOTE, SECRET_DOCTOR, SECRET_ITEM_NOTE)
+
+
+def private_workbook(data_dir: Path, *, starts: int = 2) -> int:
+    """A workbook holding the secret words (a note, a doctor's name, a checklist item's
+    note), opened ``starts`` times so that it has a backup and a previous save."""
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    visit = notes.new_consultation(store, title="Visit")
+    notes.save_note(store, visit.doc_id, f"The doctor said {SECRET_NOTE}.")
+    add_doctor(store, Doctor(name=SECRET_DOCTOR))
+    checklist = Checklist(store)
+    item = next(item for group in checklist.groups() for item in group.items)
+    checklist.set_note(item.id, SECRET_ITEM_NOTE)
+    store.close()
+    for n in range(starts - 1):
+        store = WorkbookStore.open(data_dir, autoflush=True)
+        store.set_setting("opened", n)
+        store.close()
+    return visit.doc_id
+
+
+def files_holding(data_dir: Path, words=SECRETS) -> list[str]:
+    """Every file under the data folder that holds one of ``words`` as it is written."""
+    found = []
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_file():
+            content = path.read_bytes()
+            found += [f"{path.relative_to(data_dir)}: {word}" for word in words
+                      if word.encode() in content]
+    return found
+
+
+def encrypted(data_dir: Path) -> WorkbookKey:
+    """Encrypt the workbook in ``data_dir`` with PASSPHRASE; its key."""
+    store = WorkbookStore.open(data_dir)
+    try:
+        return store.encrypt(PASSPHRASE)
+    finally:
+        store.close()

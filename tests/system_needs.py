@@ -47,6 +47,17 @@ def port_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def stop(process: subprocess.Popen, *, timeout: float) -> None:
+    """End a server the tests started: SIGTERM, then SIGKILL if it is still there after
+    ``timeout`` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def serving(data_dir: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     """``secondop-tui serve`` on a free loopback port, until the block ends (then stopped
@@ -66,12 +77,7 @@ def serving(data_dir: Path) -> Iterator[tuple[subprocess.Popen, int]]:
         yield server, port
     finally:
         if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server, timeout=20)
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -164,10 +170,5 @@ def ssh_server_in(tmp_path: Path) -> Iterator[dict]:
         yield {"port": port, "user": user, "key": keys / "user_key",
                "log": keys / "sshd.log"}
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=10)
         log.close()

@@ -27,12 +27,10 @@ from secondop_tui.core.lock import WorkbookLock
 from secondop_tui.core.store import WorkbookStore
 from tests.helpers import DEADLINE, PANES, poll_until
 from tests.pty_terminal import installed_command
-from tests.system_needs import missing, serving
+from tests.system_needs import chromium, missing, serving
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 # Runs in the page before its own scripts: a WebSocket that keeps a copy of what it
 # receives (base64, to cross into Python) and remembers the terminal size it announced.
@@ -118,33 +116,12 @@ def server(tmp_path: Path):
 
 
 @pytest.fixture
-def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        missing("selenium is not installed (it is in the test extras)")
-    for program in (CHROMIUM, CHROMEDRIVER):
-        if not os.path.exists(program):
-            missing(f"{program} is missing (Debian: apt-get install chromium "
-                    "chromium-driver)")
-    # Both paths are given, so Selenium Manager has nothing to find; offline, it could
-    # not download anything even if it ran.
-    monkeypatch.setenv("SE_OFFLINE", "true")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--window-size=1000,700", "--no-first-run",
-                     f"--user-data-dir={tmp_path / 'browser-profile'}"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
+def browser(tmp_path: Path):
+    with chromium(tmp_path / "browser-profile") as driver:
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
                                {"source": TAP_WEBSOCKET})
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(tmp_path / "browser-profile", ignore_errors=True)
+    shutil.rmtree(tmp_path / "browser-profile", ignore_errors=True)
 
 
 def saved_notes(data_dir: Path) -> list[notes.Consultation]:

@@ -220,3 +220,20 @@ def test_unusable_data_dir_gets_a_clear_message(tmp_path: Path):
     assert out.returncode == 1
     assert "cannot be used" in out.stderr
     assert json  # keep import used
+
+
+@pytest.mark.parametrize("command", [["check"], ["history"], ["export"]])
+def test_a_reader_that_stops_early_gets_no_traceback(data_dir: Path, command):
+    """`secondop-tui check | head -1`: when the reader has gone, the command ends quietly
+    with the status a broken pipe gives, whichever command it is."""
+    WorkbookStore.open(data_dir).close()
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        out = subprocess.run([sys.executable, "-c", "from secondop_tui.cli import run; run()",
+                              "--data-dir", str(data_dir), *command],
+                             stdout=write, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 141, (out.returncode, out.stderr)

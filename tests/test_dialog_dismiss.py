@@ -81,3 +81,31 @@ def test_the_guard_is_the_dismiss_every_screen_gets():
 
     for cls in (ExportTextDialog, ChoiceDialog, NotesExportDialog):
         assert inspect.getattr_static(cls, "dismiss") is DismissOnce.dismiss
+
+
+async def test_answers_too_wide_for_one_row_are_all_on_screen(make_app):
+    from textual.widgets import Button
+
+    long = [Choice("t", "Keep this: 555-0101-extension-four (from the laptop)", "this"),
+            Choice("o", "Keep that: 555-0199 (from the desktop)", "that"),
+            Choice("b", "Keep both", "both"), Choice("c", "Not now", "cancel")]
+    short = [Choice("k", "Keep", "keep"), Choice("d", "Delete", "delete", "error")]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for choices in (long, short):
+            app.push_screen(ChoiceDialog("A question", "Which one?", choices,
+                                         cancel=choices[-1].value))
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog)
+                             and len(app.screen.query(Button)) == len(choices),
+                             "the question")
+            buttons = list(app.screen.query(Button))
+            screen = app.screen.region
+            for button in buttons:
+                assert screen.contains_region(button.region), button.label
+                assert str(button.label).endswith("]") and button.region.width >= len(
+                    str(button.label)), button.label
+            rows = {button.region.y for button in buttons}
+            assert len(rows) == (len(choices) if choices is long else 1)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceDialog),
+                             "the question closed")

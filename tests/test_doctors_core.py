@@ -38,6 +38,25 @@ def test_add_update_delete_round_trip(store):
     assert list_doctors(store) == []
 
 
+def test_a_deleted_doctors_consultations_never_name_the_next_doctor(data_dir):
+    """TinyDB gives a new record the next id after the largest kept: after a restart a
+    deleted doctor's id goes to the next doctor added."""
+    from secondop_tui.core import notes
+    from secondop_tui.core.store import WorkbookStore
+
+    store = WorkbookStore.open(data_dir)
+    old = add_doctor(store, Doctor(name="Dr Old"))
+    notes.new_consultation(store, title="Visit with Dr Old", doctor_id=old)
+    delete_doctor(store, old)
+    store.close()
+    store = WorkbookStore.open(data_dir)
+    new = add_doctor(store, Doctor(name="Dr New"))
+    [visit] = notes.list_consultations(store)
+    assert visit.title == "Visit with Dr Old" and visit.doctor_id != new
+    assert visit.doctor_id is None
+    store.close()
+
+
 def test_name_is_required(store):
     with pytest.raises(ValueError, match="name"):
         add_doctor(store, Doctor(name="   "))

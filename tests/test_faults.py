@@ -5,9 +5,11 @@ already tested elsewhere are named, not repeated; the rest are tested in this fi
 
 | Fault | Promise | Test |
 | --- | --- | --- |
-| SIGKILL while typing a note, editing the doctor form or a checklist item | loads, `check` passes, at most the last second lost | `test_sigkill_at_a_random_moment` |
+| SIGKILL while typing a note, editing the doctor form or a checklist item (plain and encrypted) | loads, `check` passes, at most the last second lost; encrypted: nothing on disk plain | `test_sigkill_at_a_random_moment` |
 | SIGKILL in the middle of a save (100 times) | the file loads, at most the write in flight lost | test_store_processes.py |
-| SIGHUP / SIGTERM while typing a note (20 trials) | nothing lost, clean exit, lock released | `test_hangup_or_terminate_while_typing` |
+| SIGHUP / SIGTERM while typing a note (20 trials, plain and encrypted) | nothing lost, clean exit, lock released; encrypted: nothing on disk plain | `test_hangup_or_terminate_while_typing` |
+| SIGKILL during `encrypt`, `decrypt`, `passphrase`, at every step | opens with the old or the new passphrase; all copies sealed or none | test_encryption_crashes.py |
+| Wrong passphrase, damaged or cut encrypted file, plain where encrypted is expected and the reverse | a clear message, nothing overwritten | test_encryption.py, test_encryption_ui.py |
 | SIGHUP with a form open and not saved (doctor, checklist item, item note, insurance call) | the form's text is kept, as if saved | `test_hangup_with_a_form_open` |
 | Disk full (RLIMIT_FSIZE) | warning, saved file intact, memory intact, saving resumes | `test_disk_full_then_space_comes_back` |
 | A failing write in the store (ENOSPC, EIO, EFBIG) | previous file intact, no temp file | test_store.py, test_app_store.py |
@@ -44,11 +46,13 @@ from pathlib import Path
 
 import pytest
 
-from secondop_tui.core import codec, notes, schema
+from secondop_tui.core import codec, encryption, notes, schema
+from secondop_tui.core.check import run_check
+from secondop_tui.core.sealing import WorkbookKey, is_sealed
 from secondop_tui.core.store import WorkbookStore
 from tests.pty_terminal import Terminal, installed_command
-from tests.helpers import (DAMAGED, DEADLINE, PANES, open_the_note, poll_until,
-                           workbook_with_a_consultation)
+from tests.helpers import (DAMAGED, DEADLINE, PANES, PASSPHRASE, encrypted, open_the_note,
+                           poll_until, workbook_with_a_consultation)
 
 pytestmark = pytest.mark.e2e
 
@@ -103,21 +107,36 @@ def seen(term: Terminal, data_dir: Path, doc_id: int) -> str:
     return f"the note on disk: {note}; the screen:\n{term.display}"
 
 
-def assert_healthy(data_dir: Path, why: str = "") -> None:
-    """The workbook loads, ``check`` passes, and nobody holds a stale lock."""
-    WorkbookStore.open(data_dir, read_only=True).close()
-    check = run_command(data_dir, "check")
-    assert check.returncode == 0, f"{why}check failed:\n{check.stdout}{check.stderr}"
-    assert "healthy" in check.stdout, why + check.stdout
-    WorkbookStore.open(data_dir).close()  # the lock is free
+def assert_healthy(data_dir: Path, why: str = "", key: WorkbookKey | None = None) -> None:
+    """The workbook loads, ``check`` passes, and nobody holds a stale lock. With ``key``
+    (an encrypted workbook), every file of it on disk is sealed."""
+    WorkbookStore.open(data_dir, read_only=True, key=key).close()
+    if key is None:
+        check = run_command(data_dir, "check")
+        assert check.returncode == 0, f"{why}check failed:\n{check.stdout}{check.stderr}"
+        assert "healthy" in check.stdout, why + check.stdout
+    else:
+        report, code = run_check(data_dir, key)
+        assert code == 0 and "healthy" in report, why + report
+        assert is_sealed((data_dir / "workbook.json").read_bytes()), why + "plain workbook"
+        assert encryption.plain_copies(data_dir) == [], why + "plain copies"
+    WorkbookStore.open(data_dir, key=key).close()  # the lock is free
 
 
-def raw_on_disk(data_dir: Path) -> dict:
-    return codec.decode((data_dir / "workbook.json").read_bytes())
+def raw_on_disk(data_dir: Path, key: WorkbookKey | None = None) -> dict:
+    content = (data_dir / "workbook.json").read_bytes()
+    return codec.decode(key.open(content) if key is not None else content)
 
 
-def note_on_disk(data_dir: Path, doc_id: int) -> str:
-    return raw_on_disk(data_dir)["consultations"][str(doc_id)]["note"]
+def note_on_disk(data_dir: Path, doc_id: int, key: WorkbookKey | None = None) -> str:
+    return raw_on_disk(data_dir, key)["consultations"][str(doc_id)]["note"]
+
+
+def unlock_in_the_app(term: Terminal) -> None:
+    """Give the passphrase where the app asks for it at start."""
+    term.wait_for("This workbook is encrypted")
+    term.type(PASSPHRASE)
+    term.send("enter")
 
 
 @pytest.fixture
@@ -242,11 +261,12 @@ def kill_scenario_checklist_item(typist: Typist) -> None:
         typist.wait_for("Edit your item", gone=True)
 
 
-def state_on_disk(kind: str, data_dir: Path, doc_id: int | None) -> object:
+def state_on_disk(kind: str, data_dir: Path, doc_id: int | None,
+                  key: WorkbookKey | None = None) -> object:
     from secondop_tui.core.checklist import Checklist
     from secondop_tui.core.doctors import list_doctors
 
-    store = WorkbookStore.open(data_dir, read_only=True)  # the workbook loads
+    store = WorkbookStore.open(data_dir, read_only=True, key=key)  # the workbook loads
     try:
         if kind == "note":
             consultation = notes.get_consultation(store, doc_id)
@@ -266,14 +286,19 @@ KILL_SCENARIOS = {
 }
 
 
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "encrypted"])
 @pytest.mark.parametrize("trial", trials(10, 60, loaded=3))  # each scenario once
-def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_dir):
+def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_dir,
+                                    sealed: bool):
     kind = list(KILL_SCENARIOS)[trial % len(KILL_SCENARIOS)]
     data_dir: Path = app_dir.data_dir
     doc_id = workbook_with_a_consultation(data_dir) if kind == "note" else None
     if doc_id is None:
         WorkbookStore.open(data_dir).close()
+    key = encrypted(data_dir) if sealed else None
     term = app_dir()
+    if key is not None:
+        unlock_in_the_app(term)
     if kind == "note":
         open_the_note(term)
     else:
@@ -289,10 +314,10 @@ def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_di
     killed = time.monotonic()
     term.wait_exit()
 
-    found = state_on_disk(kind, data_dir, doc_id)
+    found = state_on_disk(kind, data_dir, doc_id, key)
     states = [state for _, state in typist.commits]
     kept = [i for i, state in enumerate(states) if state == found]
-    why = f"{kind}, trial {trial}: "
+    why = f"{kind}, trial {trial}{', encrypted' if sealed else ''}: "
     assert kept, f"{why}the workbook holds a state that was never typed: {found!r}"
     must_have = max(i for i, (at, _) in enumerate(typist.commits)
                     if at <= killed - LOSS_WINDOW)
@@ -301,17 +326,22 @@ def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_di
         f"{why}lost more than the last second: on disk {found!r}, but {states[must_have]!r} "
         f"was typed {killed - typist.commits[must_have][0]:.2f} s before the kill "
         f"({lost} changes lost)")
-    assert_healthy(data_dir, why)
+    assert_healthy(data_dir, why, key)
 
 
 # SIGHUP and SIGTERM -----------------------------------------------------------------------
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "encrypted"])
 @pytest.mark.parametrize("trial", trials(20, 40, loaded=4))  # SIGHUP and SIGTERM twice
-def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, app_dir):
+def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, app_dir,
+                                          sealed: bool):
     """The connection drops (SIGHUP) or the system shuts down (SIGTERM) mid-word."""
     sig = signal.SIGHUP if trial % 2 == 0 else signal.SIGTERM
     data_dir: Path = app_dir.data_dir
     doc_id = workbook_with_a_consultation(data_dir)
+    key = encrypted(data_dir) if sealed else None
     term = app_dir()
+    if key is not None:
+        unlock_in_the_app(term)
     open_the_note(term)
     typist = Typist(term, trial_rng, kill_at=time.monotonic() + trial_rng.uniform(0.2, 1.5),
                     pace=trial_rng.uniform(0.004, 0.04), doc_id=doc_id)
@@ -322,10 +352,10 @@ def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, 
     term.signal(sig)  # at once: the last keys are still inside the save delay
     status = term.wait_exit()
     typed = typist.commits[-1][1]
-    why = f"{sig.name}, trial {trial}: "
+    why = f"{sig.name}, trial {trial}{', encrypted' if sealed else ''}: "
     assert os.waitstatus_to_exitcode(status) == 0, why + f"exit status {status}"
-    assert note_on_disk(data_dir, doc_id) == typed, why + "characters were lost"
-    assert_healthy(data_dir, why)
+    assert note_on_disk(data_dir, doc_id, key) == typed, why + "characters were lost"
+    assert_healthy(data_dir, why, key)
 
 
 @pytest.mark.loaded

@@ -244,6 +244,24 @@ def test_external_edit_can_be_reloaded(store: WorkbookStore):
     assert store.flush().ok
 
 
+def test_a_record_added_after_a_reload_takes_a_free_id(store: WorkbookStore):
+    """The reloaded file may hold records at ids the app had not used yet: the next one
+    added in the app goes after them, never over one."""
+    store.table("notes").insert({"text": "first"})
+    assert store.flush().ok
+    raw = codec.decode(store.path.read_bytes())
+    raw["notes"]["2"] = {"text": "added by hand"}
+    raw["notes"]["3"] = {"text": "added by hand too"}
+    store.path.write_bytes(codec.encode(raw))
+    store.table("notes").insert({"text": "unsaved in app"})
+    assert store.flush().conflict
+    store.take_theirs()
+    new_id = store.table("notes").insert({"text": "after reload"})
+    assert new_id == 4
+    assert sorted(d["text"] for d in store.table("notes").all()) == [
+        "added by hand", "added by hand too", "after reload", "first"]
+
+
 def edit_in_place(path: Path, text: str) -> None:
     raw = codec.decode(path.read_bytes())
     raw["notes"]["1"]["text"] = text

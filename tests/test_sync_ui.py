@@ -123,3 +123,26 @@ async def test_sync_now_on_a_workbook_not_synced_says_how_to_set_it_up(make_app)
                                             for n in app._notifications), "the word")
         assert not isinstance(app.screen, SyncDialog)
         assert "sync" not in str(app.sub_title)
+
+
+async def test_the_palette_reads_the_sync_state_once_not_at_every_key(tmp_path, monkeypatch):
+    laptop, _ = shared_pair(tmp_path)
+    reads = []
+    load = sync.SyncState.load.__func__
+
+    def counted(cls, data_dir):
+        reads.append(data_dir)
+        return load(cls, data_dir)
+
+    monkeypatch.setattr(sync.SyncState, "load", classmethod(counted))
+    store = WorkbookStore.open(laptop)
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "last sync" in app.sub_title, "the sync note")
+        before = len(reads)
+        await pilot.press("ctrl+p", *"sync at st")
+        await wait_until(pilot, lambda: "Sync at start" in screen_text(app),
+                         "the command offered")
+        assert len(reads) == before
+        await pilot.press("escape")
+    store.close()

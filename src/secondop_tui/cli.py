@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from secondop_tui import __version__
+from secondop_tui.cli_encryption import CommandFailed, Secrets
 
 ENV_DATA_DIR = "SECONDOP_TUI_DATA_DIR"
 ENV_SCREEN_READER = "SECONDOP_TUI_SCREEN_READER"
@@ -37,6 +38,16 @@ def port_number(text: str) -> int:
     return port
 
 
+def descriptor(text: str) -> int:
+    try:
+        fd = int(text)
+    except ValueError:
+        fd = -1
+    if fd < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file descriptor number")
+    return fd
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -44,8 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"folder that holds the workbook (default: ${ENV_DATA_DIR}, "
              "else your user data folder)",
     )
+    # Never from the command line or an environment variable: others can read both.
+    secret = argparse.ArgumentParser(add_help=False)
+    secret.add_argument(
+        "--passphrase-fd", type=descriptor, default=argparse.SUPPRESS, metavar="N",
+        help="with an encrypted workbook, read the passphrase (or the recovery key) from "
+             "file descriptor N, one a line, instead of asking on the terminal")
     parser = argparse.ArgumentParser(
-        prog=APP_NAME, parents=[common],
+        prog=APP_NAME, parents=[common, secret],
         description="A private, keyboard-driven workbook for getting a second opinion "
                     "after a cancer diagnosis. Information and organisation only: "
                     "not medical advice.",
@@ -64,16 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--served", action="store_true", default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("check", parents=[common],
+    commands.add_parser("check", parents=[common, secret],
                         help="report the workbook's health, records and backups")
     restore = commands.add_parser(
-        "restore", parents=[common],
+        "restore", parents=[common, secret],
         help="replace the workbook with a backup (the current file is kept aside)")
     restore.add_argument("backup", metavar="BACKUP",
                          help="a backup file, a name listed by 'check', 'newest', or a "
                               "synced version listed by 'history'")
     sync = commands.add_parser(
-        "sync", parents=[common],
+        "sync", parents=[common, secret],
         help="share the workbook through a git remote: fetch, merge, save and push",
         description="Fetch the shared workbook from its git remote, merge it with this one "
                     "record by record, save the result here and push it back. Prints what "
@@ -87,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "version and share the result (nothing is lost)")
     sync_commands = sync.add_subparsers(dest="sync_command", metavar="setup")
     setup = sync_commands.add_parser(
-        "setup", parents=[common], help="connect this workbook to a git remote",
+        "setup", parents=[common, secret], help="connect this workbook to a git remote",
         description="Connect this workbook to a git remote (a folder, made a repository if "
                     "it is empty, or a repository over SSH) and sync it for the first time.")
     setup.add_argument("remote", metavar="REMOTE",
@@ -102,10 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--machine", metavar="NAME",
                        help="this machine's name in the history and in conflicts (default: "
                             "its host name)")
-    commands.add_parser("history", parents=[common],
+    commands.add_parser("history", parents=[common, secret],
                         help="list the synced versions (date, machine, what changed)")
     export = commands.add_parser(
-        "export", parents=[common],
+        "export", parents=[common, secret],
         help="print the workbook (or one part) as text, or write a web page to print, a "
              "calendar or contacts",
         description="Print the workbook (or one part) as plain text or Markdown, or write "
@@ -142,11 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true",
                         help="replace FILE if it exists (only ever a regular file)")
     importing = commands.add_parser(
-        "import", parents=[common], help="add doctors from an address book export (vCard)",
+        "import", parents=[common, secret], help="add doctors from an address book export (vCard)",
         description="Add to the workbook what another program exported.")
     kinds = importing.add_subparsers(dest="what", metavar="WHAT", required=True)
     contacts = kinds.add_parser(
-        "contacts", parents=[common],
+        "contacts", parents=[common, secret],
         help="add doctors from a contacts file (.vcf: vCard 3.0 or 4.0)",
         description="Add doctors from a contacts file exported by an address book (Google "
                     "Contacts, Apple Contacts, Thunderbird, khard...): one card or many, "
@@ -158,6 +175,26 @@ def build_parser() -> argparse.ArgumentParser:
                           help="add them without asking (for scripts)")
     contacts.add_argument("-n", "--dry-run", action="store_true",
                           help="only show who would be added")
+    commands.add_parser(
+        "encrypt", parents=[common, secret],
+        help="encrypt the workbook and every copy of it with a passphrase",
+        description="Encrypt the workbook, its previous save, its backups and every copy "
+                    "kept aside, with a passphrase (asked twice; or one line from "
+                    "--passphrase-fd). A recovery key is shown once: it opens the "
+                    "workbook without the passphrase. Forget both and the workbook is "
+                    "lost.")
+    commands.add_parser(
+        "decrypt", parents=[common, secret],
+        help="turn encryption off: store the workbook and its copies plain again",
+        description="Decrypt the workbook and every copy of it, and remove its key. Asks "
+                    "for the passphrase (or the recovery key).")
+    commands.add_parser(
+        "passphrase", parents=[common, secret],
+        help="change the passphrase of an encrypted workbook",
+        description="Change the passphrase: asks for the current one (or the recovery "
+                    "key, which also repairs a damaged or lost key file), then the new one "
+                    "twice. With --passphrase-fd: the current one on the first line, the "
+                    "new one on the second. The recovery key stays the same.")
     serve = commands.add_parser(
         "serve", parents=[common],
         help="open the app in a web browser (needs: pip install 'secondop-tui[web]')",
@@ -175,7 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run() -> None:
     """The ``secondop-tui`` command itself (``main`` is also called by the tests)."""
-    sys.exit(main(leave_at_once=True))
+    try:
+        code = main(leave_at_once=True)
+    except BrokenPipeError:
+        # The reader stopped early ("secondop-tui history | head"): nothing to report.
+        # What is left to print goes nowhere, so the exit does not complain of it either.
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui.core.files import BROKEN_PIPE
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = BROKEN_PIPE
+    sys.exit(code)
 
 
 def leave_now(code: int) -> None:
@@ -203,6 +250,22 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
     # Over the file size limit, write() must fail with EFBIG rather than kill us.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.umask(0o077)
+    secrets = Secrets(getattr(args, "passphrase_fd", None))
+    if args.command in ("encrypt", "decrypt", "passphrase"):
+        warn_about_data_dir(data_dir)
+        # deferred: start-up speed (loaded only on the path that uses it)
+        from secondop_tui import cli_encryption
+
+        return getattr(cli_encryption, f"cmd_{args.command}")(data_dir, secrets)
+    try:
+        return _main(args, data_dir, secrets, leave_at_once)
+    except CommandFailed as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return error.code
+
+
+def _main(args: argparse.Namespace, data_dir: Path, secrets: Secrets,
+          leave_at_once: bool) -> int:
     if args.command in ("check", "restore", "export", "import", "sync", "history"):
         # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core import console
@@ -214,24 +277,29 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
         if args.command != "check":  # check reports it among its problems
             warn_about_data_dir(data_dir)
     if args.command == "check":
-        return told_what_was_replaced(cmd_check(data_dir), "check")
+        # Without the passphrase (none given, or enter pressed) check looks from outside.
+        if secrets.needed(data_dir) and secrets.reader.interactive and secrets.reader.can_ask:
+            print("The workbook is encrypted. Type the passphrase to look inside it too, "
+                  "or press enter to check it from outside.", file=sys.stderr)
+        key = secrets.key(data_dir, may_skip=secrets.reader.interactive)
+        return told_what_was_replaced(cmd_check(data_dir, key), "check")
     if args.command == "restore":
-        return told_what_was_replaced(cmd_restore(data_dir, args.backup), "restore")
+        return told_what_was_replaced(cmd_restore(data_dir, args.backup, secrets), "restore")
     if args.command == "import":
         return told_what_was_replaced(
-            cmd_import_contacts(data_dir, args.file, yes=args.yes, dry_run=args.dry_run),
-            "import")
+            cmd_import_contacts(data_dir, args.file, yes=args.yes, dry_run=args.dry_run,
+                                secrets=secrets), "import")
     if args.command == "sync":
         setup = getattr(args, "sync_command", None) == "setup"
         return told_what_was_replaced(cmd_sync(
-            data_dir, remote=args.remote if setup else None,
+            data_dir, secrets, remote=args.remote if setup else None,
             clone=setup and args.clone, join=setup and args.join,
             machine=args.machine if setup else None, rejoin=args.rejoin), "sync")
     if args.command == "history":
-        return told_what_was_replaced(cmd_history(data_dir), "history")
+        return told_what_was_replaced(cmd_history(data_dir, secrets), "history")
     if args.command == "export":
         code = cmd_export(data_dir, args.only, args.format, args.output, args.force,
-                          doctor=args.doctor, paper=args.paper)
+                          doctor=args.doctor, paper=args.paper, key=secrets.key(data_dir))
         told_what_was_replaced(code, "export")
         if leave_at_once:
             leave_now(code)
@@ -241,9 +309,13 @@ def main(argv: list[str] | None = None, *, leave_at_once: bool = False) -> int:
         from secondop_tui.web import serve
 
         return serve(data_dir, args.host, args.port, args.allow_remote)
+    # The app asks for the passphrase itself, on its own screen (over SSH and in a
+    # browser tab too), unless a script gives it with --passphrase-fd.
+    key = secrets.key(data_dir) if secrets.fd is not None else None
     return cmd_run(data_dir, read_only=getattr(args, "read_only", False),
                    served=getattr(args, "served", False),
-                   screen_reader=screen_reader_asked(getattr(args, "screen_reader", False)))
+                   screen_reader=screen_reader_asked(getattr(args, "screen_reader", False)),
+                   key=key)
 
 
 def screen_reader_asked(flag: bool) -> bool | None:
@@ -296,26 +368,36 @@ def told_what_was_replaced(code: int, command: str) -> int:
     return code
 
 
-def cmd_check(data_dir: Path) -> int:
+def cmd_check(data_dir: Path, key=None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.check import run_check
 
-    report, code = run_check(data_dir)
+    report, code = run_check(data_dir, key)
     sys.stdout.write(report)
     return code
 
 
-def cmd_restore(data_dir: Path, name: str) -> int:
+def cmd_restore(data_dir: Path, name: str, secrets: Secrets) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import backups
     from secondop_tui.core.codec import ParseProblem
-    from secondop_tui.core.errors import WorkbookLocked
+    from secondop_tui.core.errors import StoreError, WorkbookLocked
+    from secondop_tui.core.sealing import is_sealed
     from secondop_tui.core.store import WORKBOOK_NAME, restore_backup
 
     data_dir = Path(data_dir).expanduser()
-    backup = backups.find(data_dir, name)
+    key = secrets.key(data_dir)
+    backup = backups.find(data_dir, name, key)
     if backup is None and name != "newest":
-        return restore_version(data_dir, name)
+        return restore_version(data_dir, name, key)
+    if key is None and backup is not None and backup.is_file():
+        try:
+            with open(backup, "rb") as file:
+                sealed = is_sealed(file.read(64))
+        except OSError:
+            sealed = False
+        if sealed:  # an encrypted backup restored into a plain workbook's folder
+            key = secrets.unlock(data_dir)
     if backup is None:
         print(f"{APP_NAME}: there is no valid backup yet. 'secondop-tui check' lists them.",
               file=sys.stderr)
@@ -325,13 +407,16 @@ def cmd_restore(data_dir: Path, name: str) -> int:
               "changed.", file=sys.stderr)
         return 2
     try:
-        restored, aside = restore_backup(data_dir, backup)
+        restored, aside = restore_backup(data_dir, backup, key)
     except ParseProblem as problem:
         print(f"{APP_NAME}: {backup} is not a valid workbook: {problem}. Nothing was changed.",
               file=sys.stderr)
         return 1
     except WorkbookLocked as error:
         print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
+        return 1
+    except StoreError as error:
+        print(f"{APP_NAME}: {error} Nothing was changed.", file=sys.stderr)
         return 1
     except OSError as error:
         print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
@@ -342,7 +427,7 @@ def cmd_restore(data_dir: Path, name: str) -> int:
     return 0
 
 
-def restore_version(data_dir: Path, name: str) -> int:
+def restore_version(data_dir: Path, name: str, key=None) -> int:
     """``restore`` of a synced version named as 'history' lists it."""
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import sync
@@ -350,7 +435,7 @@ def restore_version(data_dir: Path, name: str) -> int:
     from secondop_tui.core.store import restore_content
 
     try:
-        found = sync.version_content(data_dir, name)
+        found = sync.version_content(data_dir, name, key)
     except sync.SyncError as error:
         print(f"{APP_NAME}: {error} Nothing was changed.", file=sys.stderr)
         return 1
@@ -361,7 +446,7 @@ def restore_version(data_dir: Path, name: str) -> int:
         return 2
     version, content = found
     try:
-        restored, aside = restore_content(data_dir, content)
+        restored, aside = restore_content(data_dir, content, key)
     except WorkbookLocked as error:
         print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
         return 1
@@ -377,32 +462,63 @@ def restore_version(data_dir: Path, name: str) -> int:
     return 0
 
 
-def cmd_sync(data_dir: Path, *, remote: str | None, clone: bool, join: bool,
-             machine: str | None, rejoin: bool) -> int:
-    """``sync`` and ``sync setup``: under the workbook's lock, like the app."""
+def open_for_command(data_dir: Path, *, read_only: bool = False, if_locked: str,
+                     if_not: str, key=None):
+    """The workbook opened for a command, or None after saying on stderr why it could not
+    be: ``if_locked`` follows the message when another copy holds it, ``if_not``
+    any other failure's."""
     # deferred: start-up speed (loaded only on the path that uses it)
-    from secondop_tui.core import sync
     from secondop_tui.core.errors import StoreError, WorkbookLocked
     from secondop_tui.core.store import WorkbookStore
 
     try:
-        store = WorkbookStore.open(data_dir)
+        return WorkbookStore.open(data_dir, read_only=read_only, key=key)
     except WorkbookLocked as error:
-        print(f"{APP_NAME}: {error} Sync from there (\"Sync now\" in the palette, ctrl+p), "
-              "or close it and run this again. Nothing was changed.", file=sys.stderr)
-        return 1
+        print(f"{APP_NAME}: {error} {if_locked}", file=sys.stderr)
     except StoreError as error:
-        print(f"{APP_NAME}: {error} Nothing was synced.", file=sys.stderr)
+        print(f"{APP_NAME}: {error} {if_not}", file=sys.stderr)
+    return None
+
+
+def cmd_sync(data_dir: Path, secrets: Secrets, *, remote: str | None, clone: bool,
+             join: bool, machine: str | None, rejoin: bool) -> int:
+    """``sync`` and ``sync setup``: under the workbook's lock, like the app."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.cli_encryption import say as say_to_terminal
+    from secondop_tui.core import sync
+    from secondop_tui.core.errors import StoreError
+
+    store = open_for_command(
+        data_dir, key=secrets.key(data_dir), if_locked="Sync from there (\"Sync now\" in the palette, ctrl+p), or "
+        "close it and run this again. Nothing was changed.", if_not="Nothing was synced.")
+    if store is None:
         return 1
     interactive = sys.stdin is not None and sys.stdin.isatty()
     try:
-        if remote is not None:
-            report = sync.setup(store, remote, machine=machine, clone=clone, join=join,
-                                interactive=interactive)
-        else:
-            report = sync.Session(store, interactive=interactive).run(rejoin=rejoin)
+        for attempt in (1, 2):
+            try:
+                if remote is not None:
+                    report = sync.setup(store, remote, machine=machine, clone=clone,
+                                        join=join, interactive=interactive)
+                else:
+                    report = sync.Session(store, interactive=interactive).run(rejoin=rejoin)
+                break
+            except sync.SyncError as error:
+                if error.kind != "key-needed" or error.key_file is None or attempt == 2:
+                    raise
+                # The shared workbook is encrypted with a key this one lacks: its
+                # passphrase opens the key, and this workbook is sealed to it too.
+                say_to_terminal("The shared workbook is encrypted. Give its passphrase to "
+                                "encrypt this workbook with the same key.")
+                key = secrets.unlock_key_file(error.key_file, error.sealed)
+                store.use_shared_key(key, error.key_file)
+                say_to_terminal("This workbook is now encrypted with the shared workbook's "
+                                "key: open it with that passphrase from now on.")
     except sync.SyncError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+    except (CommandFailed, StoreError) as error:
+        print(f"{APP_NAME}: {error} Nothing was synced.", file=sys.stderr)
         return 1
     finally:
         closed = store.close()
@@ -412,7 +528,7 @@ def cmd_sync(data_dir: Path, *, remote: str | None, clone: bool, join: bool,
     return 0
 
 
-def cmd_history(data_dir: Path) -> int:
+def cmd_history(data_dir: Path, secrets: Secrets) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import sync
 
@@ -437,7 +553,8 @@ def cmd_history(data_dir: Path) -> int:
 
 
 def cmd_export(data_dir: Path, only: str | None, fmt: str | None, output: Path | None,
-               force: bool, doctor: str | None = None, paper: str | None = None) -> int:
+               force: bool, doctor: str | None = None, paper: str | None = None,
+               key=None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     import gc
 
@@ -489,8 +606,8 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str | None, output: Path |
         try:
             # Read-only: exporting never writes to the workbook and works while the app runs.
             # Rendered before the output is opened: a doctor not found writes nothing.
-            pack = export(WorkbookStore.open(data_dir, read_only=True), VISIT_PACK, fmt,
-                          doctor=doctor or "", paper_size=paper)
+            pack = export(WorkbookStore.open(data_dir, read_only=True, key=key), VISIT_PACK,
+                          fmt, doctor=doctor or "", paper_size=paper)
         except StoreError as error:
             print(f"{APP_NAME}: {error}", file=sys.stderr)
             return 1
@@ -502,7 +619,7 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str | None, output: Path |
         if pack is not None:
             out.write(pack)
         else:
-            export_workbook(data_dir, out, only, fmt, paper_size=paper)
+            export_workbook(data_dir, out, only, fmt, paper_size=paper, key=key)
 
     stream = output is not None and is_stream(output)
     existed = output is not None and not stream and os.path.lexists(output)
@@ -549,13 +666,11 @@ def ask(question: str) -> bool:
 
 
 def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
-                        dry_run: bool = False) -> int:
+                        dry_run: bool = False, secrets: Secrets | None = None) -> int:
     """Add doctors from a contacts file: show the plan, ask (unless ``yes``), add them
     all in one save, or nothing."""
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.contacts import ContactsError, add_planned, plan_import, read_contacts
-    from secondop_tui.core.errors import StoreError, WorkbookLocked
-    from secondop_tui.core.store import WorkbookStore
     from secondop_tui.core.text import escape_controls
 
     shown = escape_controls(str(file))
@@ -575,14 +690,12 @@ def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
     except ContactsError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
-    try:
-        store = WorkbookStore.open(data_dir, read_only=dry_run)
-    except WorkbookLocked as error:
-        print(f"{APP_NAME}: {error} Close it first, or import from the app (ctrl+p, "
-              "\"Import doctors from contacts\"). Nothing was added.", file=sys.stderr)
-        return 1
-    except StoreError as error:
-        print(f"{APP_NAME}: {error} Nothing was added.", file=sys.stderr)
+    store = open_for_command(
+        data_dir, read_only=dry_run, key=secrets.key(data_dir) if secrets else None,
+        if_locked="Close it first, or import from the app "
+        "(ctrl+p, \"Import doctors from contacts\"). Nothing was added.",
+        if_not="Nothing was added.")
+    if store is None:
         return 1
     added = False
     try:
@@ -624,21 +737,34 @@ def served_read_only_notice(error) -> str:
 
 
 def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False,
-            screen_reader: bool | None = None) -> int:
+            screen_reader: bool | None = None, key=None) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core import errors
     from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
     from secondop_tui.core.store import WorkbookStore
+
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.encryption import encryption_on
 
     store = None
     problem: StoreError | None = None
     try:
-        store = WorkbookStore.open(data_dir, read_only=read_only)
+        if key is None and encryption_on(Path(data_dir).expanduser()):
+            # Asked first, whatever else is wrong: a damaged workbook's best backup, and
+            # a plain file where an encrypted one belongs, are told with the key in hand.
+            raise errors.PassphraseNeeded(Path(data_dir).expanduser() / "workbook.json")
+        store = WorkbookStore.open(data_dir, read_only=read_only, key=key)
+    except errors.PassphraseNeeded as error:
+        problem = error  # the app asks for it before it shows anything of the workbook
+    except errors.EncryptionMismatch as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
     except WorkbookLocked as error:
         if served:
             # A browser tab cannot be asked the terminal's question before it has a
             # screen; another tab (or a terminal) has the workbook, so this one only looks.
             try:
-                store = WorkbookStore.open(data_dir, read_only=True)
+                store = WorkbookStore.open(data_dir, read_only=True, key=key)
             except StoreError as again:
                 problem = again
             else:
@@ -657,6 +783,7 @@ def cmd_run(data_dir: Path, *, read_only: bool = False, served: bool = False,
     app = SecondOpinionApp(store=store, problem=problem, data_dir=data_dir, freeze_gc=True,
                            leave_if_stuck=True, screen_reader=screen_reader,
                            read_only=read_only)
+    app.workbook_key = key  # given with --passphrase-fd; else the app asks for it
     if served:
         watch_server(app)
     try:

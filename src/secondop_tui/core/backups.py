@@ -6,9 +6,14 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secondop_tui.core import clock, codec
 from secondop_tui.core.files import copy_private, ensure_private_dir
+from secondop_tui.core.sealing import SealProblem, is_sealed
+
+if TYPE_CHECKING:
+    from secondop_tui.core.sealing import WorkbookKey
 
 KEEP = 5
 BACKUP_DIR = "backups"
@@ -26,27 +31,52 @@ class BackupInfo:
     valid: bool
     counts: dict[str, int] = field(default_factory=dict)
     problem: str = ""
+    # Encrypted: its content is sealed (and, without the key, could not be looked into).
+    sealed: bool = False
 
     def describe(self) -> str:
         when = self.modified.strftime("%Y-%m-%d %H:%M:%S")
+        if self.sealed and not self.valid and not self.problem:
+            return f"{self.path.name}  {when}  encrypted, {size_in_words(self.size)}"
         if not self.valid:
             return f"{self.path.name}  {when}  damaged: {self.problem}"
         records = sum(self.counts.values())
         detail = ", ".join(f"{n} {t}" for t, n in sorted(self.counts.items()) if n) or "empty"
         noun = "record" if records == 1 else "records"
-        return f"{self.path.name}  {when}  {records} {noun} ({detail})"
+        lock = "encrypted, " if self.sealed else ""
+        return f"{self.path.name}  {when}  {lock}{records} {noun} ({detail})"
+
+
+def size_in_words(size: int) -> str:
+    """A file's size as people say it: 812 bytes, 14.2 KB, 11.0 MB."""
+    if size < 1000:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        if size < scale * 1000 or unit == "GB":
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
 
 
 def backup_dir(data_dir: Path) -> Path:
     return data_dir / BACKUP_DIR
 
 
-def inspect(path: Path) -> BackupInfo:
-    """Read a workbook-shaped file and tell whether it is a valid workbook."""
+def inspect(path: Path, key: "WorkbookKey | None" = None) -> BackupInfo:
+    """Read a workbook-shaped file and tell whether it is a valid workbook. An encrypted
+    one is looked into with ``key``; without it, it is only said to be encrypted."""
     stat = path.stat()
     info = BackupInfo(path, datetime.fromtimestamp(stat.st_mtime), stat.st_size, valid=False)
     try:
-        raw = codec.decode(path.read_bytes())
+        content = path.read_bytes()
+        if is_sealed(content):
+            info.sealed = True
+            if key is None:
+                return info
+            try:
+                content = key.open(content)
+            except SealProblem as problem:
+                raise codec.ParseProblem(f"it is encrypted, and {problem.reason}") from None
+        raw = codec.decode(content)
     except codec.ParseProblem as problem:
         info.problem = str(problem)
     except OSError as error:
@@ -65,36 +95,37 @@ def _newest_first(data_dir: Path) -> list[Path]:
     return [p for _, _, p in sorted(paths, reverse=True)]
 
 
-def list_backups(data_dir: Path) -> list[BackupInfo]:
+def list_backups(data_dir: Path, key: "WorkbookKey | None" = None) -> list[BackupInfo]:
     """Startup backups, newest first."""
-    return [inspect(p) for p in _newest_first(data_dir)]
+    return [inspect(p, key) for p in _newest_first(data_dir)]
 
 
-def restore_candidates(data_dir: Path) -> list[BackupInfo]:
+def restore_candidates(data_dir: Path, key: "WorkbookKey | None" = None) -> list[BackupInfo]:
     """Every copy a workbook can be restored from: the startup backups and the
     previous save (``workbook.prev.json``)."""
     previous = data_dir / PREVIOUS_NAME
     # The previous save first: on a tie (a coarse clock) it is the later of the two, as
     # a session's backup is taken before its first save.
-    return ([inspect(previous)] if previous.exists() else []) + list_backups(data_dir)
+    return (([inspect(previous, key)] if previous.exists() else [])
+            + list_backups(data_dir, key))
 
 
-def newest_valid(data_dir: Path) -> BackupInfo | None:
+def newest_valid(data_dir: Path, key: "WorkbookKey | None" = None) -> BackupInfo | None:
     """The newest of :func:`restore_candidates` that holds a valid workbook.
 
     The one choice of "the newest good backup": the damaged-file dialog offers it and
     ``secondop-tui restore newest`` restores it.
     """
-    valid = [c for c in restore_candidates(data_dir) if c.valid]
+    valid = [c for c in restore_candidates(data_dir, key) if c.valid]
     return max(valid, key=lambda c: c.modified) if valid else None
 
 
-def find(data_dir: Path, name: str) -> Path | None:
+def find(data_dir: Path, name: str, key: "WorkbookKey | None" = None) -> Path | None:
     """The copy ``secondop-tui restore`` means by ``name``: ``newest``, a file's name in
     the backups folder or the data folder (the previous save, a copy kept aside), or a
     file's path. None when there is no such file."""
     if name == "newest":
-        best = newest_valid(data_dir)
+        best = newest_valid(data_dir, key)
         return best.path if best else None
     given = Path(name).expanduser()
     # A bare name is first one that 'check' lists; a path is only that file.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from secondop_tui.core import backups, codec, kept_notes, schema
+from secondop_tui.core import backups, codec, encryption, kept_notes, schema
+from secondop_tui.core.sealing import SealProblem, is_sealed
 from secondop_tui.core.files import PRIVATE_FILE, folder_exposure, stale_temp_files
 from secondop_tui.core.lock import WorkbookLock, read_holder
 from secondop_tui.core.store import (
@@ -14,16 +16,21 @@ from secondop_tui.core.store import (
     unsaved_copies,
 )
 
+if TYPE_CHECKING:
+    from secondop_tui.core.sealing import WorkbookKey
 
-def run_check(data_dir: Path) -> tuple[str, int]:
+
+def run_check(data_dir: Path, key: "WorkbookKey | None" = None) -> tuple[str, int]:
     """Inspect the workbook without changing anything. Returns (report, exit code).
 
     The exit code is 1 when the workbook file is damaged, 0 otherwise; other
     problems (loose permissions, leftover temp files) are reported but do not fail it.
+    An encrypted workbook is looked into with ``key``; without it, what can be seen
+    from outside is reported (that it is encrypted, its size, its backups, its key file).
     """
     paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
     try:
-        return _check(paths)
+        return _check(paths, key)
     except OSError as error:
         # The folder itself cannot be looked into (permissions, a broken disk...).
         where = f" ({error.filename})" if error.filename else ""
@@ -33,7 +40,7 @@ def run_check(data_dir: Path) -> tuple[str, int]:
                 "and its permissions\n"), 1
 
 
-def _check(paths: WorkbookPaths) -> tuple[str, int]:
+def _check(paths: WorkbookPaths, key: "WorkbookKey | None") -> tuple[str, int]:
     lines = [f"Workbook:  {paths.workbook}"]
     problems: list[str] = []
     damaged = False
@@ -52,18 +59,39 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
     else:
         if paths.workbook.is_symlink():
             problems.append("the workbook is a symbolic link; the app opens it read-only")
+        raw = None
         try:
-            raw = codec.decode(paths.workbook.read_bytes())
+            content = paths.workbook.read_bytes()
+            sealed = is_sealed(content)
+            size = backups.size_in_words(len(content))
+            if sealed and key is None:
+                if not _header_whole(content):
+                    raise codec.ParseProblem("it is encrypted, and it is cut short: it ends "
+                                             "inside its header")
+                lines.append(f"Status:    encrypted ({size}); give the passphrase to look "
+                             "inside")
+            elif sealed:
+                try:
+                    content = key.open(content)
+                except SealProblem as problem:
+                    raise codec.ParseProblem(f"it is encrypted, and {problem.reason}") from None
+            if not sealed and encryption.expects_sealed(paths.data_dir):
+                damaged = True  # the app will not open it as it is
+                problems.append(str(encryption.plain_where_sealed_expected(paths.workbook)))
+            if not sealed or key is not None:
+                raw = codec.decode(content)
         except codec.ParseProblem as problem:
             damaged = True
             lines.append(f"Status:    DAMAGED: {problem}")
         except OSError as error:
             damaged = True
             lines.append(f"Status:    UNREADABLE: {error.strerror or error}")
-        else:
+        if raw is not None:
             version = codec.schema_of(raw)
             newer = " (newer than this app: read-only)" if version > schema.SCHEMA_VERSION else ""
             lines.append("Status:    healthy")
+            if sealed:
+                lines.append(f"Encrypted: yes ({size})")
             lines.append(f"Schema:    {version}{newer}")
             counts = codec.count_records(raw)
             lines.append("Records:   " + (", ".join(f"{name} {n}" for name, n in
@@ -82,11 +110,12 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
         holder = read_holder(paths.lock)
         lines.append("Open in:   " + (holder.describe() if holder else "another process"))
 
-    found = backups.list_backups(paths.data_dir)
+    _check_encryption(paths, lines, problems)
+    found = backups.list_backups(paths.data_dir, key)
     lines.append(f"Backups:   {len(found)} in {backups.backup_dir(paths.data_dir)}")
     lines.extend(f"  {b.describe()}" for b in found)
     if paths.previous.exists():
-        lines.append(f"Previous save: {backups.inspect(paths.previous).describe()}")
+        lines.append(f"Previous save: {backups.inspect(paths.previous, key).describe()}")
     aside = sorted(p.name for p in paths.data_dir.glob("workbook.*-*.json"))
     if aside:
         lines.append("Kept aside: " + ", ".join(aside))
@@ -117,3 +146,44 @@ def _check(paths: WorkbookPaths) -> tuple[str, int]:
     lines.append("Problems:  " + ("none" if not problems else ""))
     lines.extend(f"  - {p}" for p in problems)
     return "\n".join(lines) + "\n", 1 if damaged else 0
+
+
+def _header_whole(content: bytes) -> bool:
+    """Whether an age file's header is all there (what can be checked without the key)."""
+    end = content.find(b"\n--- ")
+    return end >= 0 and content.find(b"\n", end + 1) >= 0
+
+
+def _check_encryption(paths: WorkbookPaths, lines: list[str], problems: list[str]) -> None:
+    """The key file, a switch cut short, and copies left plain while encryption is on."""
+    data_dir = paths.data_dir
+    going = encryption.switch_in_progress(data_dir)
+    if going:
+        problems.append(f"{'encrypting' if going == 'encrypted' else 'decrypting'} the "
+                        "workbook was interrupted; the next start finishes or undoes it "
+                        "(the workbook opens as it is now)")
+    state = encryption.key_file_state(data_dir)
+    sealed = encryption.workbook_sealed(data_dir)
+    if state != "missing":
+        words = {"intact": "intact", "damaged": "DAMAGED (the recovery key still opens "
+                 "the workbook; secondop-tui passphrase makes a new key file with it)",
+                 "unknown": "present (its checksum file is missing)"}[state]
+        lines.append(f"Key file:  {encryption.KEY_NAME}, {words}")
+        if state == "damaged":
+            problems.append(f"the key file {encryption.KEY_NAME} is damaged")
+    elif sealed and not going:
+        problems.append(f"the workbook is encrypted but its key file {encryption.KEY_NAME} "
+                        "is missing: only the recovery key opens it now (give it where the "
+                        "passphrase is asked for; secondop-tui passphrase makes a new key "
+                        "file with it)")
+    if sealed and not going:
+        plain = encryption.plain_copies(data_dir)
+        if plain:
+            problems.append(f"{len(plain)} copies are not encrypted though the workbook "
+                            f"is ({', '.join(p.name for p in plain[:3])}); the next start "
+                            "encrypts them")
+    elif not sealed and not going:
+        locked = encryption.sealed_copies(data_dir)
+        if locked:
+            problems.append(f"{len(locked)} copies are encrypted though the workbook is "
+                            f"not ({', '.join(p.name for p in locked[:3])})")

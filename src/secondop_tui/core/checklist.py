@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from tinydb import Query
@@ -50,6 +51,16 @@ class CallEntry(NamedTuple):
     who: str
     reference: str
     said: str
+
+    def heading(self, line: Callable[[str], str] = one_line) -> str:
+        """When, to whom and the reference, on one line ("Thu 5 Nov 2026, spoke to Bo,
+        ref R2"); ``line`` makes each of the user's words safe for where it is shown."""
+        parts = [format_date(self.day)]
+        if self.who:
+            parts.append(f"spoke to {line(self.who)}")
+        if self.reference:
+            parts.append(f"ref {line(self.reference)}")
+        return ", ".join(parts)
 
 
 class ChecklistItem(NamedTuple):
@@ -419,12 +430,7 @@ def render(store: WorkbookStore, fmt: str = "text") -> str:
             if item.calls:
                 out.append(f"{pad}Insurance calls:")
                 for call in item.calls:
-                    parts = [format_date(call.day)]
-                    if call.who:
-                        parts.append(f"spoke to {one_line(call.who)}")
-                    if call.reference:
-                        parts.append(f"ref {one_line(call.reference)}")
-                    line = ", ".join(parts) + (f": {call.said}" if call.said else "")
+                    line = call.heading() + (f": {call.said}" if call.said else "")
                     wrapped = _wrapped(line.replace("\n", " "), pad + "    ")
                     wrapped[0] = pad + "  - " + wrapped[0].lstrip()
                     out += wrapped

@@ -409,7 +409,7 @@ def _normalised(text: str, source: str) -> str:
         if match is None or not _NAME.fullmatch(match.group(1).split(";")[0]):
             shown = escape_controls(one_line(line))[:60]
             raise ContactsError(f"{source} is not a valid contacts file: line {number} is "
-                                f"not a property of a card (NAME:value): {shown!r}. "
+                                f"not a property of a card (NAME:value): '{shown}'. "
                                 "Nothing was added.")
         upper = line.upper()
         if upper.startswith("BEGIN:VCARD"):

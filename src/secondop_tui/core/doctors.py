@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from tinydb import Query
+
 from secondop_tui.core import clock, tables
 from secondop_tui.core.dates import (format_datetime, iso_date, iso_datetime, short_datetime,
                                      show_date, stored_datetime)
@@ -268,7 +270,11 @@ def update_doctor(store: WorkbookStore, doctor: Doctor) -> None:
 
 
 def delete_doctor(store: WorkbookStore, doc_id: int) -> None:
+    """Delete a doctor. Consultations with them stay, with no doctor named: an id left
+    naming the deleted doctor would name the next doctor added, who may get that id."""
     store.table(TABLE).remove(doc_ids=[doc_id])
+    store.table(tables.CONSULTATIONS).update({"doctor_id": None},
+                                             Query().doctor_id == doc_id)
     store.changed()
 
 

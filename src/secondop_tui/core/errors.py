@@ -75,3 +75,26 @@ READ_ONLY = "This workbook is open read-only: nothing in it can be changed."
 
 class SaveFailed(StoreError):
     """A save did not reach the disk; the previous file is intact."""
+
+
+class PassphraseNeeded(StoreError):
+    """The workbook is encrypted: it opens only with its passphrase (or recovery key)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"The workbook {path} is encrypted: it opens with its passphrase.")
+
+
+class WrongPassphrase(StoreError):
+    """The passphrase (or recovery key) given does not open the workbook's key. The key
+    file is intact: it is the passphrase that is wrong."""
+
+
+class KeyFileDamaged(StoreError):
+    """The workbook's key file is damaged, missing or not this workbook's. The recovery
+    key still opens the workbook (see ``secondop-tui passphrase``)."""
+
+
+class EncryptionMismatch(StoreError):
+    """The workbook file is plain where an encrypted one is expected, or the other way
+    round. It is left exactly as it is."""

@@ -174,8 +174,9 @@ def export(store: WorkbookStore, only: str | None = None, fmt: str = "text", *,
 
 
 def export_workbook(data_dir: Path, out: TextIO, only: str | None = None,
-                    fmt: str = "text", *, paper_size: str = "auto") -> None:
-    """Open the workbook in ``data_dir`` read-only and write its export to ``out``.
+                    fmt: str = "text", *, paper_size: str = "auto", key=None) -> None:
+    """Open the workbook in ``data_dir`` read-only (with its ``key``, when it is
+    encrypted) and write its export to ``out``.
 
     Raises what :meth:`WorkbookStore.open` raises, and ``KeyError`` (before anything is
     written) for a part that does not exist. One process does it all: a forked helper
@@ -183,7 +184,7 @@ def export_workbook(data_dir: Path, out: TextIO, only: str | None = None,
     it (docs/performance.md).
     """
     check_format(only, fmt)  # a KeyError or ValueError now, before anything is written
-    store = WorkbookStore.open(data_dir, read_only=True)
+    store = WorkbookStore.open(data_dir, read_only=True, key=key)
     out.writelines(export_chunks(store, only, fmt, paper_size=paper_size))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -101,14 +101,16 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def atomic_write(path: Path, data: bytes, *, keep_previous: Path | None = None
-                 ) -> os.stat_result:
+def atomic_write(path: Path, data: bytes, *, keep_previous: Path | None = None,
+                 verify: Callable[[Path], None] | None = None) -> os.stat_result:
     """Write ``data`` to ``path`` atomically, mode 0600.
 
     The bytes go to a temp file in the same folder, which is flushed and fsynced, then
     renamed over ``path``; the folder is fsynced last. ``path`` is never written in place:
     on any error the old file is untouched and the temp file is removed. With
-    ``keep_previous``, the file being replaced stays reachable under that name.
+    ``keep_previous``, the file being replaced stays reachable under that name. With
+    ``verify``, the temp file, once on disk, is handed to it before the rename: if it
+    raises, ``path`` is left as it was.
 
     Returns the status of the file written, taken before it was renamed into place: a
     status taken from ``path`` afterwards could already be that of someone else's edit.
@@ -122,6 +124,8 @@ def atomic_write(path: Path, data: bytes, *, keep_previous: Path | None = None
             written = os.fstat(fd)
         finally:
             os.close(fd)
+        if verify is not None:
+            verify(tmp)
         if keep_previous is not None and path.exists():
             _link_previous(path, keep_previous)
         os.replace(tmp, path)
@@ -165,7 +169,8 @@ def copy_private(source: Path, target: Path) -> Path:
 # What temp_path_for makes for the workbook's files, and nothing else: the data folder
 # may be one the user also keeps other things in (their home), whose own ".something.tmp"
 # files are theirs.
-_TEMP_NAME = re.compile(r"\.workbook[^/]*\.json\.[0-9]+\.[0-9a-f]+" + re.escape(TEMP_SUFFIX))
+_TEMP_NAME = re.compile(r"\.(?:workbook[^/]*\.(?:json|age)|(?:kept-note|keys-not-handled)-[^/]*"
+                        r"\.txt(?:\.age)?)\.[0-9]+\.[0-9a-f]+" + re.escape(TEMP_SUFFIX))
 
 
 def stale_temp_files(folder: Path) -> list[Path]:

@@ -287,11 +287,15 @@ class GitRepo:
         return None
 
     # Writing --------------------------------------------------------------------------------
-    def commit(self, name: str, data: bytes, parent: str | None, message: str,
+    def commit(self, files: dict[str, bytes], parent: str | None, message: str,
                machine: str, when: str) -> str:
-        """A new commit holding one file, on ``parent``; the branch is not moved."""
-        blob = self.text("hash-object", "-w", "--stdin", input=data)
-        tree = self.text("mktree", input=f"100644 blob {blob}\t{name}\n".encode())
+        """A new commit holding ``files`` (name: content), on ``parent``; the branch is
+        not moved."""
+        entries = []
+        for name, data in sorted(files.items()):
+            blob = self.text("hash-object", "-w", "--stdin", input=data)
+            entries.append(f"100644 blob {blob}\t{name}\n")
+        tree = self.text("mktree", input="".join(entries).encode())
         person = machine or "unknown machine"
         args = ["-c", f"user.name={person}", "-c", "user.email=secondop-tui@localhost",
                 "commit-tree", tree, "-m", message]

@@ -365,15 +365,23 @@ def _place_ours(names: Iterable[str], base: Raw, ours: Raw, theirs: Raw
         other = theirs.get(name) or {}
         other_keys = {key: doc_id for key, (doc_id, _) in _keyed(name, other).items()}
         other_at = {doc_id: key for key, doc_id in other_keys.items()}
+        # A free id is above every id a record holds or a reference names, on either
+        # side: a record moved there must not be taken for a deleted one still named.
         numbers = [int(i) for t in (base.get(name) or {}, mine, other) for i in t
                    if str(i).isdigit()]
+        numbers += [int(i) for side in (base, ours, theirs) for i in _references(side, name)
+                    if i.isdigit()]
         free = max(numbers, default=0) + 1
         taken: set[str] = set(other_at)
+        # Ids the other side still names though it deleted the record: a record added
+        # here at such an id must not be taken for the deleted one there.
+        base_keyed = _keyed(name, base.get(name) or {})
+        named_there = _references(theirs, name) - set(other)
         table_moves: dict[str, str] = {}
         for key, (doc_id, _) in _keyed(name, mine).items():
             target = other_keys.get(key)
             if target is None:
-                if doc_id in taken:
+                if doc_id in taken or (doc_id in named_there and key not in base_keyed):
                     target = str(free)
                     free += 1
                 else:
@@ -474,6 +482,22 @@ def _moved_question(item: Any, moves: dict[str, str]) -> Any:
 
 
 # The whole workbook ---------------------------------------------------------------------------------
+def _same_records_moved(base: Raw, ours: Raw, moves: dict[str, dict[str, str]]
+                        ) -> dict[str, dict[str, str]]:
+    """The moves of this machine's records that apply to the last synced version too:
+    where it holds the same record at the old id (or this machine deleted it)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, table_moves in moves.items():
+        before = base.get(name) or {}
+        mine = ours.get(name) or {}
+        kept = {old: new for old, new in table_moves.items() if old in before and (
+            old not in mine or record_key(name, old, before[old])
+            == record_key(name, old, mine[old]))}
+        if kept:
+            out[name] = kept
+    return out
+
+
 def merge_workbooks(base: Raw, ours: Raw, theirs: Raw, *, ours_name: str,
                     theirs_name: str, when: str) -> MergeResult:
     """Merge this machine's workbook (``ours``) and the other side's (``theirs``)
@@ -482,7 +506,11 @@ def merge_workbooks(base: Raw, ours: Raw, theirs: Raw, *, ours_name: str,
     result keeps every record at the other side's id, this machine's new records at
     ids of their own; see the module's docstring for the rules."""
     names = list(_union(theirs, ours))
-    ours = _remap_refs(ours, _place_ours(names, base, ours, theirs))
+    moves = _place_ours(names, base, ours, theirs)
+    ours_before, ours = ours, _remap_refs(ours, moves)
+    # The last synced version moves alike where it holds the same records, so that what
+    # this machine left as it was still reads as unchanged.
+    base = _remap_refs(base, _same_records_moved(base, ours_before, moves))
     ctx = _Context(ours_name, theirs_name, when)
     ctx.our_opinions = {doc.get(UID) for doc in (ours.get(tables.OPINIONS) or {}).values()
                         if isinstance(doc, dict)}

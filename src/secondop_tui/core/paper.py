@@ -122,12 +122,7 @@ def checklist_section(store: WorkbookStore) -> Section:
                 if item.note.strip():
                     details.append(f"Note: {_text(item.note)}")
                 for call in item.calls:
-                    parts = [format_date(call.day)]
-                    if call.who:
-                        parts.append(f"spoke to {_line(call.who)}")
-                    if call.reference:
-                        parts.append(f"ref {_line(call.reference)}")
-                    details.append("Insurance call: " + ", ".join(parts)
+                    details.append("Insurance call: " + call.heading(_line)
                                    + (f": {_line(call.said)}" if call.said else ""))
                 # The box says it: ticked, or empty to tick by hand.
                 items.append(Check(_line(item.title), item.done, "", details))
@@ -307,10 +302,7 @@ def visit_pack_section(store: WorkbookStore, doctor_query: str) -> Section:
     pack = visit_pack(store, doctor_query)
     blocks = [Block("para", pack.prepared), Block("para", NOT_ADVICE, style="muted")]
     for part in pack.sections:
-        about = _line(part.about).strip("() ")
-        heading = part.heading.strip() + (f" ({about})" if part.about.lstrip()[:1] == "("
-                                          else f" {about}" if about else "")
-        blocks.append(Block("heading", heading, level=3))
+        blocks.append(Block("heading", _line(part.heading + part.about), level=3))
         if part.kind == "questions" and part.items and part.items[0][1][:1].isdigit():
             blocks.append(Block("checks", items=[Check(_line(text)) for _, text in part.items]))
         else:

@@ -14,12 +14,16 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tinydb.storages import Storage
 
 from secondop_tui.core import codec
+from secondop_tui.core.errors import SaveFailed
 from secondop_tui.core.files import atomic_write
+
+if TYPE_CHECKING:
+    from secondop_tui.core.sealing import WorkbookKey
 
 
 # Every so many saves, every record is encoded afresh (see ``flush``).
@@ -77,8 +81,12 @@ class WorkbookStorage(Storage):
         before_first_write: Callable[[], None] | None = None,
         previous_path: Path | None = None,
         signature: DiskSignature | None = None,
+        key: "WorkbookKey | None" = None,
     ) -> None:
         self.path = path
+        # With encryption on, the workbook's key: every save is sealed to it (on the
+        # saving thread, after encoding). None for a plain workbook.
+        self.key = key
         self.read_only = read_only
         self.previous_path = previous_path
         self._data = data
@@ -228,6 +236,8 @@ class WorkbookStorage(Storage):
                 self.conflict = True
                 return SaveResult(False, "The workbook file was changed outside the app.",
                                   conflict=True)
+            if self.key is not None:
+                encoded = self.key.seal(encoded)
             try:
                 if self._before_first_write is not None:
                     self._before_first_write()
@@ -246,6 +256,44 @@ class WorkbookStorage(Storage):
                 if self._pending is not None and self._pending[0] == generation:
                     self._pending = None
             return SaveResult(ok=True, wrote=True)
+
+
+    def rewrite(self, write: Callable[[bytes], tuple["WorkbookKey | None", bytes,
+                                                      os.stat_result]]) -> "WorkbookKey | None":
+        """Put the newest data on disk through ``write`` (turning encryption on or off),
+        as one writer, and follow the file it wrote from then on.
+
+        ``write`` gets the data encoded in full, and returns the key saves are sealed to
+        from now on (None: plain), the bytes it put on disk and their file's status.
+        The newest data is what is pending, or else the data itself: in the app, call
+        ``mark_dirty`` on the thread that changes the data before this runs elsewhere.
+        Raises :class:`SaveFailed` when the file was changed outside the app (nothing is
+        written then), or what ``write`` raises; then nothing is changed here.
+        """
+        with self._io:
+            with self._state:
+                pending = self._pending
+            snapshot = pending[1] if pending is not None else self._data
+            encoded = codec.encode(snapshot)
+            if self.conflict or self.changed_on_disk():
+                self.conflict = True
+                raise SaveFailed("The workbook file was changed outside the app; choose "
+                                 "which version to keep first.")
+            key, on_disk, written = write(encoded)
+            self.key = key
+            self._encoded = codec.EncodeCache()
+            self._signature = DiskSignature.from_status(written)
+            self._set_known(on_disk)
+            self.last_error = ""
+            with self._state:
+                if pending is not None and self._pending is not None \
+                        and self._pending[0] == pending[0]:
+                    self._pending = None
+            return key
+
+    def holding_writes(self):
+        """A context in which no save runs (for work beside the workbook's file)."""
+        return self._io
 
 
 def describe_os_error(error: OSError) -> str:

@@ -11,29 +11,34 @@ import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from secondop_tui.core import backups, clock, codec, kept_notes, schema, tables
+from secondop_tui.core import backups, clock, codec, encryption, kept_notes, schema, tables
 from secondop_tui.core.errors import (
+    PassphraseNeeded,
     ReadOnlyWorkbook,
     SaveFailed,
+    StoreError,
     WorkbookDamaged,
     WorkbookUnreadable,
 )
 from secondop_tui.core.files import (
     PRIVATE_FILE,
     atomic_write,
-    copy_private,
     folder_exposure,
     make_data_dir,
     read_with_status,
     remove_stale_temp_files,
 )
 from secondop_tui.core.lock import WorkbookLock
+from secondop_tui.core.sealing import SealProblem, is_sealed
 from secondop_tui.core.storage import DiskSignature, SaveResult, WorkbookStorage
+
+if TYPE_CHECKING:
+    from secondop_tui.core.sealing import WorkbookKey
 
 WORKBOOK_NAME = "workbook.json"
 PREVIOUS_NAME = backups.PREVIOUS_NAME
@@ -155,6 +160,7 @@ class WorkbookStore:
         autoflush: bool = False,
         data_from: Path | None = None,
         content: bytes | None = None,
+        key: "WorkbookKey | None" = None,
     ) -> "WorkbookStore":
         """Open the workbook in ``data_dir``, creating it if it does not exist.
 
@@ -164,6 +170,9 @@ class WorkbookStore:
         ``data_from`` opens another file's content read-only (a backup, say).
         ``content`` is the workbook file's bytes when the caller has read them already
         (read-only only: two processes sharing an export parse the same read).
+        ``key`` is the workbook's key, unlocked (see :func:`encryption.unlock`): an
+        encrypted workbook raises :class:`PassphraseNeeded` without it, and a plain one
+        where encryption is on raises :class:`EncryptionMismatch`.
         """
         if content is not None and not read_only:
             raise ValueError("content read beforehand can only be opened read-only")
@@ -200,7 +209,12 @@ class WorkbookStore:
                     "Check who owns the files in the data folder."
                 ) from None
         try:
-            return cls._load(paths, lock, read_only, autoflush, notices, data_from, content)
+            if lock is not None:
+                finished = encryption.finish_switch(paths.data_dir)
+                if finished:
+                    notices.append(finished)
+            return cls._load(paths, lock, read_only, autoflush, notices, data_from, content,
+                             key)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -217,7 +231,7 @@ class WorkbookStore:
 
     @classmethod
     def _load(cls, paths, lock, read_only, autoflush, notices, data_from,
-              content=None) -> "WorkbookStore":
+              content=None, key=None) -> "WorkbookStore":
         source = data_from or paths.workbook
         if lock is not None:
             remove_stale_temp_files(paths.data_dir)
@@ -235,19 +249,43 @@ class WorkbookStore:
                 f"The workbook {source} cannot be read: {error.strerror or error}."
             ) from None
 
+        sealed = on_disk is not None and is_sealed(on_disk)
+        expected = data_from is None and encryption.expects_sealed(paths.data_dir)
+        if sealed or (on_disk is None and expected):
+            if key is None:
+                raise PassphraseNeeded(source)
+        elif on_disk is not None and expected:
+            try:
+                codec.decode(on_disk)
+            except codec.ParseProblem as problem:  # not a plain workbook either: damaged
+                raise cls._damaged(paths, lock, data_from, source, on_disk, key,
+                                   codec.ParseProblem(
+                                       "it is not an encrypted file, though encryption is "
+                                       f"on, nor a plain workbook: {problem.reason}")) \
+                    from None
+            raise encryption.plain_where_sealed_expected(source)
+        else:
+            key = None  # a plain workbook is saved plain
         if on_disk is None:
             raw = schema.new_workbook()
         else:
             try:
-                raw = codec.decode(on_disk)
+                if sealed:
+                    try:
+                        plain = key.open(on_disk)
+                    except SealProblem as problem:
+                        raise codec.ParseProblem(
+                            f"it is encrypted, and {problem.reason}") from None
+                else:
+                    plain = on_disk
+                raw = codec.decode(plain)
             except codec.ParseProblem as problem:
-                aside = None
-                if lock is not None and data_from is None:
-                    aside = copy_private(source, paths.aside("damaged"))
-                raise WorkbookDamaged(
-                    source, problem.reason, line=problem.line, column=problem.column,
-                    aside=aside, backup=backups.newest_valid(paths.data_dir),
-                ) from None
+                if sealed and not problem.reason.startswith("it is encrypted"):
+                    problem = codec.ParseProblem(
+                        f"its encrypted content is damaged: {problem.reason}",
+                        problem.line, problem.column)
+                raise cls._damaged(paths, lock, data_from, source, on_disk, key,
+                                   problem) from None
 
         migrated = False
         version = codec.schema_of(raw)
@@ -277,7 +315,12 @@ class WorkbookStore:
             if left:
                 notices.append(keys_left_notice(left))
             if lock is not None:
-                kept_notes.rescue_leftovers(paths.data_dir, notes_in(raw))
+                kept_notes.rescue_leftovers(
+                    paths.data_dir, notes_in(raw),
+                    folders=kept_notes.private_edit_folders_left(paths.data_dir)
+                    if key is not None else (),
+                    seal=None if key is None else partial(encryption.seal_file,
+                                                          recipient=key.recipient))
             notes_kept = kept_notes.kept_notes(paths.data_dir)
             if notes_kept:
                 notices.append(kept_notes.kept_notice(notes_kept))
@@ -292,7 +335,7 @@ class WorkbookStore:
         storage = WorkbookStorage(
             paths.workbook, raw, on_disk=on_disk if data_from is None else None,
             read_only=read_only, before_first_write=first_backup,
-            previous_path=paths.previous, signature=signature,
+            previous_path=paths.previous, signature=signature, key=key,
         )
         if data_from is not None:
             storage.conflict = False
@@ -304,6 +347,20 @@ class WorkbookStore:
                 store.close(flush=False)
                 raise SaveFailed(f"The new workbook could not be written: {result.message}")
         return store
+
+    @staticmethod
+    def _damaged(paths, lock, data_from, source: Path, content: bytes,
+                 key: "WorkbookKey | None", problem: codec.ParseProblem) -> WorkbookDamaged:
+        """The error for a workbook file that cannot be read, once an exact copy of it
+        is kept aside (encrypted when encryption is on, as everything in the folder)."""
+        aside = None
+        if lock is not None and data_from is None:
+            aside = paths.aside("damaged")
+            keep = content if key is None or is_sealed(content) else key.seal(content)
+            atomic_write(aside, keep)
+        return WorkbookDamaged(source, problem.reason, line=problem.line,
+                               column=problem.column, aside=aside,
+                               backup=backups.newest_valid(paths.data_dir, key))
 
     # State --------------------------------------------------------------------------
     @property
@@ -319,6 +376,40 @@ class WorkbookStore:
     @property
     def path(self) -> Path:
         return self.paths.workbook
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the workbook is encrypted (every save is then sealed to its key)."""
+        return self.storage.key is not None
+
+    def seal(self, content: bytes) -> bytes:
+        """``content`` as it may be written beside the workbook: sealed to the workbook's
+        key when encryption is on (unless it is sealed already), else as it is."""
+        key = self.storage.key
+        if key is None or is_sealed(content):
+            return content
+        return key.seal(content)
+
+    @property
+    def file_sealer(self) -> Callable[[Path], Path] | None:
+        """With encryption on, what seals a file in place (a text file gains ``.age``),
+        for text kept beside the workbook; None when it is off."""
+        key = self.storage.key
+        return None if key is None else partial(encryption.seal_file,
+                                                recipient=key.recipient)
+
+    def open_sealed(self, content: bytes) -> bytes:
+        """The plain form of a file's content (sealed or not): raises
+        :class:`PassphraseNeeded` for sealed content without the key, and
+        :class:`codec.ParseProblem` for sealed content the key cannot open."""
+        if not is_sealed(content):
+            return content
+        if self.storage.key is None:
+            raise PassphraseNeeded(self.path)
+        try:
+            return self.storage.key.open(content)
+        except SealProblem as problem:
+            raise codec.ParseProblem(f"it is encrypted, and {problem.reason}") from None
 
     @property
     def dirty(self) -> bool:
@@ -407,7 +498,7 @@ class WorkbookStore:
         """Resolve an external change by keeping the app's data; theirs is kept aside."""
         aside = self.paths.aside("external")
         if self.path.exists():
-            copy_private(self.path, aside)
+            atomic_write(aside, self.seal(self.path.read_bytes()))
         self.storage.mark_dirty()
         result = self.flush(force=True)
         if not result.ok:
@@ -417,16 +508,17 @@ class WorkbookStore:
     def take_theirs(self) -> Path:
         """Resolve an external change by reloading the file; the app's data is kept aside."""
         aside = self.paths.aside("mine")
-        atomic_write(aside, codec.encode(self.storage.read()))
+        atomic_write(aside, self.seal(codec.encode(self.storage.read())))
         on_disk, status = read_with_status(self.path)
         try:
-            raw = codec.decode(on_disk)
+            if self.encrypted and not is_sealed(on_disk):
+                raise codec.ParseProblem("it is not encrypted, though encryption is on")
+            raw = codec.decode(self.open_sealed(on_disk))
         except codec.ParseProblem as problem:
             raise WorkbookDamaged(self.path, problem.reason, line=problem.line,
                                   column=problem.column, aside=aside) from None
         self.storage.replace_data(raw, on_disk, DiskSignature.from_status(status))
-        for name in self.db.tables():
-            self.db.table(name).clear_cache()
+        self.db = self._new_db()  # its tables remembered the old data's next free ids
         return aside
 
     def close(self, *, flush: bool = True) -> SaveResult:
@@ -455,13 +547,75 @@ class WorkbookStore:
         ``check`` name."""
         stamp = clock.file_stamp()
         target = self.paths.data_dir / f"{KEYS_LEFT_PREFIX}{stamp}.txt"
-        atomic_write(target, text.encode("utf-8", "replace"))
+        if self.encrypted:
+            target = target.with_name(target.name + encryption.SEALED_SUFFIX)
+        atomic_write(target, self.seal(text.encode("utf-8", "replace")))
         return target
+
+    # Encryption ----------------------------------------------------------------------
+    def encrypt(self, passphrase: str) -> "WorkbookKey":
+        """Turn encryption on: the workbook and every copy of it are sealed to a new key,
+        itself sealed with ``passphrase``. Returns the key (its recovery form is shown
+        to the user once). Runs on the calling thread as the one writer: in the app, on
+        a worker thread, after ``storage.mark_dirty()`` on the app's."""
+        self.ensure_writable()
+        if self.encrypted:
+            raise StoreError("The workbook is already encrypted.")
+
+        def write(encoded: bytes):
+            return encryption.turn_on(self.paths.data_dir, encoded, passphrase,
+                                      schema.now_iso())
+
+        key = self.storage.rewrite(write)
+        assert key is not None
+        return key
+
+    def use_shared_key(self, key: "WorkbookKey", key_file: bytes) -> None:
+        """Seal the workbook and every copy of it to a key made on another machine (a
+        synced workbook's: ``key_file`` is its key sealed with the shared passphrase,
+        ``key`` that key opened). A workbook encrypted with a key of its own is opened
+        with it first, then sealed to the shared one."""
+        self.ensure_writable()
+        old = self.storage.key
+        if old is not None and old.recipient == key.recipient:
+            return
+
+        def write(encoded: bytes):
+            if old is not None:
+                encryption.turn_off(self.paths.data_dir, old, encoded)
+            return encryption.turn_on(self.paths.data_dir, encoded, None, schema.now_iso(),
+                                      shared=(key, key_file))
+
+        self.storage.rewrite(write)
+
+    def decrypt(self) -> None:
+        """Turn encryption off: the workbook and every copy of it are written plain and
+        the key files removed (the caller has checked the passphrase: the store holds
+        the key only once it was given)."""
+        self.ensure_writable()
+        key = self.storage.key
+        if key is None:
+            raise StoreError("The workbook is not encrypted.")
+
+        def write(encoded: bytes):
+            return None, encoded, encryption.turn_off(self.paths.data_dir, key, encoded)
+
+        self.storage.rewrite(write)
+
+    def change_passphrase(self, passphrase: str) -> None:
+        """Seal the workbook's key with a new passphrase (the recovery key stays)."""
+        self.ensure_writable()
+        key = self.storage.key
+        if key is None:
+            raise StoreError("The workbook is not encrypted.")
+        with self.storage.holding_writes():
+            encryption.change_passphrase(self.paths.data_dir, key, passphrase,
+                                         schema.now_iso())
 
     def _keep_unsaved_aside(self) -> SaveResult:
         aside = self.paths.aside(UNSAVED_LABEL)
         try:
-            atomic_write(aside, codec.encode(self.storage.read()))
+            atomic_write(aside, self.seal(codec.encode(self.storage.read())))
         except OSError as error:
             return SaveResult(False, "The workbook file was changed outside the app, and "
                               f"the app's version could not be kept aside either: "
@@ -542,29 +696,60 @@ def unsaved_notice(copies: list[Path]) -> str:
             "'secondop-tui check' says how to restore it.")
 
 
-def restore_backup(data_dir: Path, backup: Path) -> tuple[Path, Path | None]:
+def restore_backup(data_dir: Path, backup: Path, key: "WorkbookKey | None" = None
+                   ) -> tuple[Path, Path | None]:
     """Replace the workbook with ``backup``, keeping the current file aside first.
 
     Takes the lock, so it refuses while the app has the workbook open. Returns the
     restored workbook's path and where the replaced file was kept (if there was one).
+    With encryption on, the restored workbook is encrypted whatever the backup was
+    (an encrypted backup needs ``key``: :class:`PassphraseNeeded` without it); with
+    it off, it is written plain.
     """
-    content = backup.read_bytes()
-    codec.decode(content)  # raises ParseProblem for a damaged backup
-    return restore_content(data_dir, content)
+    return restore_content(data_dir, backup.read_bytes(), key, source=backup)
 
 
-def restore_content(data_dir: Path, content: bytes) -> tuple[Path, Path | None]:
-    """Replace the workbook with ``content`` (checked by the caller), keeping the
-    current file aside first; as :func:`restore_backup`."""
+def restore_content(data_dir: Path, content: bytes, key: "WorkbookKey | None" = None, *,
+                    source: Path | None = None) -> tuple[Path, Path | None]:
+    """Replace the workbook with ``content`` (a backup's bytes, or a synced version's),
+    keeping the current file aside first; as :func:`restore_backup`. Raises
+    ``ParseProblem`` (before anything is changed) when it is no workbook."""
     paths = WorkbookPaths(Path(data_dir).expanduser().absolute())
+    plain = content
+    if is_sealed(content):
+        if key is None:
+            raise PassphraseNeeded(source or paths.workbook)
+        try:
+            plain = key.open(content)
+        except SealProblem as problem:
+            raise codec.ParseProblem(f"it is encrypted, and {problem.reason}") from None
+    codec.decode(plain)  # raises ParseProblem for a damaged backup
     make_data_dir(paths.data_dir)
     lock = WorkbookLock(paths.lock)
     lock.acquire(schema.now_iso())
     try:
+        finished = encryption.finish_switch(paths.data_dir)
+        del finished  # the restore's own message says what the workbook is now
+        recipient = None
+        if encryption.expects_sealed(paths.data_dir):
+            recipient = key.recipient if key is not None else \
+                encryption.recipient_of(paths.data_dir)
+            if recipient is None:
+                raise PassphraseNeeded(paths.workbook)
         aside = None
         if paths.workbook.exists():
-            aside = copy_private(paths.workbook, paths.aside("before-restore"))
-        atomic_write(paths.workbook, content)
+            current = paths.workbook.read_bytes()
+            if recipient is not None and not is_sealed(current):
+                current = encryption.sealing.seal_to(recipient, current)
+            aside = paths.aside("before-restore")
+            atomic_write(aside, current)
+        if recipient is None:
+            written = plain
+        elif is_sealed(content) and key is not None and key.recipient == recipient:
+            written = content
+        else:
+            written = encryption.sealing.seal_to(recipient, plain)
+        atomic_write(paths.workbook, written)
         return paths.workbook, aside
     finally:
         lock.release()

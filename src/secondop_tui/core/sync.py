@@ -9,7 +9,10 @@ here, and pushes it as a new version on top of the remote's. A push the remote r
 (the other side pushed first) starts again from the fetch.
 
 What is committed is what :class:`~secondop_tui.core.sync_format.RepositoryFormat`
-makes of the workbook's data (the one seam for an encrypted workbook).
+makes of the workbook's data: with encryption on, the workbook sealed to its key and
+the key's file (sealed with the passphrase), never the plain workbook. A shared
+workbook sealed to a key this machine lacks stops the sync (``key-needed``) until this
+workbook uses that key too (:meth:`WorkbookStore.use_shared_key`).
 
 Crash safety: the base moves only after the merged workbook is on disk, and a small
 journal in ``sync/state.json`` says which base a saved merge belongs to, so a sync
@@ -25,13 +28,17 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from secondop_tui.core import merge, schema, tables
+from secondop_tui.core import encryption, merge, schema, tables
 from secondop_tui.core.files import atomic_write, ensure_private_dir
 from secondop_tui.core.gitrepo import REF, REMOTE_REF, GitError, GitRepo, Version, init_bare
 from secondop_tui.core.store import WorkbookPaths, WorkbookStore
-from secondop_tui.core.sync_format import PLAIN, NewerSchema, NotAWorkbook, RepositoryFormat
+from secondop_tui.core.sync_format import (PLAIN, KeyNeeded, NewerSchema, NotAWorkbook,
+                                           RepositoryFormat)
+
+if TYPE_CHECKING:
+    from secondop_tui.core.sealing import WorkbookKey
 
 SYNC_DIR = "sync"
 STATE_NAME = "state.json"
@@ -46,9 +53,14 @@ class SyncError(Exception):
     """A sync that could not be done; the message says why and what to do, in words.
     Whatever happened, the workbook on this machine is intact."""
 
-    def __init__(self, kind: str, message: str, *, aside: Path | None = None) -> None:
+    def __init__(self, kind: str, message: str, *, aside: Path | None = None,
+                 key_file: bytes | None = None, sealed: bytes = b"") -> None:
         self.kind = kind
         self.aside = aside
+        # kind "key-needed": the shared workbook's key file (sealed with its passphrase),
+        # when the remote holds one.
+        self.key_file = key_file
+        self.sealed = sealed  # and the workbook it seals (the key found must open it)
         super().__init__(message)
 
 
@@ -109,6 +121,30 @@ class SyncState:
         paths = paths_of(data_dir)
         ensure_private_dir(paths.folder)
         atomic_write(paths.state, json.dumps(asdict(self), indent=1).encode("utf-8"))
+
+
+# What turning encryption on means for a synced workbook (said by encrypt, in words).
+SYNCED_ENCRYPTION_NOTE = (
+    "This workbook is synced: from its next sync on, only the encrypted workbook goes to "
+    "the remote, with its key sealed with this passphrase, and the other machine asks "
+    "for this passphrase at its next sync. The versions synced before today stay "
+    "readable in the remote's history (and in this folder's sync/repo): to leave none "
+    "behind, share the workbook afresh through a new, empty remote.")
+
+
+def format_for(store: WorkbookStore) -> RepositoryFormat:
+    """What a sync of ``store`` commits: the workbook plain, or, with encryption on,
+    sealed to its key with the key's file beside it."""
+    key = store.storage.key
+    if key is None:
+        return PLAIN
+    key_files = {}
+    try:
+        key_files[RepositoryFormat.key_file_name] = \
+            encryption.KeyPaths(store.paths.data_dir).key.read_bytes()
+    except OSError:
+        pass  # the recovery key opened it: the versions are sealed all the same
+    return RepositoryFormat(key, key_files)
 
 
 def is_set_up(data_dir: Path) -> bool:
@@ -210,11 +246,11 @@ class Session:
     """One sync of one open workbook (the app's store, or the command line's)."""
 
     def __init__(self, store: WorkbookStore, *, interactive: bool = False,
-                 fmt: RepositoryFormat = PLAIN) -> None:
+                 fmt: RepositoryFormat | None = None) -> None:
         self.store = store
         self.data_dir = store.paths.data_dir
         self.paths = paths_of(self.data_dir)
-        self.fmt = fmt
+        self.fmt = fmt or format_for(store)
         self.repo = GitRepo(self.paths.repo, self.paths.home, interactive=interactive)
         self.state = SyncState.load(self.data_dir) or SyncState()
         self._generation = -1
@@ -295,7 +331,34 @@ class Session:
         size = self.repo.file_size(commit, self.fmt.file_name)
         if size is None:
             raise NotAWorkbook(f"it holds no {self.fmt.file_name}")
-        return self.fmt.load_plain(self.repo.read_file(commit, self.fmt.file_name))
+        committed = self.repo.read_file(commit, self.fmt.file_name)
+        try:
+            return self.fmt.load_plain(committed)
+        except KeyNeeded:
+            raise self._key_needed(commit, committed) from None
+
+    def _key_needed(self, commit: str, sealed: bytes) -> SyncError:
+        """The shared workbook at ``commit`` is sealed to a key this machine lacks."""
+        name = self.fmt.key_file_name
+        size = self.repo.file_size(commit, name)
+        key_file = self.repo.read_file(commit, name) if size and size < 64 * 1024 else None
+        if key_file is None:
+            return SyncError("damaged", "The shared workbook on the remote "
+                             f"({self._about(commit)}) is encrypted, but its key is not "
+                             "there beside it, so no passphrase can open it. Your workbook "
+                             f"was not changed. Run '{COMMAND} sync --rejoin' on a machine "
+                             "whose workbook is good.")
+        if self.fmt.key is None:
+            why = ("The shared workbook is encrypted (encryption was turned on on another "
+                   "machine), and this workbook is not.")
+        else:
+            why = ("The shared workbook is encrypted with another key than this workbook's "
+                   "(encryption was turned on on each machine by itself).")
+        return SyncError("key-needed", f"{why} Close the app, then run '{COMMAND} sync' in "
+                         "a terminal: it asks for the shared workbook's passphrase, then "
+                         "encrypts this workbook with the same key, so that both machines "
+                         "open it with that passphrase. Nothing was changed here.",
+                         key_file=key_file, sealed=sealed)
 
     def _about(self, commit: str) -> str:
         versions = self.repo.history(commit, limit=1)
@@ -333,7 +396,8 @@ class Session:
         if size is None or size > 512 * 1024 * 1024:
             return None
         aside = WorkbookPaths(self.data_dir).aside("remote-damaged")
-        atomic_write(aside, self.repo.read_file(commit, self.fmt.file_name))
+        # Sealed when this workbook is encrypted, as every copy of it is.
+        atomic_write(aside, self.store.seal(self.repo.read_file(commit, self.fmt.file_name)))
         self.state.damaged[commit] = str(aside)
         self._save_state()
         return aside
@@ -394,8 +458,8 @@ class Session:
             summary = "; ".join(words) or "Records unchanged"
             summary = summary[:1].upper() + summary[1:]
         message = f"{summary}\n\nMachine: {self.state.machine}\n"
-        commit = self.repo.commit(self.fmt.file_name, self.fmt.seal(local_plain), base,
-                                  message, self.state.machine, schema.now_iso())
+        commit = self.repo.commit(self.fmt.committed(local_plain), base, message,
+                                  self.state.machine, schema.now_iso())
         try:
             self.repo.push(commit, local=is_local(self.state.remote))
         except GitError as error:
@@ -485,7 +549,7 @@ class Session:
             try:
                 self._remote_data(version.commit)
             except SyncError as error:
-                if error.kind == "newer":
+                if error.kind in ("newer", "key-needed"):
                     raise
                 report.skipped.append(f"Passed over the remote's {self._about(version.commit)}"
                                       ": it cannot be used.")
@@ -639,7 +703,7 @@ def _clone(session: Session, head: str, *, keep: bool = True) -> SyncReport:
     theirs_plain, theirs = session._remote_data(head)
     if keep and has_records(store.storage.read()):
         aside = store.paths.aside("before-clone")
-        atomic_write(aside, session.fmt.plain(store.storage.read()))
+        atomic_write(aside, store.seal(session.fmt.plain(store.storage.read())))
         report.kept_aside = aside
     session._watch()
     session._save(theirs)
@@ -668,11 +732,12 @@ def history(data_dir: Path) -> list[Version]:
     return sorted(mine + extra, key=lambda v: v.when, reverse=True) if extra else mine
 
 
-def version_content(data_dir: Path, name: str, fmt: RepositoryFormat = PLAIN
+def version_content(data_dir: Path, name: str, key: "WorkbookKey | None" = None
                     ) -> tuple[Version, bytes] | None:
     """A synced version named by (the start of) its commit id, as the workbook file's
-    bytes, checked; None when there is no such version. Raises :class:`SyncError` for
-    one that cannot be used."""
+    plain bytes, checked (an encrypted one opened with ``key``); None when there is no
+    such version. Raises :class:`SyncError` for one that cannot be used."""
+    fmt = RepositoryFormat(key)
     if not is_set_up(data_dir):
         return None
     paths = paths_of(data_dir)
@@ -693,6 +758,9 @@ def version_content(data_dir: Path, name: str, fmt: RepositoryFormat = PLAIN
     except NotAWorkbook as error:
         raise SyncError("damaged", f"That version cannot be used: {safe(str(error))}.") \
             from None
+    except KeyNeeded:
+        raise SyncError("key-needed", "That version is encrypted with another key than "
+                        "this workbook's, so it cannot be restored here.") from None
     return version, plain
 
 

@@ -5,15 +5,21 @@ where bytes that came from the remote become data again.
 Everything sync sends or reads goes through :class:`RepositoryFormat`: its ``dump``
 turns the workbook's data into the bytes committed, its ``load`` turns committed bytes
 back into data, refusing what is not a workbook this version can use. An encrypted
-workbook plugs in here (``seal`` and ``unseal``): the repository then only ever holds
-the encrypted file. Never imports Textual.
+workbook plugs in here: its format seals what it commits to the workbook's key (and
+commits the key's file beside it, itself sealed with the passphrase, so that the other
+machine can open it with the same passphrase); the repository then only ever holds the
+encrypted file. Never imports Textual.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secondop_tui.core import codec, schema
+from secondop_tui.core.sealing import NotThisKey, SealProblem, is_sealed
+
+if TYPE_CHECKING:
+    from secondop_tui.core.sealing import WorkbookKey
 
 Raw = dict[str, Any]
 
@@ -39,18 +45,51 @@ class NewerSchema(NotAWorkbook):
             f"version knows {schema.SCHEMA_VERSION}): update secondop-tui on this machine")
 
 
+class KeyNeeded(Exception):
+    """Committed bytes sealed to a key this machine does not hold (the shared workbook
+    is encrypted, and this one is not, or is encrypted with a key of its own)."""
+
+
 class RepositoryFormat:
-    """The plain format: the workbook file's own bytes (see :func:`codec.encode`)."""
+    """The workbook file's own bytes (see :func:`codec.encode`), sealed to ``key`` when
+    the workbook is encrypted. ``key_files`` are the key's files committed beside it
+    (name: content): the key sealed with the passphrase, and its public facts."""
 
     file_name = "workbook.json"
+    key_file_name = "workbook.key.age"
+    facts_file_name = "workbook.key.json"
 
-    # The seam for encryption: what is committed is ``seal(plain)``; ``unseal`` gives
-    # the plain bytes back (raising NotAWorkbook when it cannot).
+    def __init__(self, key: "WorkbookKey | None" = None,
+                 key_files: dict[str, bytes] | None = None) -> None:
+        self.key = key
+        self.key_files = dict(key_files or {}) if key is not None else {}
+
+    @property
+    def recipient(self) -> str | None:
+        return self.key.recipient if self.key is not None else None
+
     def seal(self, plain: bytes) -> bytes:
-        return plain
+        """What is committed for the workbook's plain bytes."""
+        return plain if self.key is None else self.key.seal(plain)
 
     def unseal(self, sealed: bytes) -> bytes:
-        return sealed
+        """The plain bytes of committed ones: as they are when they were committed
+        plain; opened with the key when sealed. :class:`KeyNeeded` without the key (or
+        with another one), :class:`NotAWorkbook` when they are damaged."""
+        if not is_sealed(sealed):
+            return sealed
+        if self.key is None:
+            raise KeyNeeded("it is encrypted")
+        try:
+            return self.key.open(sealed)
+        except NotThisKey:
+            raise KeyNeeded("it is encrypted with another key") from None
+        except SealProblem as problem:
+            raise NotAWorkbook(f"it is encrypted, and {problem.reason}") from None
+
+    def committed(self, plain: bytes) -> dict[str, bytes]:
+        """Every file committed for the workbook's plain bytes (name: content)."""
+        return {self.file_name: self.seal(plain), **self.key_files}
 
     def plain(self, raw: Raw) -> bytes:
         """The workbook's data as the workbook file's bytes (never sent as they are)."""

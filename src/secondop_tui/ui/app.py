@@ -178,6 +178,8 @@ class SecondOpinionApp(ScreenReaderApp, StartupApp, SyncingApp, LeavingApp):
                                     partial(screen.action_show_pane, pane_id))
             yield SystemCommand("Workbook: save now", "Write every change to disk now",
                                 self.action_save)
+            for title, help_text, callback in self.encryption_commands():
+                yield SystemCommand(title, help_text, callback)
             notes = next((pane for pane in mounted_panes(screen)
                           if pane.id == "notes-pane"), None)
             for title, help_text, callback in workbook_commands(self, notes):

@@ -89,11 +89,11 @@ class LeavingApp(KeysInOrder, SavingApp):
     """An app that saves before it leaves, and after a hangup handles and saves every key
     it had read before it releases the workbook."""
 
-    def __init__(self, *, leave_if_stuck: bool = False) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        # After a hangup, end the process if leaving gets stuck (the command does; tests,
-        # sharing one process, must not).
-        self.leave_if_stuck = leave_if_stuck
+        # After a hangup, end the process if leaving gets stuck (the command sets it;
+        # tests, sharing one process, must not).
+        self.leave_if_stuck = False
         # Set by a hangup (SIGHUP, SIGTERM, the end of input): the signal it came with.
         self._leaving_on: int | None = None
         self._hangup_at = 0.0

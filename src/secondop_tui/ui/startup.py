@@ -10,17 +10,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from secondop_tui.core.errors import StoreError, WorkbookDamaged, WorkbookLocked
+from secondop_tui.core.errors import (PassphraseNeeded, StoreError, WorkbookDamaged,
+                                     WorkbookLocked)
 from secondop_tui.core.store import WorkbookStore, restore_backup
 from secondop_tui.ui.appearance import AppearanceApp
 from secondop_tui.ui.dialogs.startup_dialogs import damaged_dialog, locked_dialog
+from secondop_tui.ui.encrypting import EncryptingApp
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.status import StatusApp
 from secondop_tui.ui.workbook_screen import WorkbookScreen
 
 
-class StartupApp(StatusApp, AppearanceApp):
-    """An app that opens its workbook, or asks what to do when it cannot."""
+class StartupApp(StatusApp, AppearanceApp, EncryptingApp):
+    """An app that opens its workbook (asking first for the passphrase of an encrypted
+    one, see :mod:`.encrypting`), or asks what to do when it cannot."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,6 +41,11 @@ class StartupApp(StatusApp, AppearanceApp):
         elif isinstance(self.problem, WorkbookDamaged):
             self.push_screen(damaged_dialog(self.problem, read_only=self.started_read_only),
                              self.answer_damaged)
+        elif isinstance(self.problem, PassphraseNeeded):
+            self.ask_passphrase_at_start()
+
+    def open_workbook_with_key(self) -> None:
+        self.open_store(read_only=self.started_read_only)
 
     def start_workbook(self, *, push: bool = True) -> None:
         assert self.store is not None
@@ -63,7 +71,7 @@ class StartupApp(StatusApp, AppearanceApp):
         backup = self.problem.backup
         if answer == "restore" and backup is not None and not self.started_read_only:
             try:
-                restore_backup(self.data_dir, backup.path)
+                restore_backup(self.data_dir, backup.path, self.workbook_key)
             except (StoreError, OSError) as error:
                 self.notify(f"Could not restore the backup: {error}", severity="error")
                 self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
@@ -87,7 +95,7 @@ class StartupApp(StatusApp, AppearanceApp):
                     "was left as it is.")
             else:
                 self.store = WorkbookStore.open(self.data_dir, read_only=read_only,
-                                                data_from=data_from)
+                                                data_from=data_from, key=self.workbook_key)
         except (WorkbookLocked, WorkbookDamaged) as error:
             self.problem = error
             self.ask_about_problem()

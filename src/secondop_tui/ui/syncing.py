@@ -17,16 +17,29 @@ class SyncingApp(StatusApp):
     def __init__(self) -> None:
         super().__init__()
         self._synced_at_quit = False
+        # This machine's sync state as last read (see read_sync_state); while the app
+        # holds the workbook only it and its syncs change it.
+        self._sync_state = None
+        self._sync_state_read = False
+
+    def read_sync_state(self):
+        """Read this machine's sync state from disk again (after a sync) and return it."""
+        self._sync_state, self._sync_state_read = None, True
+        if self.store is not None:
+            # deferred: start-up speed (sync is read after the first frame, if at all)
+            from secondop_tui.core import sync
+
+            data_dir = self.store.paths.data_dir
+            if sync.is_set_up(data_dir):
+                self._sync_state = sync.SyncState.load(data_dir)
+        return self._sync_state
 
     def sync_settings(self):
-        """This machine's sync state (sync.SyncState), or None when not synced."""
-        if self.store is None:
-            return None
-        # deferred: start-up speed (sync is read after the first frame, if at all)
-        from secondop_tui.core import sync
-
-        data_dir = self.store.paths.data_dir
-        return sync.SyncState.load(data_dir) if sync.is_set_up(data_dir) else None
+        """This machine's sync state (sync.SyncState), or None when not synced. The
+        palette asks at every key typed in it: read from disk only the first time."""
+        if not self._sync_state_read:
+            return self.read_sync_state()
+        return self._sync_state
 
     def set_sync_setting(self, key: str, value: bool) -> None:
         """Turn syncing at start or at quit on or off (kept on this machine only)."""
@@ -45,7 +58,7 @@ class SyncingApp(StatusApp):
 
     def refresh_sync_note(self) -> None:
         """The Header's word on sync: open conflicts first, then the last sync."""
-        state = self.sync_settings()
+        state = self.read_sync_state()
         conflicts: tuple[str, ...] = ()
         synced: tuple[str, ...] = ()
         if self.store is not None and self.store.table("conflicts").all():

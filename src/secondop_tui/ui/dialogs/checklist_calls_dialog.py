@@ -13,20 +13,13 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from secondop_tui.core.checklist import CallEntry
-from secondop_tui.core.dates import format_date
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.base import DialogScreen
 
 
 def describe_call(call: CallEntry) -> str:
     """One call log entry on one line, made safe to show."""
-    parts = [format_date(call.day)]
-    if call.who:
-        parts.append(f"spoke to {one_line(call.who)}")
-    if call.reference:
-        parts.append(f"ref {one_line(call.reference)}")
-    text = ", ".join(parts)
-    return text + (f": {one_line(call.said)}" if call.said else "")
+    return call.heading() + (f": {one_line(call.said)}" if call.said else "")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from time import monotonic
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -50,7 +51,19 @@ class ChoiceDialog(DialogScreen[str]):
         margin-right: 1;
         min-width: 10;
     }
+    ChoiceDialog Vertical.-stacked {
+        height: auto;
+        padding-top: 1;
+    }
+    ChoiceDialog Vertical.-stacked Button {
+        width: 100%;
+        margin: 0 0 0 0;
+    }
     """
+
+    # The room the answers have side by side in a dialog at 80 columns: wider answers go
+    # one under another, so none is cut off.
+    ROW_ROOM = 70
 
     BINDINGS = [
         Binding("left", "app.focus_previous", "Previous", show=False, id="dialog.left"),
@@ -71,10 +84,15 @@ class ChoiceDialog(DialogScreen[str]):
             yield Static(self.dialog_title, classes="dialog-title", markup=False)
             with VerticalScroll():
                 yield Static(self.body, classes="dialog-body", markup=False)
-            with Horizontal():
-                for choice in self.choices:
-                    yield Button(Text(f"{choice.label} [{choice.key}]"), id=f"choice-{choice.value}",
-                                 variant=choice.variant)  # type: ignore[arg-type]
+            labels = [f"{choice.label} [{choice.key}]" for choice in self.choices]
+            # A button is its label, a cell of padding each side and its border, then a
+            # cell of margin.
+            side_by_side = sum(cell_len(label) + 5 for label in labels) <= self.ROW_ROOM
+            with Horizontal() if side_by_side else Vertical(classes="-stacked"):
+                for choice, label in zip(self.choices, labels):
+                    yield Button(Text(label), id=f"choice-{choice.value}",
+                                 variant=choice.variant,  # type: ignore[arg-type]
+                                 compact=not side_by_side)
 
     def on_mount(self) -> None:
         # Enter on a question just opened must never destroy: the focus starts on the

@@ -411,6 +411,7 @@ class DoctorsPane(Pane):
         dialog = ChoiceDialog(
             f"Delete {doctor.display_name}?",
             "Everything kept about this doctor goes: credentials, records sent, notes. "
+            "Consultations with them stay, with no doctor named. "
             "The app keeps dated backups of the workbook, but this cannot be undone here."
             "\n\ny deletes, n or escape keeps the doctor.",
             [Choice("y", "Delete", "delete", "error"), Choice("n", "Keep", "keep")],

@@ -408,7 +408,8 @@ class NotesPane(Pane):
             else:
                 self.ask_keep_editor_text(doc_id, before, edited, status)
 
-        edit_in_external_editor(self.app, self.store.paths.data_dir, doc_id, before, take_in)
+        edit_in_external_editor(self.app, self.store.paths.data_dir, doc_id, before, take_in,
+                                self.store.file_sealer)
 
     def ask_keep_editor_text(self, doc_id: int, before: str, edited: str,
                              status: int | None) -> None:
@@ -480,10 +481,14 @@ class NotesPane(Pane):
 
 
 def edit_in_external_editor(app, data_dir: Path, consultation_id: int, text: str,
-                            take_in: Callable[[str, int | None], object]) -> None:
+                            take_in: Callable[[str, int | None], object],
+                            seal: Callable[[Path], Path] | None = None) -> None:
     """Hand ``text`` to $VISUAL or $EDITOR; pass what it saved to ``take_in``.
 
-    The file lives in the private data folder (never /tmp) with mode 0600. Whatever the
+    The file lives in the private data folder (never /tmp) with mode 0600; while
+    encryption is on (``seal`` given), in a private temp folder of its own instead (in
+    memory where the system has one), removed afterwards, so that the note is never
+    plain in the data folder; a kept note is then sealed. Whatever the
     editor saved there is the user's text, whatever its exit status (vim ends with 1 when
     the connection drops, after a ``:w``): if it differs from ``text`` it goes to
     ``take_in(edited, status)``. When it cannot (take_in fails, the text is not UTF-8,
@@ -493,7 +498,8 @@ def edit_in_external_editor(app, data_dir: Path, consultation_id: int, text: str
     """
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     try:
-        path = kept_notes.edit_file(data_dir, consultation_id, text)
+        folder = data_dir if seal is None else kept_notes.private_edit_folder(data_dir)
+        path = kept_notes.edit_file(folder, consultation_id, text)
     except OSError as error:
         app.notify(f"Could not make the file for your editor: {error.strerror or error}.",
                    severity="error", timeout=10, markup=False)
@@ -552,7 +558,7 @@ def edit_in_external_editor(app, data_dir: Path, consultation_id: int, text: str
     finally:
         if not taken and kept_notes.holds_changes(path, handed):
             try:
-                kept = kept_notes.keep(path, consultation_id)
+                kept = kept_notes.keep_in(data_dir, path, consultation_id, seal)
             except OSError:
                 kept = path
             try:
@@ -563,6 +569,11 @@ def edit_in_external_editor(app, data_dir: Path, consultation_id: int, text: str
                 pass  # the app is going; the next start names the file
         else:
             path.unlink(missing_ok=True)
+        if path.parent != data_dir:
+            try:
+                path.parent.rmdir()  # the private temp folder, once empty
+            except OSError:
+                pass
 
 
 def _run_editor(argv: list[str], *, interactive: bool):

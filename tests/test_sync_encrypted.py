@@ -1,0 +1,165 @@
+"""Sync with encryption on: what reaches the remote (and the sync repository here) is only
+ever the sealed workbook and its key sealed with the passphrase; the other machine opens
+it with the same passphrase, and a machine without the key is told what to do in words,
+with nothing changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from secondop_tui.core import encryption, sync
+from secondop_tui.core.doctors import Doctor, add_doctor, list_doctors
+from secondop_tui.core.sealing import is_sealed
+from secondop_tui.core.store import WorkbookStore
+from tests.helpers import PASSPHRASE, SECRET_DOCTOR, SECRETS, encrypted, files_holding, \
+    private_workbook
+
+
+def cli(data_dir: Path, *args: str, secret: str = "") -> subprocess.CompletedProcess:
+    """The command line on ``data_dir``, with ``secret`` given on descriptor 0."""
+    return subprocess.run(
+        [sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir), *args,
+         "--passphrase-fd", "0"], input=secret, capture_output=True, text=True,
+        timeout=300, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+
+
+def every_object(repo: Path) -> bytes:
+    """Every object a git repository holds, as git gives them back (unpacked)."""
+    return subprocess.run(["git", "--git-dir", str(repo), "cat-file", "--batch-all-objects",
+                           "--batch"], capture_output=True, check=True).stdout
+
+
+def shared_files(repo: Path) -> dict[str, bytes]:
+    names = subprocess.run(["git", "--git-dir", str(repo), "ls-tree", "--name-only",
+                            sync.REF], capture_output=True, text=True, check=True).stdout
+    return {name: subprocess.run(["git", "--git-dir", str(repo), "cat-file", "blob",
+                                  f"{sync.REF}:{name}"], capture_output=True,
+                                 check=True).stdout
+            for name in names.split()}
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> tuple[Path, Path]:
+    """A workbook with private words, encrypted, then shared through an empty remote."""
+    laptop, remote = tmp_path / "laptop", tmp_path / "remote.git"
+    private_workbook(laptop)
+    key = encrypted(laptop)
+    store = WorkbookStore.open(laptop, key=key)
+    try:
+        report = sync.setup(store, str(remote), machine="laptop")
+    finally:
+        store.close()
+    assert report.first
+    return laptop, remote
+
+
+def test_only_the_sealed_workbook_and_its_sealed_key_reach_the_remote(shared):
+    laptop, remote = shared
+    files = shared_files(remote)
+    assert sorted(files) == ["workbook.json", "workbook.key.age"]
+    assert is_sealed(files["workbook.json"]) and is_sealed(files["workbook.key.age"])
+    for repo in (remote, laptop / "sync" / "repo"):
+        objects = every_object(repo)
+        assert not [word for word in SECRETS if word.encode() in objects], repo
+
+
+def test_the_other_machine_joins_with_the_passphrase_and_both_stay_sealed(shared, tmp_path):
+    laptop, remote = shared
+    desktop = tmp_path / "desktop"
+    done = cli(desktop, "sync", "setup", "--clone", str(remote), "--machine", "desktop",
+               secret=PASSPHRASE + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "encrypted with the shared workbook's key" in done.stderr
+    assert is_sealed((desktop / "workbook.json").read_bytes())
+    assert files_holding(desktop) == []
+    # The same passphrase opens it, and the records came over.
+    key = encryption.unlock(desktop, PASSPHRASE)
+    store = WorkbookStore.open(desktop, key=key, autoflush=True)
+    try:
+        assert SECRET_DOCTOR in [d.name for d in list_doctors(store)]
+        add_doctor(store, Doctor(name="Dr Desktop Added"))
+    finally:
+        store.close()
+    done = cli(desktop, "sync", secret=PASSPHRASE + "\n")
+    assert done.returncode == 0, done.stderr
+    # Back on the laptop: its own key opens what the desktop sent.
+    key = encryption.unlock(laptop, PASSPHRASE)
+    store = WorkbookStore.open(laptop, key=key)
+    try:
+        sync.Session(store).run()
+        assert "Dr Desktop Added" in [d.name for d in list_doctors(store)]
+    finally:
+        store.close()
+    objects = every_object(remote)
+    assert b"Dr Desktop Added" not in objects
+    assert not [word for word in SECRETS if word.encode() in objects]
+    assert files_holding(laptop) == [] and files_holding(desktop) == []
+
+
+def test_a_wrong_passphrase_joins_nothing_and_changes_nothing(shared, tmp_path):
+    _, remote = shared
+    desktop = tmp_path / "desktop"
+    store = WorkbookStore.open(desktop, autoflush=True)
+    add_doctor(store, Doctor(name="Dr Only Here"))
+    store.close()
+    before = (desktop / "workbook.json").read_bytes()
+    done = cli(desktop, "sync", "setup", "--clone", str(remote), secret="not it\n")
+    assert done.returncode == 1
+    assert "does not open the shared workbook" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (desktop / "workbook.json").read_bytes() == before
+    assert not encryption.encryption_on(desktop)
+    assert not sync.is_set_up(desktop)
+
+
+def test_a_plain_machine_is_told_in_words_what_to_do_and_nothing_changes(tmp_path):
+    """The app's "Sync now" (which cannot ask for the shared passphrase on the terminal):
+    the other machine turned encryption on after both were synced."""
+    laptop, desktop, remote = tmp_path / "laptop", tmp_path / "desktop", tmp_path / "r.git"
+    store = WorkbookStore.open(laptop, autoflush=True)
+    add_doctor(store, Doctor(name="Dr Ames"))
+    sync.setup(store, str(remote), machine="laptop")
+    store.close()
+    store = WorkbookStore.open(desktop)
+    sync.setup(store, str(remote), machine="desktop", clone=True)
+    store.close()
+    key = encrypted(laptop)
+    store = WorkbookStore.open(laptop, key=key, autoflush=True)
+    add_doctor(store, Doctor(name="Dr Sealed"))
+    sync.Session(store).run()
+    store.close()
+    before = (desktop / "workbook.json").read_bytes()
+    store = WorkbookStore.open(desktop)
+    try:
+        with pytest.raises(sync.SyncError) as raised:
+            sync.Session(store).run()
+    finally:
+        store.close()
+    assert raised.value.kind == "key-needed"
+    message = str(raised.value)
+    assert "encrypted" in message and "secondop-tui sync" in message
+    assert "Nothing was changed here" in message
+    assert (desktop / "workbook.json").read_bytes() == before
+    # The command line asks for the passphrase, and the desktop is encrypted from then on.
+    done = cli(desktop, "sync", secret=PASSPHRASE + "\n")
+    assert done.returncode == 0, done.stderr
+    assert encryption.encryption_on(desktop)
+    store = WorkbookStore.open(desktop, key=encryption.unlock(desktop, PASSPHRASE))
+    try:
+        assert "Dr Sealed" in [d.name for d in list_doctors(store)]
+    finally:
+        store.close()
+
+
+def test_a_synced_version_restores_with_the_key(shared):
+    laptop, _ = shared
+    version = sync.history(laptop)[0].short
+    done = cli(laptop, "restore", version, secret=PASSPHRASE + "\n")
+    assert done.returncode == 0, done.stderr
+    assert is_sealed((laptop / "workbook.json").read_bytes())
+    assert files_holding(laptop) == []

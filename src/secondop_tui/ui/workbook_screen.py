@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import MountError
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
 
 from secondop_tui.ui.panes import PANES, Pane
 from secondop_tui.ui.panes.base import after_first_frame
@@ -99,6 +99,15 @@ class WorkbookTabs(TabbedContent):
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         focused = self.app.focused
         if focused is None or event.tab_pane not in focused.ancestors_with_self:
+            event.stop()
+            event.prevent_default()  # TabbedContent's own handler does not run
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        """The tab bar's news of a tab it made active follows the bar only while that tab
+        is still the active one: the news of the first tab, late on a busy machine,
+        showed the first pane again after a pane key had shown another, and its Hide
+        took the focus (and the typing) away from the pane shown."""
+        if event.tabs.active != event.tab.id:
             event.stop()
             event.prevent_default()  # TabbedContent's own handler does not run
 

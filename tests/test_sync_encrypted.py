@@ -163,3 +163,65 @@ def test_a_synced_version_restores_with_the_key(shared):
     assert done.returncode == 0, done.stderr
     assert is_sealed((laptop / "workbook.json").read_bytes())
     assert files_holding(laptop) == []
+
+
+async def test_sync_now_asks_for_the_shared_passphrase_then_syncs(tmp_path):
+    """The app's "Sync now" on a plain workbook whose shared one was encrypted on the
+    other machine: it says so, asks for the shared passphrase (p), refuses a wrong one,
+    and with the right one encrypts this workbook with the same key and syncs."""
+    # deferred: these tests start the app; the ones above need no Textual
+    from textual.widgets import Input
+
+    from secondop_tui.ui.app import SecondOpinionApp
+    from secondop_tui.ui.dialogs.passphrase_dialog import SharedPassphraseDialog
+    from secondop_tui.ui.dialogs.sync_dialog import SyncDialog
+    from tests.contexts import key_event, press
+    from tests.helpers import run_from_palette, screen_text, wait_until
+
+    def words(app) -> str:
+        """The screen's words, lines joined, a dialog's borders left out."""
+        return " ".join(screen_text(app).translate({ord(c): " " for c in "█▀▄▔▁▎▊"})
+                        .split())
+
+    laptop, desktop, remote = tmp_path / "laptop", tmp_path / "desktop", tmp_path / "r.git"
+    store = WorkbookStore.open(laptop, autoflush=True)
+    add_doctor(store, Doctor(name="Dr Ames"))
+    sync.setup(store, str(remote), machine="laptop")
+    store.close()
+    store = WorkbookStore.open(desktop)
+    sync.setup(store, str(remote), machine="desktop", clone=True)
+    store.close()
+    key = encrypted(laptop)
+    store = WorkbookStore.open(laptop, key=key, autoflush=True)
+    add_doctor(store, Doctor(name="Dr Sealed"))
+    sync.Session(store).run()
+    store.close()
+
+    store = WorkbookStore.open(desktop)
+    app = SecondOpinionApp(store=store, watch_signals=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_from_palette(pilot, "Sync now")
+        await wait_until(pilot, lambda: isinstance(app.screen, SyncDialog)
+                         and not app.screen.running, "the sync done")
+        dialog = app.screen
+        assert "Press p to give the shared workbook's passphrase" in words(app)
+        assert not encryption.encryption_on(desktop)
+        await press(pilot, "p")
+        await wait_until(pilot, lambda: isinstance(app.screen, SharedPassphraseDialog)
+                         and isinstance(app.focused, Input), "the passphrase asked")
+        await press(pilot, *"not it", "enter")
+        await wait_until(pilot, lambda: "does not open the shared workbook" in words(app),
+                         "the wrong passphrase refused")
+        assert not encryption.encryption_on(desktop)
+        await press(pilot, *PASSPHRASE)
+        # The dialog closes from its own worker (the passphrase opened the key), which
+        # counts as cancelled: wait for the screens, not for every worker to succeed.
+        app.post_message(key_event("enter"))
+        await wait_until(pilot, lambda: app.screen is dialog and not dialog.running,
+                         "the workbook encrypted and synced", timeout=120, workers=False)
+        assert "Came in from the other side" in words(app), words(app)
+        assert "Dr Sealed" in [d.name for d in list_doctors(store)]
+        assert store.encrypted and app.workbook_key is not None
+        assert app.workbook_key.recipient == key.recipient
+    assert is_sealed((desktop / "workbook.json").read_bytes())
+    assert files_holding(desktop, ("Dr Sealed", "Dr Ames")) == []

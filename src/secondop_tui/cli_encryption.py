@@ -109,9 +109,9 @@ class Secrets:
         opened with its passphrase (or the key itself, its recovery key); it must open
         ``sealed``, the shared workbook."""
         # deferred: start-up speed (loaded only on the path that uses it)
-        from secondop_tui.core.encryption import looks_like_recovery_key
+        from secondop_tui.core.encryption import unlock_shared
+        from secondop_tui.core.errors import WrongPassphrase
         from secondop_tui.core.passphrases import NoPassphrase
-        from secondop_tui.core.sealing import SealProblem, WorkbookKey, WrongPassphrase
 
         tries = TERMINAL_TRIES if self.reader.interactive else 1
         for attempt in range(1, tries + 1):
@@ -125,18 +125,11 @@ class Secrets:
                 say("The passphrase is empty; type it, or press ctrl+c to stop.")
                 continue
             try:
-                if looks_like_recovery_key(secret):
-                    key = WorkbookKey.from_recovery_key(secret)
-                else:
-                    key = WorkbookKey.unlock(key_file, secret)
-                key.open(sealed)
-                return key
-            except (WrongPassphrase, ValueError, SealProblem):
+                return unlock_shared(key_file, sealed, secret)
+            except WrongPassphrase as error:
                 if attempt == tries:
-                    raise CommandFailed("That passphrase does not open the shared "
-                                        "workbook.") from None
-                say(f"That passphrase does not open the shared workbook. Try again "
-                    f"({tries - attempt} more).")
+                    raise CommandFailed(str(error)) from None
+                say(f"{error} Try again ({tries - attempt} more).")
                 time.sleep(WAIT_AFTER_WRONG * attempt)
         raise CommandFailed("no passphrase was given.")
 

@@ -231,6 +231,22 @@ def unlock(data_dir: Path, secret: str) -> WorkbookKey:
     return key
 
 
+def unlock_shared(key_file: bytes, sealed: bytes, secret: str) -> WorkbookKey:
+    """The key of a workbook shared by sync: ``key_file`` (the key sealed with the shared
+    passphrase, from the sync remote) opened with ``secret``, the passphrase (or the
+    recovery key). It must open ``sealed``, the shared workbook; else
+    :class:`WrongPassphrase`."""
+    try:
+        if looks_like_recovery_key(secret):
+            key = WorkbookKey.from_recovery_key(secret)
+        else:
+            key = WorkbookKey.unlock(key_file, secret)
+        key.open(sealed)
+    except (sealing.WrongPassphrase, ValueError, SealProblem):
+        raise WrongPassphrase("That passphrase does not open the shared workbook.") from None
+    return key
+
+
 # Copies of the workbook -----------------------------------------------------------------
 def copies(data_dir: Path) -> list[Path]:
     """Every file but the workbook itself that holds something of it: the previous save,

@@ -61,6 +61,7 @@ class SyncError(Exception):
         # when the remote holds one.
         self.key_file = key_file
         self.sealed = sealed  # and the workbook it seals (the key found must open it)
+        self.why = message  # what went wrong, without what to do about it
         super().__init__(message)
 
 
@@ -354,11 +355,12 @@ class Session:
         else:
             why = ("The shared workbook is encrypted with another key than this workbook's "
                    "(encryption was turned on on each machine by itself).")
-        return SyncError("key-needed", f"{why} Close the app, then run '{COMMAND} sync' in "
-                         "a terminal: it asks for the shared workbook's passphrase, then "
-                         "encrypts this workbook with the same key, so that both machines "
-                         "open it with that passphrase. Nothing was changed here.",
-                         key_file=key_file, sealed=sealed)
+        error = SyncError("key-needed", f"{why} '{COMMAND} sync' asks for the shared "
+                          "workbook's passphrase, then encrypts this workbook with the "
+                          "same key, so that both machines open it with that passphrase. "
+                          "Nothing was changed here.", key_file=key_file, sealed=sealed)
+        error.why = why
+        return error
 
     def _about(self, commit: str) -> str:
         versions = self.repo.history(commit, limit=1)

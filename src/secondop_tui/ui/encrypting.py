@@ -109,6 +109,12 @@ class EncryptingApp(SavingApp):
         if self.store is not None and is_set_up(self.store.paths.data_dir):
             self.notify(SYNCED_ENCRYPTION_NOTE, title="Sync", timeout=20)
 
+    def on_sync_dialog_key_changed(self, message) -> None:
+        """A sync encrypted the workbook with the shared workbook's key (it asked for the
+        shared passphrase): the workbook opens with that key from now on."""
+        self.workbook_key = message.key
+        self.refresh_status()
+
     def action_change_passphrase(self) -> None:
         if self.store is not None and self.store.encrypted:
             self.push_screen(ChangePassphraseDialog(), self.answer_change_passphrase)

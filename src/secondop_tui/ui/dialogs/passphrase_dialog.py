@@ -10,6 +10,8 @@ screen stays live.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -62,7 +64,11 @@ class PassphraseDialogStyles:
 
 class UnlockDialog(DialogScreen[WorkbookKey | None]):
     """Asks for the passphrase (or the recovery key) of the encrypted workbook in
-    ``data_dir``; dismisses with its key, or None when the user quits."""
+    ``data_dir``; dismisses with its key, or None when the user quits.
+
+    With ``opener`` (the passphrase to the key, raising WrongPassphrase), it asks for
+    another key than the one in ``data_dir`` (a synced workbook's), with ``title`` and
+    ``lead``, and escape cancels rather than quits."""
 
     DEFAULT_CSS = PassphraseDialogStyles.for_("UnlockDialog")
 
@@ -72,9 +78,17 @@ class UnlockDialog(DialogScreen[WorkbookKey | None]):
         Binding("escape", "quit", "Quit", id="unlock.quit"),
     ]
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path | None = None, *,
+                 opener: Callable[[str], WorkbookKey] | None = None,
+                 title: str = "This workbook is encrypted",
+                 lead: str = "Type its passphrase, or the recovery key, then press enter. "
+                             "Nothing of the workbook is shown before.") -> None:
         super().__init__()
         self.data_dir = data_dir
+        self.opener = opener
+        self.title_text = title
+        self.lead_text = lead
+        self.escape_word = "quit" if opener is None else "cancel"
         self.wrong = 0
         self.busy = False
         self.wait_until = 0.0
@@ -82,12 +96,11 @@ class UnlockDialog(DialogScreen[WorkbookKey | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("This workbook is encrypted", classes="dialog-title")
-            yield Static("Type its passphrase, or the recovery key, then press enter. "
-                         "Nothing of the workbook is shown before.", classes="hint")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.lead_text, classes="hint", markup=False)
             yield Input(password=True, placeholder="passphrase", id="unlock-passphrase")
             yield Static("", id="unlock-status", classes="problem")
-            yield Static("enter: open · escape: quit", classes="hint")
+            yield Static(f"enter: open · escape: {self.escape_word}", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#unlock-passphrase", Input).focus()
@@ -109,7 +122,7 @@ class UnlockDialog(DialogScreen[WorkbookKey | None]):
         if self.busy or time.monotonic() < self.wait_until:
             return
         if not secret:
-            self.say("Type the passphrase first (escape quits).")
+            self.say(f"Type the passphrase first (escape {self.escape_word}s).")
             return
         self.busy = True
         field.disabled = True
@@ -120,7 +133,11 @@ class UnlockDialog(DialogScreen[WorkbookKey | None]):
     @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
     def unlock(self, secret: str) -> None:
         try:
-            key = encryption.unlock(self.data_dir, secret)
+            if self.opener is not None:
+                key = self.opener(secret)
+            else:
+                assert self.data_dir is not None
+                key = encryption.unlock(self.data_dir, secret)
         except WrongPassphrase as error:
             self.app.call_from_thread(self.refused, str(error), wrong=True)
         except KeyFileDamaged as error:
@@ -161,6 +178,28 @@ class UnlockDialog(DialogScreen[WorkbookKey | None]):
 
     def action_quit(self) -> None:
         self.dismiss(None)
+
+
+class SharedPassphraseDialog(UnlockDialog):
+    """Asks for the passphrase of a workbook shared by sync whose key this workbook
+    lacks: ``key_file`` is the shared key sealed with that passphrase, ``sealed`` the
+    shared workbook it must open. Dismisses with the key, or None (escape)."""
+
+    DEFAULT_CSS = PassphraseDialogStyles.for_("SharedPassphraseDialog")
+
+    BINDINGS = [
+        Binding("enter", "unlock", "Open", id="shared-passphrase.open"),
+        Binding("f2", "unlock", "Open", show=False, id="shared-passphrase.open.alt"),
+        Binding("escape", "quit", "Cancel", id="shared-passphrase.cancel"),
+    ]
+
+    def __init__(self, key_file: bytes, sealed: bytes) -> None:
+        super().__init__(
+            opener=partial(encryption.unlock_shared, key_file, sealed),
+            title="The shared workbook's passphrase",
+            lead="The shared workbook is encrypted. Type its passphrase (or its recovery "
+                 "key), then press enter: this workbook is then encrypted with the same "
+                 "key, so that both machines open it with that passphrase.")
 
 
 class _NewPassphraseForm(DialogScreen[tuple[str, str] | None]):

@@ -186,6 +186,12 @@ def passphrase_dialog(name: str):
     return getattr(dialogs, name)
 
 
+def sync_dialog(app):
+    from secondop_tui.ui.dialogs.sync_dialog import SyncDialog
+
+    return SyncDialog(app.store)
+
+
 INSURANCE = "insurance.referral"
 FORM_SAVES = {"ctrl+s", "f2", "alt+s"}
 
@@ -235,6 +241,11 @@ CONTEXTS = [
         lambda app: passphrase_dialog("ChangePassphraseDialog")(), "ChangePassphraseDialog")),
     Context("decrypt form", pushed(lambda app: passphrase_dialog("DecryptDialog")(),
                                    "DecryptDialog")),
+    Context("shared passphrase", pushed(
+        lambda app: passphrase_dialog("SharedPassphraseDialog")(b"", b""),
+        "SharedPassphraseDialog")),
+    # Sync now on a workbook not synced: the dialog says how to set it up.
+    Context("sync dialog", pushed(lambda app: sync_dialog(app), "SyncDialog")),
     Context("recovery key", pushed(
         lambda app: passphrase_dialog("RecoveryKeyDialog")("AGE-SECRET-KEY-1EXAMPLE"),
         "RecoveryKeyDialog", focus=False)),

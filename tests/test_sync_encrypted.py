@@ -117,9 +117,9 @@ def test_a_wrong_passphrase_joins_nothing_and_changes_nothing(shared, tmp_path):
     assert not sync.is_set_up(desktop)
 
 
-def test_a_plain_machine_is_told_in_words_what_to_do_and_nothing_changes(tmp_path):
-    """The app's "Sync now" (which cannot ask for the shared passphrase on the terminal):
-    the other machine turned encryption on after both were synced."""
+def encrypted_after_sync(tmp_path: Path):
+    """Two machines synced plain (a doctor), then the laptop encrypted and synced again
+    with a doctor more. Returns the laptop, the desktop (plain) and the laptop's key."""
     laptop, desktop, remote = tmp_path / "laptop", tmp_path / "desktop", tmp_path / "r.git"
     store = WorkbookStore.open(laptop, autoflush=True)
     add_doctor(store, Doctor(name="Dr Ames"))
@@ -133,6 +133,13 @@ def test_a_plain_machine_is_told_in_words_what_to_do_and_nothing_changes(tmp_pat
     add_doctor(store, Doctor(name="Dr Sealed"))
     sync.Session(store).run()
     store.close()
+    return laptop, desktop, key
+
+
+def test_a_plain_machine_is_told_in_words_what_to_do_and_nothing_changes(tmp_path):
+    """The other machine turned encryption on after both were synced: a sync here stops
+    and says what to do; the command line then asks for the shared passphrase."""
+    laptop, desktop, key = encrypted_after_sync(tmp_path)
     before = (desktop / "workbook.json").read_bytes()
     store = WorkbookStore.open(desktop)
     try:
@@ -183,20 +190,7 @@ async def test_sync_now_asks_for_the_shared_passphrase_then_syncs(tmp_path):
         return " ".join(screen_text(app).translate({ord(c): " " for c in "█▀▄▔▁▎▊"})
                         .split())
 
-    laptop, desktop, remote = tmp_path / "laptop", tmp_path / "desktop", tmp_path / "r.git"
-    store = WorkbookStore.open(laptop, autoflush=True)
-    add_doctor(store, Doctor(name="Dr Ames"))
-    sync.setup(store, str(remote), machine="laptop")
-    store.close()
-    store = WorkbookStore.open(desktop)
-    sync.setup(store, str(remote), machine="desktop", clone=True)
-    store.close()
-    key = encrypted(laptop)
-    store = WorkbookStore.open(laptop, key=key, autoflush=True)
-    add_doctor(store, Doctor(name="Dr Sealed"))
-    sync.Session(store).run()
-    store.close()
-
+    laptop, desktop, key = encrypted_after_sync(tmp_path)
     store = WorkbookStore.open(desktop)
     app = SecondOpinionApp(store=store, watch_signals=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -219,3 +219,22 @@ async def test_sync_now_asks_for_the_shared_passphrase_then_syncs(tmp_path):
         assert app.workbook_key.recipient == key.recipient
     assert is_sealed((desktop / "workbook.json").read_bytes())
     assert files_holding(desktop, ("Dr Sealed", "Dr Ames")) == []
+
+
+def test_a_synced_workbook_encrypted_goes_out_encrypted_at_the_next_sync(tmp_path):
+    """Nothing else changed: the next sync still sends it, sealed, with its key."""
+    laptop, remote = tmp_path / "laptop", tmp_path / "r.git"
+    store = WorkbookStore.open(laptop, autoflush=True)
+    add_doctor(store, Doctor(name=SECRET_DOCTOR))
+    sync.setup(store, str(remote), machine="laptop")
+    store.close()
+    key = encrypted(laptop)
+    for went_out in (["the workbook, encrypted from now on"], []):
+        store = WorkbookStore.open(laptop, key=key)
+        try:
+            report = sync.Session(store).run()
+        finally:
+            store.close()
+        assert report.went_out == went_out
+        files = shared_files(remote)
+        assert is_sealed(files["workbook.json"]) and "workbook.key.age" in files

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from secondop_tui.core import encryption, merge, schema, tables
 from secondop_tui.core.files import atomic_write, ensure_private_dir
 from secondop_tui.core.gitrepo import REF, REMOTE_REF, GitError, GitRepo, Version, init_bare
+from secondop_tui.core.sealing import is_sealed
 from secondop_tui.core.store import WorkbookPaths, WorkbookStore
 from secondop_tui.core.sync_format import (PLAIN, KeyNeeded, NewerSchema, NotAWorkbook,
                                            RepositoryFormat)
@@ -255,6 +256,7 @@ class Session:
         self.repo = GitRepo(self.paths.repo, self.paths.home, interactive=interactive)
         self.state = SyncState.load(self.data_dir) or SyncState()
         self._generation = -1
+        self._sealed: dict[str, bool] = {}  # commit: its workbook was committed sealed
 
     # The local workbook ---------------------------------------------------------------------
     def _writable(self) -> None:
@@ -333,10 +335,22 @@ class Session:
         if size is None:
             raise NotAWorkbook(f"it holds no {self.fmt.file_name}")
         committed = self.repo.read_file(commit, self.fmt.file_name)
+        self._sealed[commit] = is_sealed(committed)
         try:
             return self.fmt.load_plain(committed)
         except KeyNeeded:
             raise self._key_needed(commit, committed) from None
+
+    def _encryption_change(self, commit: str | None) -> str:
+        """How what this machine commits now differs from ``commit`` in encryption alone
+        (encryption turned on or off since): in words, or "" when it does not."""
+        if commit is None or commit not in self._sealed:
+            return ""
+        sealed_now = self.fmt.key is not None
+        if sealed_now == self._sealed[commit]:
+            return ""
+        return ("the workbook, encrypted from now on" if sealed_now
+                else "the workbook, no longer encrypted")
 
     def _key_needed(self, commit: str, sealed: bytes) -> SyncError:
         """The shared workbook at ``commit`` is sealed to a key this machine lacks."""
@@ -453,7 +467,8 @@ class Session:
         """Send this machine's version on top of ``base``; False when the remote moved
         on meanwhile (fetch and merge again)."""
         counts = merge.count_changes(base_raw, self._data())
-        words = merge.describe_changes(counts)
+        words = merge.describe_changes(counts) or \
+            [change for change in [self._encryption_change(base)] if change]
         if base is None:
             summary = "First version of the shared workbook"
         else:
@@ -523,7 +538,8 @@ class Session:
                 local_plain = self._merge_in(report, base, base_raw, remote, theirs,
                                              local_plain, base_plain)
                 base, base_plain, base_raw = remote, theirs_plain, theirs
-            if base_plain is not None and local_plain == base_plain:
+            change = self._encryption_change(base)
+            if base_plain is not None and local_plain == base_plain and not change:
                 report.version = base or ""
                 return report
             if base is None:

@@ -72,6 +72,7 @@ class SyncDialog(DialogScreen["sync.SyncReport | None"]):
         self.report: sync.SyncReport | None = None
         self.running = True
         self.key_needed: sync.SyncError | None = None
+        self.now_encrypted = False  # this sync encrypted the workbook with the shared key
 
     def compose(self) -> ComposeResult:
         title = "Sync" + (f" {self.when}" if self.when else "")
@@ -122,6 +123,9 @@ class SyncDialog(DialogScreen["sync.SyncReport | None"]):
         self.report = message.report
         self.key_needed = message.key_needed
         text = "\n".join(message.report.lines()) if message.report else message.problem
+        if self.now_encrypted:
+            text = ("This workbook is now encrypted with the shared workbook's key: from "
+                    f"now on it opens with that passphrase.\n{text}")
         if self.key_needed is not None:
             text = (f"{self.key_needed.why} Press p to give the shared workbook's "
                     "passphrase: this workbook is then encrypted with the same key, and "
@@ -133,6 +137,10 @@ class SyncDialog(DialogScreen["sync.SyncReport | None"]):
         passphrase.display = self.key_needed is not None
         (passphrase if self.key_needed is not None else button).focus()
         self.refresh_bindings()
+
+    @on(KeyChanged)
+    def encrypted_now(self) -> None:
+        self.now_encrypted = True  # and the message goes on up to the app
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "passphrase":

@@ -11,6 +11,7 @@ the switch) nothing is left half way: all copies sealed, or none, and no key lef
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,13 +98,24 @@ def opened_after_the_crash(data_dir: Path) -> tuple[str, str]:
     return how, note
 
 
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory) -> dict[bool, Path]:
+    """The workbook each case starts from, made once (encrypting costs the key derivation,
+    a few seconds): with a previous save and three backups, plain and encrypted."""
+    plain = tmp_path_factory.mktemp("plain") / "data"
+    private_workbook(plain, starts=4)
+    sealed = tmp_path_factory.mktemp("sealed") / "data"
+    shutil.copytree(plain, sealed)
+    encrypted(sealed)
+    return {False: plain, True: sealed}
+
+
 @pytest.mark.parametrize("command, step, nth", CRASH_POINTS,
                          ids=[f"{c}-{s.replace(' ', '-')}-{n}" for c, s, n in CRASH_POINTS])
 def test_sigkill_at_each_step_leaves_the_old_state_or_the_new(data_dir: Path, command: str,
-                                                              step: str, nth: int):
-    private_workbook(data_dir, starts=4)  # a previous save and three backups
-    if command != "encrypt":
-        encrypted(data_dir)
+                                                              step: str, nth: int,
+                                                              workbooks: dict[bool, Path]):
+    shutil.copytree(workbooks[command != "encrypt"], data_dir)
     killed = run_until_killed(data_dir, command, step, nth)
     assert killed.returncode == -signal.SIGKILL, (
         f"the step was never reached (exit {killed.returncode}): {killed.stderr}")

@@ -88,6 +88,21 @@ def trials(in_ci: int, in_long: int, loaded: int) -> list:
             for n in range(in_long)]
 
 
+def plain_and_sealed(in_ci: int, in_long: int, loaded: int, *, sealed_in_ci: int,
+                     sealed_loaded: int) -> list:
+    """(sealed, trial) pairs: the plain workbook's trials as :func:`trials` gives them;
+    the encrypted workbook's first ``sealed_in_ci`` always (each of its starts pays the
+    key derivation, a few seconds), all of them with --long."""
+    pairs = []
+    for sealed, counts in ((False, (in_ci, loaded)), (True, (sealed_in_ci, sealed_loaded))):
+        for param in trials(counts[0], in_long, loaded=counts[1]):
+            trial, marks = (param, ()) if isinstance(param, int) else \
+                (param.values[0], param.marks)
+            pairs.append(pytest.param(sealed, trial, marks=marks,
+                                      id=f"{trial}-{'encrypted' if sealed else 'plain'}"))
+    return pairs
+
+
 # Shared helpers ---------------------------------------------------------------------------
 def start_app(data_dir: Path, cwd: Path, *extra: str) -> Terminal:
     return Terminal([installed_command(), "--data-dir", str(data_dir), *extra], cwd=str(cwd))
@@ -286,8 +301,9 @@ KILL_SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "encrypted"])
-@pytest.mark.parametrize("trial", trials(10, 60, loaded=3))  # each scenario once
+# Each scenario once (encrypted: each once too).
+@pytest.mark.parametrize("sealed, trial", plain_and_sealed(10, 60, loaded=3, sealed_in_ci=3,
+                                                           sealed_loaded=1))
 def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_dir,
                                     sealed: bool):
     kind = list(KILL_SCENARIOS)[trial % len(KILL_SCENARIOS)]
@@ -330,8 +346,9 @@ def test_sigkill_at_a_random_moment(trial: int, trial_rng: random.Random, app_di
 
 
 # SIGHUP and SIGTERM -----------------------------------------------------------------------
-@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "encrypted"])
-@pytest.mark.parametrize("trial", trials(20, 40, loaded=4))  # SIGHUP and SIGTERM twice
+# SIGHUP and SIGTERM twice each (encrypted: twice each too).
+@pytest.mark.parametrize("sealed, trial", plain_and_sealed(20, 40, loaded=4, sealed_in_ci=4,
+                                                           sealed_loaded=2))
 def test_hangup_or_terminate_while_typing(trial: int, trial_rng: random.Random, app_dir,
                                           sealed: bool):
     """The connection drops (SIGHUP) or the system shuts down (SIGTERM) mid-word."""

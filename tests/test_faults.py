@@ -26,7 +26,8 @@ already tested elsewhere are named, not repeated; the rest are tested in this fi
 
 Random trials are seeded. A failing trial prints its seed; rerun it with
 ``pytest tests/test_faults.py --fault-seed N``. ``pytest --long`` runs 60 SIGKILL trials
-(10 in CI) and 40 hangup trials (20 in CI).
+(10 in CI) and 40 hangup trials (20 in CI), each plain and encrypted (encrypted: 3 and 4
+in CI, since each start of an encrypted workbook pays the key derivation).
 """
 
 from __future__ import annotations

@@ -380,8 +380,6 @@ def cmd_check(data_dir: Path, key=None) -> int:
 def cmd_restore(data_dir: Path, name: str, secrets: Secrets) -> int:
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import backups
-    from secondop_tui.core.codec import ParseProblem
-    from secondop_tui.core.errors import StoreError, WorkbookLocked
     from secondop_tui.core.sealing import is_sealed
     from secondop_tui.core.store import WORKBOOK_NAME, restore_backup
 
@@ -406,32 +404,41 @@ def cmd_restore(data_dir: Path, name: str, secrets: Secrets) -> int:
         print(f"{APP_NAME}: {backup} is the workbook itself; name a backup. Nothing was "
               "changed.", file=sys.stderr)
         return 2
-    try:
-        restored, aside = restore_backup(data_dir, backup, key)
-    except ParseProblem as problem:
-        print(f"{APP_NAME}: {backup} is not a valid workbook: {problem}. Nothing was changed.",
-              file=sys.stderr)
+    done = restored_or_said(lambda: restore_backup(data_dir, backup, key), str(backup))
+    if done is None:
         return 1
-    except WorkbookLocked as error:
-        print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
-        return 1
-    except StoreError as error:
-        print(f"{APP_NAME}: {error} Nothing was changed.", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
-        return 1
+    restored, aside = done
     print(f"Restored {restored} from {backup}.")
     if aside:
         print(f"The replaced workbook was kept as {aside}.")
     return 0
 
 
+def restored_or_said(restore, source: str):
+    """What ``restore()`` returns (the restored workbook, the file kept aside), or None
+    after saying on stderr why nothing was changed; ``source`` names what was restored."""
+    # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.codec import ParseProblem
+    from secondop_tui.core.errors import StoreError, WorkbookLocked
+
+    try:
+        return restore()
+    except ParseProblem as problem:
+        print(f"{APP_NAME}: {source} is not a valid workbook: {problem}. Nothing was changed.",
+              file=sys.stderr)
+    except WorkbookLocked as error:
+        print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
+    except StoreError as error:
+        print(f"{APP_NAME}: {error} Nothing was changed.", file=sys.stderr)
+    except OSError as error:
+        print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
+    return None
+
+
 def restore_version(data_dir: Path, name: str, key=None) -> int:
     """``restore`` of a synced version named as 'history' lists it."""
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core import sync
-    from secondop_tui.core.errors import WorkbookLocked
     from secondop_tui.core.store import restore_content
 
     try:
@@ -445,14 +452,11 @@ def restore_version(data_dir: Path, name: str, key=None) -> int:
               "versions.", file=sys.stderr)
         return 2
     version, content = found
-    try:
-        restored, aside = restore_content(data_dir, content, key)
-    except WorkbookLocked as error:
-        print(f"{APP_NAME}: {error} Close it first; nothing was changed.", file=sys.stderr)
+    done = restored_or_said(lambda: restore_content(data_dir, content, key),
+                            f"the synced version {version.short}")
+    if done is None:
         return 1
-    except OSError as error:
-        print(f"{APP_NAME}: could not restore: {error}. Nothing was changed.", file=sys.stderr)
-        return 1
+    restored, aside = done
     when = version.when.replace("T", " ")[:16]
     print(f"Restored {restored} from the synced version {version.short} "
           f"({when}, {sync.safe(version.machine)}).")

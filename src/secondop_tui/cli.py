@@ -674,23 +674,12 @@ def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
     """Add doctors from a contacts file: show the plan, ask (unless ``yes``), add them
     all in one save, or nothing."""
     # deferred: start-up speed (loaded only on the path that uses it)
-    from secondop_tui.core.contacts import ContactsError, add_planned, plan_import, read_contacts
+    from secondop_tui.core.contacts import (ContactsError, add_planned, plan_import,
+                                            read_contacts_file)
     from secondop_tui.core.text import escape_controls
 
-    shown = escape_controls(str(file))
-    if not file.is_file():
-        why = "it is a folder" if file.is_dir() else (
-            "there is no such file" if not file.exists() else "it is not a regular file")
-        print(f"{APP_NAME}: cannot read {shown}: {why}. Nothing was added.", file=sys.stderr)
-        return 1
     try:
-        data = file.read_bytes()
-    except OSError as error:
-        print(f"{APP_NAME}: cannot read {shown}: {error.strerror or error}. Nothing was "
-              "added.", file=sys.stderr)
-        return 1
-    try:
-        found = read_contacts(data, str(file))
+        found = read_contacts_file(file)
     except ContactsError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
@@ -704,7 +693,7 @@ def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
     added = False
     try:
         plan = plan_import(store, found)
-        print(f"From {shown}:")
+        print(f"From {escape_controls(str(file))}:")
         print("\n".join(plan.describe()))
         if not plan.add:
             return 0

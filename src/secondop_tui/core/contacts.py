@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -434,6 +435,23 @@ def _decoded(data: bytes, source: str) -> str:
         raise ContactsError(f"{source} is not UTF-8 text (line {line}). Export the "
                             "contacts again as UTF-8 (vCard 3.0 or 4.0). Nothing was "
                             "added.") from None
+
+
+def read_contacts_file(path: Path) -> list[Doctor | str]:
+    """:func:`read_contacts` of the file at ``path``; :class:`ContactsError` says why
+    when it is no file that can be read (a folder, missing, not a regular file)."""
+    shown = escape_controls(str(path))
+    if path.is_dir():
+        raise ContactsError(f"{shown} is a folder: name a file in it. Nothing was added.")
+    if not path.is_file():
+        why = "There is no file" if not path.exists() else "Not a regular file:"
+        raise ContactsError(f"{why} {shown}. Nothing was added.")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ContactsError(f"Cannot read {shown}: {error.strerror or error}. Nothing was "
+                            "added.") from None
+    return read_contacts(data, str(path))
 
 
 def read_contacts(data: bytes, source: str = "the file") -> list[Doctor | str]:

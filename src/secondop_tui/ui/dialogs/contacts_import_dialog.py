@@ -18,10 +18,10 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from secondop_tui.core.contacts import ContactsError, ImportPlan, plan_import, read_contacts
+from secondop_tui.core.contacts import (ContactsError, ImportPlan, plan_import,
+                                        read_contacts_file)
 from secondop_tui.core.doctors import Doctor
 from secondop_tui.core.store import WorkbookStore
-from secondop_tui.core.text import escape_controls
 from secondop_tui.ui.dialogs.base import DialogScreen
 
 READ_GROUP = "contacts-read"
@@ -124,18 +124,8 @@ class ContactsImportDialog(DialogScreen[None]):
     @work(thread=True, group=READ_GROUP, exit_on_error=False)
     def read(self, path: Path) -> tuple[Path, list[Doctor | str]] | str:
         """The cards in the file, or why it cannot be read (a message)."""
-        shown = escape_controls(str(path))
-        if path.is_dir():
-            return f"{shown} is a folder: add the file's name."
-        if not path.is_file():
-            return (f"There is no file {shown}." if not path.exists() else
-                    f"{shown} is not a regular file.")
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            return f"Cannot read {shown}: {error.strerror or error}."
-        try:
-            return path, read_contacts(data, path.name)
+            return path, read_contacts_file(path)
         except ContactsError as error:
             return str(error)
 

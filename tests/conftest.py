@@ -57,6 +57,55 @@ def _free_finished_apps():
     gc.collect()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _key_derivation_once():
+    """Age's key derivation from a passphrase (scrypt: a few seconds, on purpose) runs
+    once for each key and passphrase in a test process, not at each encrypt and unlock.
+
+    New keys come in turn from eight made at the start, so a key file made for one of
+    them with a passphrase is made once and remembered, and so is the key a key file and
+    a passphrase open to (or that they do not). The key files are age's own, and every
+    other part of encryption runs as in the app. The tests that run the installed
+    command as a process (the fault suite, test_encryption_crashes, test_encryption_e2e,
+    test_sync_encrypted's command line) pay the derivation in full."""
+    from secondop_tui.core.sealing import WorkbookKey, WrongPassphrase
+
+    made = [WorkbookKey.generate() for _ in range(8)]
+    turn = iter(range(1 << 62))
+    key_files: dict[tuple[str, str], bytes] = {}
+    opened: dict[tuple[bytes, str], str | None] = {}  # None: the passphrase is wrong
+    real_lock, real_unlock = WorkbookKey.lock, WorkbookKey.unlock.__func__
+
+    def generate(cls) -> WorkbookKey:
+        return cls.from_recovery_key(made[next(turn) % len(made)].recovery_key())
+
+    def lock(self, passphrase: str, created: str) -> bytes:
+        found = key_files.get((self.recipient, passphrase))
+        if found is None:
+            found = key_files[(self.recipient, passphrase)] = real_lock(self, passphrase,
+                                                                        created)
+            opened[(found, passphrase)] = self.recovery_key()
+        return found
+
+    def unlock(cls, key_file: bytes, passphrase: str) -> WorkbookKey:
+        if (key_file, passphrase) not in opened:
+            try:
+                opened[(key_file, passphrase)] = real_unlock(cls, key_file,
+                                                             passphrase).recovery_key()
+            except WrongPassphrase:
+                opened[(key_file, passphrase)] = None
+        found = opened[(key_file, passphrase)]
+        if found is None:
+            raise WrongPassphrase()
+        return cls.from_recovery_key(found)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WorkbookKey, "generate", classmethod(generate))
+        patch.setattr(WorkbookKey, "lock", lock)
+        patch.setattr(WorkbookKey, "unlock", classmethod(unlock))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every default at the test's own folder, freeze the app's clock, and stop

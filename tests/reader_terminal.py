@@ -9,6 +9,8 @@ a pyte screen.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pyte
@@ -66,3 +68,14 @@ def text_at_cursor(app: ReaderTerminalApp) -> str:
     """The words on the cursor's line from the cursor on (spaces squeezed)."""
     x, y, _ = terminal_cursor(app)
     return " ".join(terminal_lines(app)[y][x:].split())
+
+
+# Box drawing and block elements (frames, rules, scroll bars, half-block edges), shapes,
+# arrows and the symbols the app draws beside words elsewhere: a screen reader reads each
+# one out by its name.
+SYMBOLS = re.compile(r"[\u2190-\u21ff\u2260\u24d0-\u24ff\u2500-\u27bf]")
+
+
+def read_linearly(app: ReaderTerminalApp) -> str:
+    """The screen as a reader with no layout reads it: line after line, top to bottom."""
+    return "\n".join(" ".join(line.split()) for line in terminal_lines(app))

@@ -16,15 +16,12 @@ from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.screen_reader import SCREEN_READER_SETTING
-from tests.contexts import CONTEXTS, Context, press, seed, settle
+from tests.contexts import press, seed, settle
 from tests.helpers import run_from_palette, show_pane, wait_until
-from tests.reader_terminal import ReaderTerminalApp, terminal_cursor, terminal_lines
+from tests.reader_terminal import (SYMBOLS, ReaderTerminalApp, read_linearly,
+                                   terminal_cursor, terminal_lines)
 
 SIZE = (80, 24)
-# Box drawing and block elements (frames, rules, scroll bars, half-block edges), shapes,
-# arrows and the symbols the app draws beside words elsewhere: a screen reader reads each
-# one out by its name.
-SYMBOLS = re.compile(r"[\u2190-\u21ff\u2260\u24d0-\u24ff\u2500-\u27bf]")
 # In a pane, also the dot and the dash that part a line (read out at some punctuation
 # levels): each pane says it with full stops.
 NOISE = re.compile(r"[\u2190-\u21ff\u2260\u24d0-\u24ff\u2500-\u27bf·—]")
@@ -165,10 +162,6 @@ async def test_a_failed_save_is_said_on_the_notice_line(store, monkeypatch):
 
 
 # Read top to bottom -------------------------------------------------------------------------
-def read_linearly(app) -> str:
-    """The screen as a reader with no layout reads it: line after line, top to bottom."""
-    return "\n".join(" ".join(line.split()) for line in terminal_lines(app))
-
 
 def in_order(text: str, *phrases: str) -> list[int]:
     """Where each phrase is first found in ``text``, each after the one before."""
@@ -250,25 +243,6 @@ async def test_consultation_mode_says_the_question_in_words(store):
         assert shown and app.focused is app.screen.editor
         assert (x, y) == app.screen.editor.cursor_screen_offset
         assert not NOISE.findall(read_linearly(app)), read_linearly(app)
-
-
-@pytest.mark.parametrize("context", CONTEXTS, ids=lambda c: c.name.replace(" ", "-"))
-async def test_no_box_drawing_or_symbol_anywhere(store, tmp_path, monkeypatch,
-                                                 context: Context):
-    """In every pane, dialog and screen: frames, rules, scroll bars, arrows and symbols
-    are left out (the words beside them stay)."""
-    monkeypatch.setenv("HOME", str(tmp_path))  # exports go nowhere real
-    seed(store)
-    app = ReaderTerminalApp(store=store, watch_signals=False, screen_reader=True,
-                            size=(100, 30))
-    async with app.run_test(size=(100, 30), headless=False) as pilot:
-        await context.open(app, pilot)
-        await wait_until(pilot, lambda: terminal_cursor(app)[2], "the cursor shown")
-        await press(pilot, "down")
-        await settle(pilot)
-        await pilot.pause()
-        text = read_linearly(app)
-    assert not SYMBOLS.findall(text), f"read out as noise: {SYMBOLS.findall(text)}\n{text}"
 
 
 async def test_a_damaged_workbook_is_asked_about_on_the_notice_line(data_dir):

@@ -21,7 +21,9 @@ from secondop_tui.ui.panes.guidance import GuidanceText
 from tests.contexts import CONTEXTS, Context, press, seed, settle
 from tests.helpers import plain, wait_until
 from tests.reader_terminal import (
+    SYMBOLS,
     ReaderTerminalApp,
+    read_linearly,
     terminal_cursor,
     terminal_lines,
     text_at_cursor,
@@ -171,7 +173,17 @@ async def test_the_cursor_is_at_the_start_of_what_has_the_focus(
     async with app.run_test(size=SIZE, headless=False) as pilot:
         await context.open(app, pilot)
         await cursor_on_the_focus(pilot, f"when the {context.name} opened")
+        no_symbols(app, f"when the {context.name} opened")
         for key in MOVES:
             await press(pilot, key)
             await settle(pilot)
             await cursor_on_the_focus(pilot, f"after {key} in the {context.name}")
+        no_symbols(app, f"after moving in the {context.name}")
+
+
+def no_symbols(app, when: str) -> None:
+    """Frames, rules, scroll bars, arrows and symbols are left out (the words beside
+    them stay): a screen reader would read each out by its name."""
+    text = read_linearly(app)
+    found = SYMBOLS.findall(text)
+    assert not found, f"{when}, read out as noise: {found}\n{text}"

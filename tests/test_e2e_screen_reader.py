@@ -51,17 +51,15 @@ def words_at_cursor(term: Terminal) -> str:
         return " ".join(term.screen.display[y][x:].split())
 
 
-@pytest.fixture
-def workbooks(tmp_path: Path) -> tuple[Path, Path]:
-    """Two workbooks holding the same (each app holds its own workbook's lock)."""
+def workbook(data_dir: Path) -> Path:
+    """A workbook in ``data_dir`` holding the same as every other here (each app holds
+    its own workbook's lock)."""
     from secondop_tui.core.store import WorkbookStore
 
-    folders = tmp_path / "reader", tmp_path / "plain"
-    for data_dir in folders:
-        store = WorkbookStore.open(data_dir, autoflush=True)
-        seed(store)
-        store.close()
-    return folders
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    seed(store)
+    store.close()
+    return data_dir
 
 
 def start(data_dir: Path, cwd: Path, reader: bool) -> Terminal:
@@ -80,45 +78,57 @@ STOPS = [
     ("4", "Pane 4 of 4: Notes", "n New", "Thu 5 Nov 2026: Opinion 2, with Dr Ben Brook"),
     ("f5", "Consultation: Opinion 2", "Consultation: Opinion 2", ""),
 ]
+# The keys that lead to a stop from the first pane (consultation mode: from the Notes).
+PATH_TO = {"f5": ("4",)}
+STOP_SHOWN = {key: (reader, plain) for key, reader, plain, _ in STOPS}
 
 
-def test_every_pane_is_silent_when_idle_with_the_setting_and_without(workbooks, tmp_path):
-    reader = start(workbooks[0], tmp_path, reader=True)
-    plain = start(workbooks[1], tmp_path, reader=False)
+def test_every_pane_is_silent_when_idle_with_the_setting_and_without(tmp_path):
+    """Each stop in an app of its own, with the setting and without (all started at
+    once, so their ten seconds of silence are measured side by side)."""
+    pairs = []
     try:
-        reader.wait_for("Pane 1 of 4", "Quit")
-        plain.wait_for(*PANES, "Quit")
-        noisy = {}
-        for key, shown_reader, shown_plain, at_cursor in STOPS:
-            reader.send(key)
-            plain.send(key)
-            reader.wait_for(shown_reader)
-            plain.wait_for(shown_plain)
-            settled(reader, plain)
+        for n in range(len(STOPS)):
+            pairs.append((start(workbook(tmp_path / f"reader-{n}"), tmp_path, reader=True),
+                          start(workbook(tmp_path / f"plain-{n}"), tmp_path, reader=False)))
+        for (reader, plain), (key, shown_reader, shown_plain, _) in zip(pairs, STOPS):
+            reader.wait_for("Pane 1 of 4", "Quit")
+            plain.wait_for(*PANES, "Quit")
+            for step in (*PATH_TO.get(key, ()), key):
+                reader.send(step)
+                plain.send(step)
+                reader.wait_for(STOP_SHOWN[step][0])
+                plain.wait_for(STOP_SHOWN[step][1])
+        settled(*[term for pair in pairs for term in pair])
+        for (reader, plain), (key, _, _, at_cursor) in zip(pairs, STOPS):
             if at_cursor:
                 x, y, shown = cursor(reader)
                 assert shown and words_at_cursor(reader).startswith(at_cursor), (
                     f"after {key}: the cursor at {(x, y)} reads "
                     f"{words_at_cursor(reader)!r}\n{reader.display}")
             assert not cursor(plain)[2], "without the setting the cursor stays hidden"
-            # A late frame of the key (a busy machine) can fall in a window; what redraws
-            # by itself writes in every one. So a window is measured again, up to
-            # WINDOWS times, until one is silent.
-            waiting = {"with the setting": reader, "without it": plain}
-            for _ in range(WINDOWS):
-                start_of_window = time.monotonic()
-                time.sleep(IDLE_WINDOW)  # the measurement itself: idleness takes time
-                for name, term in list(waiting.items()):
-                    written = b"".join(data for _, data in term.bytes_since(start_of_window))
-                    if written:
-                        noisy[f"{key} {name}"] = f"{len(written)} bytes: {written[:160]!r}"
-                    else:
-                        noisy.pop(f"{key} {name}", None)
-                        del waiting[name]
-                if not waiting:
-                    break
+        # A late frame of a key (a busy machine) can fall in a window; what redraws by
+        # itself writes in every one. So a window is measured again, up to WINDOWS
+        # times, until each app has had a silent one.
+        waiting = {f"{key} {name}": term
+                   for (reader, plain), (key, *_) in zip(pairs, STOPS)
+                   for name, term in (("with the setting", reader), ("without it", plain))}
+        noisy = {}
+        for _ in range(WINDOWS):
+            start_of_window = time.monotonic()
+            time.sleep(IDLE_WINDOW)  # the measurement itself: idleness takes time
+            for name, term in list(waiting.items()):
+                written = b"".join(data for _, data in term.bytes_since(start_of_window))
+                if written:
+                    noisy[name] = f"{len(written)} bytes: {written[:160]!r}"
+                else:
+                    noisy.pop(name, None)
+                    del waiting[name]
+            if not waiting:
+                break
         assert not noisy, (f"written in each of {WINDOWS} windows of {IDLE_WINDOW:g} s "
                            f"while idle: {noisy}")
     finally:
-        reader.close()
-        plain.close()
+        for pair in pairs:
+            for term in pair:
+                term.close()

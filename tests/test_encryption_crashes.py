@@ -55,6 +55,10 @@ sys.exit(cli.main(sys.argv[3:]))
 CRASH_POINTS = [(command, step, 1) for command, steps in encryption.STEPS.items()
                 for step in steps] + [("encrypt", "copy sealed", 3),
                                       ("decrypt", "copy opened", 3)]
+# The step at a later copy (not only the first): with --long.
+CASES = [pytest.param(*point, id=f"{point[0]}-{point[1].replace(' ', '-')}-{point[2]}",
+                      marks=[pytest.mark.slow] if point[2] > 1 else [])
+         for point in CRASH_POINTS]
 SECRETS_GIVEN = {"encrypt": f"{PASSPHRASE}\n", "decrypt": f"{PASSPHRASE}\n",
                  "passphrase": f"{PASSPHRASE}\n{NEW_PASSPHRASE}\n"}
 
@@ -110,8 +114,7 @@ def workbooks(tmp_path_factory) -> dict[bool, Path]:
     return {False: plain, True: sealed}
 
 
-@pytest.mark.parametrize("command, step, nth", CRASH_POINTS,
-                         ids=[f"{c}-{s.replace(' ', '-')}-{n}" for c, s, n in CRASH_POINTS])
+@pytest.mark.parametrize("command, step, nth", CASES)
 def test_sigkill_at_each_step_leaves_the_old_state_or_the_new(data_dir: Path, command: str,
                                                               step: str, nth: int,
                                                               workbooks: dict[bool, Path]):

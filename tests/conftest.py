@@ -23,8 +23,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 # Tests that start the installed app as a process and time it (kills while typing, SSH,
-# the browser): with pytest -n 2 they run one after another on one worker, beside the
-# in-process tests on the other, so two of them never compete for the CPU.
+# the browser): with pytest -n 3 --dist loadgroup they run one after another on one
+# worker, beside the in-process tests on the other two, so two of them never compete for
+# the CPU (and they wait much of the time, so the third worker costs the others little).
 PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_e2e_hostile", "test_faults", "test_ssh_e2e",
                    "test_encryption_e2e", "test_encryption_crashes",
                    "test_browser", "test_serve", "test_store_processes", "test_export_paper",
@@ -34,6 +35,7 @@ PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_e2e_hostile", "test_fault
 # machine is measured again, see there.)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (it names each item's)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in PROCESS_MODULES:

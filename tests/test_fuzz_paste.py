@@ -35,13 +35,22 @@ def bad_characters(text: str, multi_line: bool) -> list[str]:
     return [c for c in text if (ord(c) < 0x20 and c not in allowed) or 0x7f <= ord(c) <= 0x9f]
 
 
+def shown(widget) -> bool:
+    """Whether the widget and everything it is in are displayed."""
+    return all(node.display for node in widget.ancestors_with_self
+               if node is not widget.screen and node is not widget.app)
+
+
 async def paste_everywhere(make_app, context, pastes: list[str]) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await context.open(app, pilot)
         screen = app.screen
+        # The fields shown: a pane behind another tab is mounted too, and its fields
+        # count as focusable (Textual looks at a widget's own display only), but pasting
+        # there switched the tabs, and the late news of that switch hid the next field.
         fields = [w for w in screen.query("Input, TextArea")
-                  if w.focusable and w.display and not getattr(w, "read_only", False)]
+                  if w.focusable and shown(w) and not getattr(w, "read_only", False)]
         assert fields, context.name
         for field in fields:
             for text in pastes:

@@ -567,16 +567,16 @@ def cmd_export(data_dir: Path, only: str | None, fmt: str | None, output: Path |
     gc.disable()
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.errors import StoreError
-    from secondop_tui.core.export import (CALENDAR, HTML, VISIT_PACK, check_format,
-                                          default_format, export, export_file,
-                                          export_workbook, load_parts)
+    from secondop_tui.core.export import (CALENDAR, HTML, PART_NAMES, VISIT_PACK,
+                                          check_format, default_format, export,
+                                          export_file, export_workbook)
     # deferred: start-up speed (loaded only on the path that uses it)
     from secondop_tui.core.files import BROKEN_PIPE, NotAFile, is_stream
 
-    parts = load_parts()
-    if only is not None and only not in parts:
+    # Only the parts exported are loaded (the names are known without loading any).
+    if only is not None and only not in PART_NAMES:
         print(f"{APP_NAME}: there is no part called {only!r}; choose one of: "
-              f"{', '.join(parts)}.", file=sys.stderr)
+              f"{', '.join(PART_NAMES)}.", file=sys.stderr)
         return 2
     if only == VISIT_PACK and doctor is None:
         print(f"{APP_NAME}: the visit pack is for one doctor: add --doctor NAME (part of "

@@ -25,7 +25,6 @@ process at each of them (see ``STEPS``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -99,6 +98,9 @@ class KeyPaths(NamedTuple):
 
 
 def _sha256(data: bytes) -> str:
+    # deferred: start-up speed (loaded only on the path that uses it)
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 

@@ -12,7 +12,7 @@ files of their own formats, never part of the whole export. Never imports Textua
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import chain
@@ -62,8 +62,10 @@ class Part:
         return self.formats[0] not in DOCUMENT_FORMATS
 
 
-# In the export's order: name, module, renderer, lazy pieces, in the whole export. The
-# modules are imported the first time an export needs them (a fast command line).
+# In the export's order: name, module, renderer, lazy pieces, in the whole export. A
+# part's module is imported the first time an export needs that part (a fast command
+# line: the whole export loads neither the calendar's, the contacts' nor the visit
+# pack's code).
 _TABLE: tuple[tuple[str, str, str, str | None, bool], ...] = (
     ("checklist", "checklist", "render", None, True),
     ("doctors", "doctors", "render", None, True),
@@ -75,38 +77,53 @@ _TABLE: tuple[tuple[str, str, str, str | None, bool], ...] = (
     (CALENDAR, "ics", "render_calendar", None, False),
     (CONTACTS, "contacts", "render_contacts", None, False),
 )
+PART_NAMES = tuple(row[0] for row in _TABLE)  # every part, in order
+WHOLE_PARTS = tuple(row[0] for row in _TABLE if row[4])  # those in the whole export
 _FILE_FORMATS = {CALENDAR: (ICS,), CONTACTS: (VCARD,)}
-PARTS: dict[str, Part] = {}  # filled, once, by load_parts()
+PARTS: dict[str, Part] = {}  # the parts loaded so far, in order (see load_parts)
 
 
-def load_parts() -> dict[str, Part]:
-    """The export's parts by name, in order. The first call imports the modules that
-    render them; later calls cost nothing."""
-    if not PARTS:
-        for name, module_name, render, pieces, whole in _TABLE:
+def load_parts(names: Collection[str] = PART_NAMES) -> dict[str, Part]:
+    """The export's parts by name, in order: those in ``names`` (every part, unless
+    told) and any loaded before. A part's module is imported the first time the part
+    is asked for; later calls cost nothing. A name that is no part is passed over."""
+    missing = [row for row in _TABLE if row[0] in names and row[0] not in PARTS]
+    if missing:
+        for name, module_name, render, pieces, whole in missing:
             module = importlib.import_module(f"secondop_tui.core.{module_name}")
             PARTS[name] = Part(name, getattr(module, render),
                                getattr(module, pieces) if pieces else None, whole,
-                               for_doctor=name == VISIT_PACK,
-                               formats=_FILE_FORMATS.get(name, DOCUMENT_FORMATS))
+                               for_doctor=name == VISIT_PACK, formats=_formats(name))
+        # Put back in the export's order, in place: the dict returned is PARTS itself.
+        ordered = [(name, PARTS[name]) for name in PART_NAMES if name in PARTS]
+        PARTS.clear()
+        PARTS.update(ordered)
     return PARTS
+
+
+def _formats(name: str) -> tuple[str, ...]:
+    """The formats the part ``name`` can be written in, its default first (known without
+    loading the part); ``KeyError`` when there is no such part."""
+    if name not in PART_NAMES:
+        raise KeyError(name)
+    return _FILE_FORMATS.get(name, DOCUMENT_FORMATS)
 
 
 def _part(only: str) -> Part:
     """The part called ``only``; ``KeyError`` when there is none."""
-    return load_parts()[only]
+    return load_parts((only,))[only]
 
 
 def default_format(only: str | None) -> str:
     """The format a part is written in when none is asked for: text, or the calendar's
     and the contacts' own."""
-    return _part(only).formats[0] if only else FORMATS[0]
+    return _formats(only)[0] if only else FORMATS[0]
 
 
 def check_format(only: str | None, fmt: str) -> None:
     """Raise ``ValueError`` (with a message for the user) when the part ``only`` (the
     whole workbook for None) cannot be written in ``fmt``; ``KeyError`` for no such part."""
-    formats = _part(only).formats if only else DOCUMENT_FORMATS
+    formats = _formats(only) if only else DOCUMENT_FORMATS
     if fmt not in formats:
         what = f"The {only}" if only else "The whole workbook"
         names = " or ".join(FORMAT_NAMES.get(f, f) for f in formats)
@@ -145,7 +162,8 @@ def export_parts(store: WorkbookStore, only: str | None = None, fmt: str = "text
         from secondop_tui.core import paper
 
         return [paper.html_chunks(store, only, doctor=doctor, paper=paper_size)]
-    chosen = [_part(only)] if only else [p for p in load_parts().values() if p.whole]
+    chosen = [_part(only)] if only else [p for p in load_parts(WHOLE_PARTS).values()
+                                         if p.whole]
     parts: list[Iterable[str]] = []
     for part in chosen:
         lead = "\n" if parts else ""

@@ -60,7 +60,8 @@ def _breaker(room: int) -> re.Pattern[str]:
     break are skipped; this is also a whole line that fits, so a long line is scanned
     once); else a line that fits once its trailing white space is dropped (blank ones,
     and leading spaces, kept); else, for a word longer than a line, a line's worth of
-    it. No line but the last kind ends in white space, and no word is ever dropped.
+    it, back to its last non-space (a no-break space there is where the line breaks).
+    No line ends in white space, and no word is ever dropped.
     (``.`` is any character but a newline: the same as ``[^\n]``, a little faster.)
     """
     pattern = _BREAKERS.get(room)
@@ -68,7 +69,7 @@ def _breaker(room: int) -> re.Pattern[str]:
         pattern = _BREAKERS[room] = re.compile(
             rf"\S.{{0,{room - 1}}}(?<=\S)(?= |[^\S\n]*$)"
             rf"|^(?:.{{0,{room - 1}}}\S)?(?=[^\S\n]*$)"
-            rf"|\S.{{{room - 1}}}",
+            rf"|\S.{{0,{room - 1}}}(?<=\S)",
             re.MULTILINE)
     return pattern
 
@@ -118,12 +119,9 @@ def wrap(text: str, first: str = "", indent: str = "", width: int = WIDTH) -> li
 def wrap_block(text: str, indent: str = "", width: int = WIDTH) -> str:
     """:func:`wrap` with the same ``indent`` on every line, as one string.
 
-    The fast way for long texts such as notes: the lines are joined in C. Only a piece
-    of a word longer than a line can end in white space (when the word holds tabs), so
-    only a text with a tab takes the slower way that strips each line.
+    The fast way for long texts such as notes: the lines are joined in C, and none is
+    stripped (no line the pattern finds ends in white space).
     """
-    if "\t" in text:
-        return "\n".join(wrap(text, indent, indent, width))
     lines = _breaker(max(width - len(indent), 10)).findall(text)
     if not indent:
         return "\n".join(lines)

@@ -8,18 +8,21 @@ test_encryption_ui.py.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pyrage
 import pytest
 from hypothesis import given, strategies as st
 
-from secondop_tui.core import backups, codec, encryption, notes
+from secondop_tui.core import backups, codec, encryption, notes, sealing
 from secondop_tui.core.errors import (
     EncryptionMismatch,
     KeyFileDamaged,
+    MachineTooBusy,
     PassphraseNeeded,
     WorkbookDamaged,
     WrongPassphrase,
@@ -215,6 +218,55 @@ def test_a_damaged_key_file_is_not_taken_for_a_wrong_passphrase(data_dir: Path):
     with pytest.raises(KeyFileDamaged, match="damaged"):
         encryption.unlock(data_dir, PASSPHRASE)
     assert encryption.key_file_state(data_dir) == "damaged"
+
+
+def key_file_asking_too_much(data_dir: Path) -> None:
+    """The workbook's key file with a work factor no machine gets through (2^40): age
+    refuses to try it, as it refuses a key file of a usual work factor when, for a
+    moment, the machine looks sixteen times slower than it is."""
+    key_file = data_dir / encryption.KEY_NAME
+    key_file.write_bytes(re.sub(rb"(-> scrypt \S+ )\d+", rb"\g<1>40", key_file.read_bytes(),
+                                count=1))
+
+
+def test_a_passphrase_age_will_not_try_is_tried_again_then_told_apart(
+        data_dir: Path, monkeypatch):
+    private_workbook(data_dir, starts=1)
+    key = encrypted(data_dir)
+    key_file_asking_too_much(data_dir)
+    tries = []
+    real_decrypt = sealing.age_passphrase.decrypt
+    monkeypatch.setattr(sealing.age_passphrase, "decrypt",
+                        lambda data, secret: tries.append(1) or real_decrypt(data, secret))
+    monkeypatch.setattr(sealing.time, "sleep", lambda seconds: None)
+    with pytest.raises(MachineTooBusy) as refused:
+        encryption.unlock(data_dir, PASSPHRASE)
+    assert len(tries) == sealing.TOO_MUCH_WORK_TRIES
+    message = str(refused.value)
+    assert "not tried" in message and "recovery key" in message and "wrong" not in message
+    assert encryption.unlock(data_dir, key.recovery_key()).recipient == key.recipient
+
+
+def test_a_refusal_for_the_work_of_a_busy_moment_passes_when_tried_again(monkeypatch):
+    # age measures the machine at each try: a moment when other programs held the
+    # processor made it refuse a key file it opens a moment later.
+    answers = [pyrage.DecryptError("Excessive work parameter for passphrase.\n"
+                                   "Decryption would take around \u206816\u2069 seconds.")] * 3
+    answers.append(b"the key")
+
+    def decrypt(data: bytes, secret: str) -> bytes:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(sealing.age_passphrase, "decrypt", decrypt)
+    monkeypatch.setattr(sealing.time, "sleep", lambda seconds: None)
+    assert sealing._open_with_passphrase(b"key file", PASSPHRASE) == b"the key"
+    assert answers == []
+    answers[:] = [pyrage.DecryptError("Decryption failed")]
+    with pytest.raises(sealing.WrongPassphrase):
+        sealing._open_with_passphrase(b"key file", "wrong words")
 
 
 def test_change_passphrase_keeps_the_recovery_key(data_dir: Path):

@@ -4,9 +4,10 @@ Encrypt, Change passphrase and Decrypt."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from secondop_tui.core import encryption, notes
+from secondop_tui.core import encryption, notes, sealing
 from secondop_tui.core.errors import PassphraseNeeded
 from secondop_tui.core.store import WorkbookStore
 from secondop_tui.ui.app import SecondOpinionApp
@@ -105,6 +106,28 @@ async def test_a_damaged_key_file_is_not_called_a_wrong_passphrase(data_dir: Pat
                          "the damaged key file told", state=lambda: status_of(app))
         assert "wrong" not in status_of(app)
         # The recovery key still opens it.
+        await type_into_unlock(pilot, key.recovery_key())
+        await wait_until(pilot, lambda: app.store is not None, "the workbook open")
+        await pilot.press("ctrl+q")
+
+
+async def test_a_passphrase_not_tried_on_a_busy_machine_is_no_wrong_try(data_dir: Path,
+                                                                          monkeypatch):
+    private_workbook(data_dir, starts=1)
+    key = encrypted(data_dir)
+    key_file = data_dir / encryption.KEY_NAME
+    # A work factor age will not try here: as on a machine that looks too slow just now.
+    key_file.write_bytes(re.sub(rb"(-> scrypt \S+ )\d+", rb"\g<1>40", key_file.read_bytes(),
+                                count=1))
+    monkeypatch.setattr(sealing, "TOO_MUCH_WORK_TRIES", 2)
+    app = locked_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, UnlockDialog),
+                         "the passphrase asked")
+        await type_into_unlock(pilot, PASSPHRASE)
+        await wait_until(pilot, lambda: "not tried" in status_of(app),
+                         "the passphrase not tried told", state=lambda: status_of(app))
+        assert "wrong" not in status_of(app) and "recovery key" in status_of(app)
         await type_into_unlock(pilot, key.recovery_key())
         await wait_until(pilot, lambda: app.store is not None, "the workbook open")
         await pilot.press("ctrl+q")

@@ -71,7 +71,7 @@ class Secrets:
                prompt: str = PROMPT) -> "WorkbookKey | None":
         # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core import encryption
-        from secondop_tui.core.errors import KeyFileDamaged, WrongPassphrase
+        from secondop_tui.core.errors import KeyFileDamaged, MachineTooBusy, WrongPassphrase
         from secondop_tui.core.passphrases import NoPassphrase
 
         data_dir = Path(data_dir).expanduser()
@@ -98,6 +98,11 @@ class Secrets:
                 say(f"{error} Try again ({tries - attempt} more).")
                 time.sleep(WAIT_AFTER_WRONG * attempt)
                 continue
+            except MachineTooBusy as error:
+                if attempt == tries:
+                    raise CommandFailed(str(error)) from None
+                say(f"{error} ({tries - attempt} more.)")
+                continue
             except KeyFileDamaged as error:
                 raise CommandFailed(str(error)) from None
             self.key_seconds = time.monotonic() - started
@@ -110,7 +115,7 @@ class Secrets:
         ``sealed``, the shared workbook."""
         # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core.encryption import unlock_shared
-        from secondop_tui.core.errors import WrongPassphrase
+        from secondop_tui.core.errors import MachineTooBusy, WrongPassphrase
         from secondop_tui.core.passphrases import NoPassphrase
 
         tries = TERMINAL_TRIES if self.reader.interactive else 1
@@ -131,6 +136,10 @@ class Secrets:
                     raise CommandFailed(str(error)) from None
                 say(f"{error} Try again ({tries - attempt} more).")
                 time.sleep(WAIT_AFTER_WRONG * attempt)
+            except MachineTooBusy as error:
+                if attempt == tries:
+                    raise CommandFailed(str(error)) from None
+                say(f"{error} ({tries - attempt} more.)")
         raise CommandFailed("no passphrase was given.")
 
     def new_passphrase(self) -> str:

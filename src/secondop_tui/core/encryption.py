@@ -35,6 +35,7 @@ from secondop_tui.core import codec
 from secondop_tui.core.errors import (
     EncryptionMismatch,
     KeyFileDamaged,
+    MachineTooBusy,
     StoreError,
     WrongPassphrase,
 )
@@ -188,12 +189,23 @@ def looks_like_recovery_key(secret: str) -> bool:
     return secret.strip().upper().startswith(RECOVERY_PREFIX)
 
 
+def too_busy(error: sealing.TooMuchWork) -> MachineTooBusy:
+    """What to tell the user when age would not try the passphrase (see TooMuchWork)."""
+    estimate = f" (about {error.seconds:,} seconds by its measure)" if error.seconds else ""
+    return MachineTooBusy(
+        "The passphrase was not tried: this machine looks too slow just now to make it "
+        f"into the key{estimate}, more than age allows. Nothing was changed. Try again "
+        "when fewer programs are running, or give the recovery key instead, which needs "
+        "no such work.")
+
+
 def unlock(data_dir: Path, secret: str) -> WorkbookKey:
     """The workbook's key, from its passphrase or its recovery key.
 
     Raises :class:`WrongPassphrase` when the key file is intact but does not open with
-    ``secret`` (or the recovery key is another workbook's), :class:`KeyFileDamaged` when
-    the key file is missing, damaged or not this workbook's.
+    ``secret`` (or the recovery key is another workbook's), :class:`MachineTooBusy` when
+    the passphrase could not be tried, :class:`KeyFileDamaged` when the key file is
+    missing, damaged or not this workbook's.
     """
     paths = KeyPaths(Path(data_dir).expanduser())
     expected = recipient_of(paths.data_dir)
@@ -218,6 +230,8 @@ def unlock(data_dir: Path, secret: str) -> WorkbookKey:
     state = key_file_state(paths.data_dir)
     try:
         key = WorkbookKey.unlock(content, secret)
+    except sealing.TooMuchWork as error:
+        raise too_busy(error) from None
     except sealing.WrongPassphrase:
         if state == "damaged":
             raise KeyFileDamaged(
@@ -237,13 +251,15 @@ def unlock_shared(key_file: bytes, sealed: bytes, secret: str) -> WorkbookKey:
     """The key of a workbook shared by sync: ``key_file`` (the key sealed with the shared
     passphrase, from the sync remote) opened with ``secret``, the passphrase (or the
     recovery key). It must open ``sealed``, the shared workbook; else
-    :class:`WrongPassphrase`."""
+    :class:`WrongPassphrase` (:class:`MachineTooBusy` when it could not be tried)."""
     try:
         if looks_like_recovery_key(secret):
             key = WorkbookKey.from_recovery_key(secret)
         else:
             key = WorkbookKey.unlock(key_file, secret)
         key.open(sealed)
+    except sealing.TooMuchWork as error:
+        raise too_busy(error) from None
     except (sealing.WrongPassphrase, ValueError, SealProblem):
         raise WrongPassphrase("That passphrase does not open the shared workbook.") from None
     return key

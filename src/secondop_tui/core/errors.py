@@ -90,6 +90,12 @@ class WrongPassphrase(StoreError):
     file is intact: it is the passphrase that is wrong."""
 
 
+class MachineTooBusy(StoreError):
+    """The passphrase could not be tried: age judged this machine too slow, just now, to
+    make it into the key (a busy moment, or a key file made on a much faster machine).
+    Nothing is known of the passphrase, and nothing was changed."""
+
+
 class KeyFileDamaged(StoreError):
     """The workbook's key file is damaged, missing or not this workbook's. The recovery
     key still opens the workbook (see ``secondop-tui passphrase``)."""

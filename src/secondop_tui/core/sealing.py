@@ -12,6 +12,7 @@ between chunks, so a key typed meanwhile never waits for a whole workbook's encr
 
 from __future__ import annotations
 
+import re
 import time
 
 import pyrage
@@ -42,6 +43,42 @@ class NotThisKey(SealProblem):
 
 class WrongPassphrase(Exception):
     """The passphrase does not open the key file (which is intact)."""
+
+
+class TooMuchWork(Exception):
+    """age would not make the passphrase into the key: by its quick measure of this
+    machine, the key file's work factor asks for more than some 16 seconds here. age
+    measures again at every try, and a busy moment makes a machine look slow; a key
+    file made on a much faster machine is refused every time."""
+
+    def __init__(self, seconds: int | None) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds  # age's estimate of the work here, when it gave one
+
+
+# A passphrase refused for the work it would take is tried this many times, a little
+# later each time (about three seconds in all), before the refusal is reported: each try
+# costs no key derivation, only age's measure of the machine, which one moment when
+# other programs held the processor can make look sixteen times too slow.
+TOO_MUCH_WORK_TRIES = 10
+_WORK_ESTIMATE = re.compile(r"around\D*(\d+)\D*seconds")
+
+
+def _open_with_passphrase(sealed: bytes, passphrase: str) -> bytes:
+    """age's passphrase decryption, tried again while age refuses it for the work."""
+    seconds = None
+    for attempt in range(1, TOO_MUCH_WORK_TRIES + 1):
+        try:
+            return age_passphrase.decrypt(sealed, passphrase)
+        except pyrage.DecryptError as error:
+            message = str(error)
+            if "Excessive work" not in message:
+                raise WrongPassphrase() from None
+            found = _WORK_ESTIMATE.search(message)
+            seconds = int(found.group(1)) if found else None
+        if attempt < TOO_MUCH_WORK_TRIES:
+            time.sleep(0.05 * attempt)
+    raise TooMuchWork(seconds)
 
 
 def is_sealed(data: bytes) -> bool:
@@ -173,9 +210,7 @@ class WorkbookKey:
     @classmethod
     def unlock(cls, key_file: bytes, passphrase: str) -> "WorkbookKey":
         """The key from the key file's content. Raises :class:`WrongPassphrase` when the
-        passphrase does not open it, ValueError when what it holds is not a key."""
-        try:
-            plain = age_passphrase.decrypt(key_file, passphrase)
-        except pyrage.DecryptError:
-            raise WrongPassphrase() from None
+        passphrase does not open it, :class:`TooMuchWork` when age would not try (see
+        there), ValueError when what it holds is not a key."""
+        plain = _open_with_passphrase(key_file, passphrase)
         return cls.from_recovery_key(plain.decode("ascii", "replace"))

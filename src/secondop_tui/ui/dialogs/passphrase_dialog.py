@@ -21,7 +21,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from secondop_tui.core import encryption
-from secondop_tui.core.errors import KeyFileDamaged, WrongPassphrase
+from secondop_tui.core.errors import KeyFileDamaged, MachineTooBusy, WrongPassphrase
 from secondop_tui.core.passphrases import ADVICE, FORGOTTEN_WARNING, strength
 from secondop_tui.core.sealing import WorkbookKey
 from secondop_tui.ui.dialogs.base import DialogScreen
@@ -140,7 +140,7 @@ class UnlockDialog(DialogScreen[WorkbookKey | None]):
                 key = encryption.unlock(self.data_dir, secret)
         except WrongPassphrase as error:
             self.app.call_from_thread(self.refused, str(error), wrong=True)
-        except KeyFileDamaged as error:
+        except (KeyFileDamaged, MachineTooBusy) as error:
             self.app.call_from_thread(self.refused, str(error), wrong=False)
         except OSError as error:
             self.app.call_from_thread(self.refused, f"The key cannot be read: "

@@ -396,3 +396,28 @@ async def test_a_stuck_hangup_writes_down_the_keys_left_and_next_start_names_the
         assert any(str(left) in notice for notice in again.notices)
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("pane_id", ["checklist", "doctors", "notes"])
+async def test_quitting_while_a_pane_is_mounted_ends_without_a_traceback(make_app, monkeypatch,
+                                                                         pane_id):
+    """A quit in the first moment of a busy machine can come while a pane behind its tab
+    is being mounted: Textual then mounts none of the pane's parts, and the pane must not
+    go looking for them (it ended the app with NoMatches, once, under load)."""
+    from secondop_tui.ui.workbook_screen import pane_class
+
+    kind = pane_class(pane_id)
+    compose = kind.compose
+
+    def quit_meanwhile(self):
+        self._pruning = True  # what Textual marks on each node a quitting app removes
+        return compose(self)
+
+    monkeypatch.setattr(kind, "compose", quit_meanwhile)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: any(pane.is_mounted for pane in app.screen.query(kind)),
+                         f"the {pane_id} pane mounted")
+        await wait_until(pilot, lambda: keys_handled(app), "everything handled",
+                         state=lambda: key_state(app))
+        assert app._exception is None

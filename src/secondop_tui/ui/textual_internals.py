@@ -40,6 +40,7 @@ __all__ = [
     "sender_of",
     "take_result_callback",
     "text_area_on_key",
+    "torn_down",
     "web_byte_stream",
     "web_driver_exit_input",
     "web_driver_input_reader",
@@ -53,6 +54,19 @@ __all__ = [
 
 
 # The message pump -------------------------------------------------------------------------
+def torn_down(node: MessagePump) -> bool:
+    """Whether ``node`` is being removed (the app quitting, say) or is closed.
+
+    A pane mounted behind its tab just after the first frame may still get its Mount
+    after the app began to quit: Textual then skips mounting its children (``mount``
+    returns at once for a node closing or pruning), and the pane's ``on_mount`` found
+    none of them (NoMatches, a traceback on a quit in the first moment of a busy
+    machine). Textual's ``display`` already answers False for such a node, but also for
+    a hidden one; a public ``is_closing`` covering pruning would replace this.
+    """
+    return bool(node._closing or node._closed or getattr(node, "_pruning", False))
+
+
 def parent_of(node: MessagePump) -> MessagePump | None:
     """The node a key goes on to after ``node`` (key_order.py follows a key up the DOM).
 

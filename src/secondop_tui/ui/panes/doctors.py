@@ -29,6 +29,7 @@ from secondop_tui.core.dates import short_datetime
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
+from secondop_tui.ui.textual_internals import torn_down
 from secondop_tui.ui.widgets.reading import follow_reader, reader_on
 
 READ_ONLY_MESSAGE = "This workbook is open read-only: doctors cannot be added or changed."
@@ -152,6 +153,8 @@ class DoctorsPane(Pane):
     def on_mount(self) -> None:
         # The Header note is wanted at once; the table (hidden behind the first tab at
         # start-up) is filled just after the first frame, so it never delays it.
+        if torn_down(self):
+            return  # the app quit while this pane was being mounted (see torn_down)
         self.update_header_note()
         self.call_after_refresh(self.reload)
         follow_reader(self, lambda _: self.refresh_table())

@@ -56,11 +56,12 @@ class Terminal:
         self.alive = True
         self.exit_status: int | None = None
         self.written: list[tuple[float, bytes]] = []  # when each read arrived, and what
+        self._stop = threading.Event()  # set by close(): the reader ends
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
                 ready, _, _ = select.select([self.fd], [], [], 0.1)
                 if not ready:
@@ -163,7 +164,15 @@ class Terminal:
             except (ProcessLookupError, ChildProcessError):
                 pass
             self.alive = False
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
+        # The reader ends before the descriptor is closed. Closed under it, the number
+        # goes to the next file this process opens, and the reader took that file's
+        # bytes for the program's output: a test then read the workbook it opened next
+        # as empty (the reader had read it first).
+        self._stop.set()
+        self._reader.join(timeout=10)
+        if self.fd >= 0:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = -1

@@ -9,7 +9,10 @@ it was waiting for when the deadline passes.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import re
 import stat
 import time
 from collections.abc import Callable
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from secondop_tui.core import notes
+from secondop_tui.core import encryption, notes
 from secondop_tui.core.checklist import Checklist
 from secondop_tui.core.doctors import Doctor, add_doctor
 from secondop_tui.core.opinions import Opinion, save_opinion
@@ -416,6 +419,21 @@ def files_holding(data_dir: Path, words=SECRETS) -> list[str]:
             found += [f"{path.relative_to(data_dir)}: {word}" for word in words
                       if word.encode() in content]
     return found
+
+
+def key_file_asking_too_much(data_dir: Path, *, intact: bool = True) -> None:
+    """Give the workbook's key file a work factor no machine gets through (2^40): age
+    refuses to try it, as it refuses a key file of a usual work factor when, for a
+    moment, the machine looks sixteen times slower than it is. ``intact``: its checksum
+    in the key's facts is brought up to date (else the key file reads as damaged)."""
+    key_file = data_dir / encryption.KEY_NAME
+    content = re.sub(rb"(-> scrypt \S+ )\d+", rb"\g<1>40", key_file.read_bytes(), count=1)
+    key_file.write_bytes(content)
+    if intact:
+        facts_file = data_dir / encryption.FACTS_NAME
+        facts = json.loads(facts_file.read_text("utf-8"))
+        facts["key_sha256"] = [hashlib.sha256(content).hexdigest()]
+        facts_file.write_text(json.dumps(facts), "utf-8")
 
 
 def encrypted(data_dir: Path) -> WorkbookKey:

@@ -170,6 +170,8 @@ class Terminal:
         # as empty (the reader had read it first).
         self._stop.set()
         self._reader.join(timeout=10)
+        if self._reader.is_alive():
+            return  # left open rather than handed to the next file while read
         if self.fd >= 0:
             try:
                 os.close(self.fd)

@@ -8,7 +8,6 @@ test_encryption_ui.py.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from tests.helpers import (
     SECRET_NOTE,
     encrypted,
     files_holding,
+    key_file_asking_too_much,
     private_workbook,
 )
 from tests.system_needs import missing
@@ -220,15 +220,6 @@ def test_a_damaged_key_file_is_not_taken_for_a_wrong_passphrase(data_dir: Path):
     assert encryption.key_file_state(data_dir) == "damaged"
 
 
-def key_file_asking_too_much(data_dir: Path) -> None:
-    """The workbook's key file with a work factor no machine gets through (2^40): age
-    refuses to try it, as it refuses a key file of a usual work factor when, for a
-    moment, the machine looks sixteen times slower than it is."""
-    key_file = data_dir / encryption.KEY_NAME
-    key_file.write_bytes(re.sub(rb"(-> scrypt \S+ )\d+", rb"\g<1>40", key_file.read_bytes(),
-                                count=1))
-
-
 def test_a_passphrase_age_will_not_try_is_tried_again_then_told_apart(
         data_dir: Path, monkeypatch):
     private_workbook(data_dir, starts=1)
@@ -245,6 +236,16 @@ def test_a_passphrase_age_will_not_try_is_tried_again_then_told_apart(
     message = str(refused.value)
     assert "not tried" in message and "recovery key" in message and "wrong" not in message
     assert encryption.unlock(data_dir, key.recovery_key()).recipient == key.recipient
+
+
+def test_a_damaged_key_file_age_will_not_try_is_called_damaged(data_dir: Path, monkeypatch):
+    # The damage can fall on the work factor: the key file's checksum tells it apart.
+    private_workbook(data_dir, starts=1)
+    encrypted(data_dir)
+    key_file_asking_too_much(data_dir, intact=False)
+    monkeypatch.setattr(sealing.time, "sleep", lambda seconds: None)
+    with pytest.raises(KeyFileDamaged, match="damaged"):
+        encryption.unlock(data_dir, PASSPHRASE)
 
 
 def test_a_refusal_for_the_work_of_a_busy_moment_passes_when_tried_again(monkeypatch):

@@ -4,7 +4,6 @@ Encrypt, Change passphrase and Decrypt."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from secondop_tui.core import encryption, notes, sealing
@@ -21,6 +20,7 @@ from tests.helpers import (
     SECRET_NOTE,
     encrypted,
     files_holding,
+    key_file_asking_too_much,
     private_workbook,
     run_from_palette,
     screen_text,
@@ -115,10 +115,7 @@ async def test_a_passphrase_not_tried_on_a_busy_machine_is_no_wrong_try(data_dir
                                                                           monkeypatch):
     private_workbook(data_dir, starts=1)
     key = encrypted(data_dir)
-    key_file = data_dir / encryption.KEY_NAME
-    # A work factor age will not try here: as on a machine that looks too slow just now.
-    key_file.write_bytes(re.sub(rb"(-> scrypt \S+ )\d+", rb"\g<1>40", key_file.read_bytes(),
-                                count=1))
+    key_file_asking_too_much(data_dir)  # as on a machine that looks too slow just now
     monkeypatch.setattr(sealing, "TOO_MUCH_WORK_TRIES", 2)
     app = locked_app(data_dir)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -98,10 +98,10 @@ class Secrets:
                 say(f"{error} Try again ({tries - attempt} more).")
                 time.sleep(WAIT_AFTER_WRONG * attempt)
                 continue
-            except MachineTooBusy as error:
+            except MachineTooBusy as error:  # no wrong try: no wait before the next
                 if attempt == tries:
-                    raise CommandFailed(str(error)) from None
-                say(f"{error} ({tries - attempt} more.)")
+                    raise CommandFailed(f"{error} Nothing was changed.") from None
+                say(f"{error} Try again ({tries - attempt} more).")
                 continue
             except KeyFileDamaged as error:
                 raise CommandFailed(str(error)) from None
@@ -136,10 +136,10 @@ class Secrets:
                     raise CommandFailed(str(error)) from None
                 say(f"{error} Try again ({tries - attempt} more).")
                 time.sleep(WAIT_AFTER_WRONG * attempt)
-            except MachineTooBusy as error:
+            except MachineTooBusy as error:  # no wrong try: no wait before the next
                 if attempt == tries:
-                    raise CommandFailed(str(error)) from None
-                say(f"{error} ({tries - attempt} more.)")
+                    raise CommandFailed(f"{error} Nothing was changed.") from None
+                say(f"{error} Try again ({tries - attempt} more).")
         raise CommandFailed("no passphrase was given.")
 
     def new_passphrase(self) -> str:

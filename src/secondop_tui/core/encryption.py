@@ -194,9 +194,10 @@ def too_busy(error: sealing.TooMuchWork) -> MachineTooBusy:
     estimate = f" (about {error.seconds:,} seconds by its measure)" if error.seconds else ""
     return MachineTooBusy(
         "The passphrase was not tried: this machine looks too slow just now to make it "
-        f"into the key{estimate}, more than age allows. Nothing was changed. Try again "
-        "when fewer programs are running, or give the recovery key instead, which needs "
-        "no such work.")
+        f"into the key{estimate}, more than age allows. Try again when fewer programs are "
+        "running, or give the recovery key instead, which needs no such work (on a much "
+        "slower machine than the one the passphrase was set on, then set it again here "
+        "with secondop-tui passphrase).")
 
 
 def unlock(data_dir: Path, secret: str) -> WorkbookKey:
@@ -230,15 +231,15 @@ def unlock(data_dir: Path, secret: str) -> WorkbookKey:
     state = key_file_state(paths.data_dir)
     try:
         key = WorkbookKey.unlock(content, secret)
-    except sealing.TooMuchWork as error:
-        raise too_busy(error) from None
-    except sealing.WrongPassphrase:
-        if state == "damaged":
+    except (sealing.TooMuchWork, sealing.WrongPassphrase) as error:
+        if state == "damaged":  # the damage may be in the work factor age would not try
             raise KeyFileDamaged(
                 f"The key file {paths.key} is damaged (it no longer matches its "
                 f"checksum in {FACTS_NAME}). The recovery key still opens the workbook: "
                 "give it instead of the passphrase, and set a new passphrase with "
                 "secondop-tui passphrase.") from None
+        if isinstance(error, sealing.TooMuchWork):
+            raise too_busy(error) from None
         raise WrongPassphrase("That passphrase does not open this workbook.") from None
     except ValueError:
         raise KeyFileDamaged(f"The key file {paths.key} opened, but holds no key.") from None

@@ -1,7 +1,7 @@
 """Export of the workbook: text, Markdown, a web page to print, a calendar, contacts.
 
-The parts of the export are one ordered table, :data:`PARTS`: each names the module
-that renders it, whether it is part of the export of the whole workbook, and the
+The parts of the export are one ordered table (``_TABLE``; :data:`PARTS` holds those
+loaded so far): each names the module that renders it, whether it is part of the export of the whole workbook, and the
 formats it can be written in. Every text renderer returns text that has already been
 made safe with :func:`secondop_tui.core.text.escape_controls`. The web page (HTML, for
 paper) of any part or of the whole workbook comes from
@@ -95,6 +95,7 @@ def load_parts(names: Collection[str] = PART_NAMES) -> dict[str, Part]:
                                getattr(module, pieces) if pieces else None, whole,
                                for_doctor=name == VISIT_PACK, formats=_formats(name))
         # Put back in the export's order, in place: the dict returned is PARTS itself.
+        # (Called on one thread: the command line's, or the app's for its dialogs.)
         ordered = [(name, PARTS[name]) for name in PART_NAMES if name in PARTS]
         PARTS.clear()
         PARTS.update(ordered)

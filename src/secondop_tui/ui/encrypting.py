@@ -171,5 +171,6 @@ class EncryptingApp(SavingApp):
                     "files are removed.", title="Encryption", timeout=10)
 
     def switch_failed(self, what: str, error: BaseException) -> None:
-        self.notify(f"Could not {what}: {error}. Nothing was changed.", title="Encryption",
+        reason = str(error).rstrip(".")
+        self.notify(f"Could not {what}: {reason}. Nothing was changed.", title="Encryption",
                     severity="error", timeout=15)

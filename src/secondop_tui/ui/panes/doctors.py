@@ -151,10 +151,10 @@ class DoctorsPane(Pane):
         yield DoctorTable(id="doctors-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        # The Header note is wanted at once; the table (hidden behind the first tab at
-        # start-up) is filled just after the first frame, so it never delays it.
         if torn_down(self):
             return  # the app quit while this pane was being mounted (see torn_down)
+        # The Header note is wanted at once; the table (hidden behind the first tab at
+        # start-up) is filled just after the first frame, so it never delays it.
         self.update_header_note()
         self.call_after_refresh(self.reload)
         follow_reader(self, lambda _: self.refresh_table())

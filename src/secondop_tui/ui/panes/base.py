@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from secondop_tui.ui.textual_internals import torn_down
 from secondop_tui.ui.workbook_app import WorkbookApp, workbook_app as app_of
 
 if TYPE_CHECKING:
@@ -37,6 +39,15 @@ class Pane(VerticalScroll):
 
     class SummaryChanged(Message):
         """What the pane holds may read differently now (see ``summary``)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        # A pane mounted behind its tab just after the first frame can get its Mount
+        # after the app began to quit: Textual then mounted none of its parts, and the
+        # pane's on_mount looked for them (see torn_down). A pane on its way out sets
+        # nothing up.
+        if isinstance(event, events.Mount) and torn_down(self):
+            return
+        await super().on_event(event)
 
     def summary(self) -> str:
         """What the pane holds, in words: its progress or its count ("5 of 30 done"),

@@ -38,7 +38,6 @@ from secondop_tui.ui.dialogs.checklist_item_dialog import (
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import show_glossary
 from secondop_tui.ui.panes.base import Pane
-from secondop_tui.ui.textual_internals import torn_down
 from secondop_tui.ui.widgets.reading import follow_reader, reader_on, words_only
 
 HIDE_DONE_SETTING = "checklist.hide_done"
@@ -112,8 +111,6 @@ class ChecklistPane(Pane):
             yield Static("", id="checklist-detail", markup=False)
 
     def on_mount(self) -> None:
-        if torn_down(self):
-            return  # the app quit while this pane was being mounted (see torn_down)
         follow_reader(self, lambda _: self.rebuild())
         self.rebuild()
 

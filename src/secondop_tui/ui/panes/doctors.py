@@ -29,7 +29,6 @@ from secondop_tui.core.dates import short_datetime
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
-from secondop_tui.ui.textual_internals import torn_down
 from secondop_tui.ui.widgets.reading import follow_reader, reader_on
 
 READ_ONLY_MESSAGE = "This workbook is open read-only: doctors cannot be added or changed."
@@ -151,8 +150,6 @@ class DoctorsPane(Pane):
         yield DoctorTable(id="doctors-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        if torn_down(self):
-            return  # the app quit while this pane was being mounted (see torn_down)
         # The Header note is wanted at once; the table (hidden behind the first tab at
         # start-up) is filled just after the first frame, so it never delays it.
         self.update_header_note()

@@ -22,7 +22,6 @@ from secondop_tui.core.guidance import Block, Section, find_matches, load_guidan
 from secondop_tui.core.text import one_line
 from secondop_tui.ui.panes.base import Pane, after_first_frame
 from secondop_tui.ui.dialogs.base import DismissOnce
-from secondop_tui.ui.textual_internals import torn_down
 from secondop_tui.ui.widgets.reading import follow_reader, reader_on
 
 POSITION_SETTING = "guidance.position"
@@ -253,8 +252,6 @@ class GuidancePane(Pane):
         yield Static("", id="guidance-status", markup=False)
 
     def on_mount(self) -> None:
-        if torn_down(self):
-            return  # the app quit while this pane was being mounted (see torn_down)
         self.query_one("#guidance-search", Input).display = False
         follow_reader(self, self.show_reader_setting)
         self.show_reader_setting(reader_on(self))

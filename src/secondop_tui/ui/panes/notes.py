@@ -29,7 +29,6 @@ from secondop_tui.ui.dialogs.choice_dialog import Choice, ChoiceDialog
 from secondop_tui.ui.dialogs.glossary_dialog import GlossaryDialog
 from secondop_tui.ui.panes.base import EmptyState, Pane
 from secondop_tui.ui.screens.consultation_screen import ConsultationScreen
-from secondop_tui.ui.textual_internals import torn_down
 from secondop_tui.ui.widgets.note_editor import NoteEditor
 from secondop_tui.ui.widgets.reading import follow_reader, reader_on, words_only
 
@@ -126,8 +125,6 @@ class NotesPane(Pane):
                 yield NoteEditor(id="notes-editor")
 
     def on_mount(self) -> None:
-        if torn_down(self):
-            return  # the app quit while this pane was being mounted (see torn_down)
         self.editor.route_keys(self, keep=("n", "enter", "escape"))
         follow_reader(self, lambda _: self.reload())
         self.reload()

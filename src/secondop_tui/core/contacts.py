@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from secondop_tui import __version__

@@ -1,12 +1,13 @@
 """Export of the workbook: text, Markdown, a web page to print, a calendar, contacts.
 
 The parts of the export are one ordered table (``_TABLE``; :data:`PARTS` holds those
-loaded so far): each names the module that renders it, whether it is part of the export of the whole workbook, and the
-formats it can be written in. Every text renderer returns text that has already been
-made safe with :func:`secondop_tui.core.text.escape_controls`. The web page (HTML, for
-paper) of any part or of the whole workbook comes from
-:mod:`secondop_tui.core.paper`; the calendar (iCalendar) and the contacts (vCard) are
-files of their own formats, never part of the whole export. Never imports Textual.
+loaded so far): each names the module that renders it, whether it is part of the
+export of the whole workbook, and the formats it can be written in. Every text
+renderer returns text that has already been made safe with
+:func:`secondop_tui.core.text.escape_controls`. The web page (HTML, for paper) of any
+part or of the whole workbook comes from :mod:`secondop_tui.core.paper`; the calendar
+(iCalendar) and the contacts (vCard) are files of their own formats, never part of the
+whole export. Never imports Textual.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ a pyte screen.
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pyte

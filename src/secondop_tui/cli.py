@@ -674,9 +674,9 @@ def cmd_import_contacts(data_dir: Path, file: Path, *, yes: bool = False,
     """Add doctors from a contacts file: show the plan, ask (unless ``yes``), add them
     all in one save, or nothing."""
     # deferred: start-up speed (loaded only on the path that uses it)
+    from secondop_tui.core.text import escape_controls
     from secondop_tui.core.contacts import (ContactsError, add_planned, plan_import,
                                             read_contacts_file)
-    from secondop_tui.core.text import escape_controls
 
     try:
         found = read_contacts_file(file)

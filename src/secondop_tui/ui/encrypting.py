@@ -16,13 +16,6 @@ from textual import work
 from secondop_tui.core import encryption
 from secondop_tui.core.errors import StoreError
 from secondop_tui.core.sealing import WorkbookKey
-from secondop_tui.ui.dialogs.passphrase_dialog import (
-    ChangePassphraseDialog,
-    DecryptDialog,
-    EncryptDialog,
-    RecoveryKeyDialog,
-    UnlockDialog,
-)
 from secondop_tui.ui.saving import SavingApp
 
 
@@ -39,6 +32,9 @@ class EncryptingApp(SavingApp):
     def ask_passphrase_at_start(self) -> None:
         """Ask for the passphrase on the app's own screen, before anything of the
         workbook is shown; then open the workbook with its key (see open_store)."""
+        # deferred: start-up speed (an unencrypted workbook opens without its dialogs)
+        from secondop_tui.ui.dialogs.passphrase_dialog import UnlockDialog
+
         assert self.data_dir is not None
         self.push_screen(UnlockDialog(self.data_dir), self.answer_unlock)
 
@@ -81,6 +77,9 @@ class EncryptingApp(SavingApp):
         return True
 
     def action_encrypt_workbook(self) -> None:
+        # deferred: start-up speed (an unencrypted workbook opens without its dialogs)
+        from secondop_tui.ui.dialogs.passphrase_dialog import EncryptDialog
+
         if self.store is not None and not self.store.encrypted:
             self.push_screen(EncryptDialog(), self.answer_encrypt)
 
@@ -102,6 +101,7 @@ class EncryptingApp(SavingApp):
     def encrypted_now(self, key: WorkbookKey) -> None:
         # deferred: start-up speed (loaded only on the path that uses it)
         from secondop_tui.core.sync import SYNCED_ENCRYPTION_NOTE, is_set_up
+        from secondop_tui.ui.dialogs.passphrase_dialog import RecoveryKeyDialog
 
         self.workbook_key = key
         self.refresh_status()
@@ -116,6 +116,9 @@ class EncryptingApp(SavingApp):
         self.refresh_status()
 
     def action_change_passphrase(self) -> None:
+        # deferred: start-up speed (an unencrypted workbook opens without its dialogs)
+        from secondop_tui.ui.dialogs.passphrase_dialog import ChangePassphraseDialog
+
         if self.store is not None and self.store.encrypted:
             self.push_screen(ChangePassphraseDialog(), self.answer_change_passphrase)
 
@@ -145,6 +148,9 @@ class EncryptingApp(SavingApp):
                               "stays the same.", title="Encryption", timeout=8)
 
     def action_decrypt_workbook(self) -> None:
+        # deferred: start-up speed (an unencrypted workbook opens without its dialogs)
+        from secondop_tui.ui.dialogs.passphrase_dialog import DecryptDialog
+
         if self.store is not None and self.store.encrypted:
             self.push_screen(DecryptDialog(), self.answer_decrypt)
 

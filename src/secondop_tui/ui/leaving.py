@@ -17,7 +17,6 @@ from functools import partial
 from textual import on
 from textual.message import Message
 
-from secondop_tui.ui.dialogs.startup_dialogs import unsaved_quit_dialog
 from secondop_tui.ui.key_order import KeysInOrder
 from secondop_tui.ui.saving import SavingApp
 from secondop_tui.ui.terminal import InputClosed, WorkbookDriver
@@ -121,6 +120,9 @@ class LeavingApp(KeysInOrder, SavingApp):
             self.notify("The workbook file was changed outside the app: choose which "
                         "version to keep, then quit.", title="Not quitting yet", timeout=6)
             return
+        # deferred: start-up speed (the first frame needs no dialog)
+        from secondop_tui.ui.dialogs.startup_dialogs import unsaved_quit_dialog
+
         self.push_screen(unsaved_quit_dialog(result.message), self.answer_unsaved_quit)
 
     def answer_unsaved_quit(self, answer: str | None) -> None:

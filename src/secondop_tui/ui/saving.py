@@ -19,7 +19,6 @@ from secondop_tui.core import tables
 from secondop_tui.core.errors import StoreError
 from secondop_tui.core.storage import SaveResult
 from secondop_tui.core.store import StoreChange, WorkbookStore
-from secondop_tui.ui.dialogs.startup_dialogs import conflict_dialog
 from secondop_tui.ui.key_order import takes_typing
 from secondop_tui.ui.workbook_app import HoldsEdits
 from secondop_tui.ui.workbook_screen import mounted_panes
@@ -213,6 +212,9 @@ class SavingApp(App[None]):
         self.conflict_waiting = False
         self._conflict_open = True
         assert self.store is not None
+        # deferred: start-up speed (the first frame needs no dialog)
+        from secondop_tui.ui.dialogs.startup_dialogs import conflict_dialog
+
         self.push_screen(conflict_dialog(self.store.path.name), self.answer_conflict)
 
     def answer_conflict(self, answer: str | None) -> None:

@@ -14,7 +14,6 @@ from secondop_tui.core.errors import (PassphraseNeeded, StoreError, WorkbookDama
                                      WorkbookLocked)
 from secondop_tui.core.store import WorkbookStore, restore_backup
 from secondop_tui.ui.appearance import AppearanceApp
-from secondop_tui.ui.dialogs.startup_dialogs import damaged_dialog, locked_dialog
 from secondop_tui.ui.encrypting import EncryptingApp
 from secondop_tui.ui.panes.base import after_first_frame
 from secondop_tui.ui.status import StatusApp
@@ -36,6 +35,9 @@ class StartupApp(StatusApp, AppearanceApp, EncryptingApp):
 
     def ask_about_problem(self) -> None:
         """With no store open: ask what to do about the problem that kept it closed."""
+        # deferred: start-up speed (the first frame needs no dialog)
+        from secondop_tui.ui.dialogs.startup_dialogs import damaged_dialog, locked_dialog
+
         if isinstance(self.problem, WorkbookLocked):
             self.push_screen(locked_dialog(self.problem), self.answer_locked)
         elif isinstance(self.problem, WorkbookDamaged):
@@ -74,6 +76,9 @@ class StartupApp(StatusApp, AppearanceApp, EncryptingApp):
                 restore_backup(self.data_dir, backup.path, self.workbook_key)
             except (StoreError, OSError) as error:
                 self.notify(f"Could not restore the backup: {error}", severity="error")
+                # deferred: start-up speed (the first frame needs no dialog)
+                from secondop_tui.ui.dialogs.startup_dialogs import damaged_dialog
+
                 self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
                 return
             self.open_store()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from secondop_tui.core import clock
 from secondop_tui.core.store import WorkbookStore
+from tests import key_memo
 
 FROZEN_NOW = datetime(2026, 11, 20, 9, 30, 0)
 
@@ -62,49 +64,11 @@ def _free_finished_apps():
 @pytest.fixture(autouse=True, scope="session")
 def _key_derivation_once():
     """Age's key derivation from a passphrase (scrypt: a few seconds, on purpose) runs
-    once for each key and passphrase in a test process, not at each encrypt and unlock.
-
-    New keys come in turn from eight made at the start, so a key file made for one of
-    them with a passphrase is made once and remembered, and so is the key a key file and
-    a passphrase open to (or that they do not). The key files are age's own, and every
-    other part of encryption runs as in the app. The tests that run the installed
-    command as a process (the fault suite, test_encryption_crashes, test_encryption_e2e,
-    test_sync_encrypted's command line) pay the derivation in full."""
-    from secondop_tui.core.sealing import WorkbookKey, WrongPassphrase
-
-    made = [WorkbookKey.generate() for _ in range(8)]
-    turn = iter(range(1 << 62))
-    key_files: dict[tuple[str, str], bytes] = {}
-    opened: dict[tuple[bytes, str], str | None] = {}  # None: the passphrase is wrong
-    real_lock, real_unlock = WorkbookKey.lock, WorkbookKey.unlock.__func__
-
-    def generate(cls) -> WorkbookKey:
-        return cls.from_recovery_key(made[next(turn) % len(made)].recovery_key())
-
-    def lock(self, passphrase: str, created: str) -> bytes:
-        found = key_files.get((self.recipient, passphrase))
-        if found is None:
-            found = key_files[(self.recipient, passphrase)] = real_lock(self, passphrase,
-                                                                        created)
-            opened[(found, passphrase)] = self.recovery_key()
-        return found
-
-    def unlock(cls, key_file: bytes, passphrase: str) -> WorkbookKey:
-        if (key_file, passphrase) not in opened:
-            try:
-                opened[(key_file, passphrase)] = real_unlock(cls, key_file,
-                                                             passphrase).recovery_key()
-            except WrongPassphrase:
-                opened[(key_file, passphrase)] = None
-        found = opened[(key_file, passphrase)]
-        if found is None:
-            raise WrongPassphrase()
-        return cls.from_recovery_key(found)
-
+    once for each key and passphrase in the whole test run, not at each encrypt and
+    unlock: see tests/key_memo.py. The command lines the tests start with its launcher
+    share it; the installed app in a pseudo-terminal pays the derivation in full."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(WorkbookKey, "generate", classmethod(generate))
-        patch.setattr(WorkbookKey, "lock", lock)
-        patch.setattr(WorkbookKey, "unlock", classmethod(unlock))
+        key_memo.install(set_attr=patch.setattr)
         yield
 
 
@@ -157,6 +121,11 @@ def make_app(store: WorkbookStore):
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    # The remembered key derivations: one folder for the run, made by the process that
+    # starts it (the workers and the command lines they start inherit its name).
+    if not os.environ.get(key_memo.MEMO_ENV):
+        os.environ[key_memo.MEMO_ENV] = str(key_memo.make_folder())
+        config.stash[_MEMO_MADE] = Path(os.environ[key_memo.MEMO_ENV])
     try:
         from hypothesis import HealthCheck, settings
     except ImportError:  # only the fuzz tests need it
@@ -169,3 +138,13 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.register_profile("ci", max_examples=60, **common)
     settings.register_profile("long", max_examples=1500, **common)
     settings.load_profile("long" if config.getoption("--long") else "ci")
+
+
+_MEMO_MADE = pytest.StashKey[Path]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_MEMO_MADE, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        del os.environ[key_memo.MEMO_ENV]

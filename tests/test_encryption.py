@@ -29,6 +29,7 @@ from secondop_tui.core.errors import (
 from secondop_tui.core.passphrases import strength
 from secondop_tui.core.sealing import NotThisKey, SealProblem, WorkbookKey, is_sealed
 from secondop_tui.core.store import WorkbookStore
+from tests import key_memo
 from tests.helpers import (
     NEW_PASSPHRASE,
     PASSPHRASE,
@@ -43,8 +44,8 @@ from tests.system_needs import missing
 
 def run_cli(data_dir: Path, *args: str, secrets: str | None = None,
             stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
-    """The command, in a process of its own; ``secrets`` go to it through a pipe
-    (--passphrase-fd N)."""
+    """The command, in a process of its own (with the run's remembered key derivations,
+    see tests/key_memo.py); ``secrets`` go to it through a pipe (--passphrase-fd N)."""
     pass_fds: tuple[int, ...] = ()
     extra: list[str] = []
     read_end = None
@@ -55,7 +56,7 @@ def run_cli(data_dir: Path, *args: str, secrets: str | None = None,
         pass_fds = (read_end,)
         extra = ["--passphrase-fd", str(read_end)]
     try:
-        return subprocess.run([sys.executable, "-m", "secondop_tui", "--data-dir",
+        return subprocess.run([sys.executable, "-c", key_memo.LAUNCH, "--data-dir",
                                str(data_dir), *args, *extra], capture_output=True,
                               text=True, timeout=120, stdin=stdin, pass_fds=pass_fds)
     finally:

@@ -23,6 +23,7 @@ from secondop_tui.core import encryption, notes
 from secondop_tui.core.check import run_check
 from secondop_tui.core.errors import PassphraseNeeded, WrongPassphrase
 from secondop_tui.core.store import WorkbookStore
+from tests import key_memo
 from tests.helpers import (
     NEW_PASSPHRASE,
     PASSPHRASE,
@@ -32,8 +33,11 @@ from tests.helpers import (
     private_workbook,
 )
 
-KILL_AT = r"""
+KILL_AT = rf"""
 import os, signal, sys
+sys.path.insert(0, {str(key_memo.ROOT)!r})
+from tests import key_memo
+key_memo.install()
 from secondop_tui import cli
 from secondop_tui.core import encryption
 

@@ -16,6 +16,7 @@ from secondop_tui.core import encryption, sync
 from secondop_tui.core.doctors import Doctor, add_doctor, list_doctors
 from secondop_tui.core.sealing import is_sealed
 from secondop_tui.core.store import WorkbookStore
+from tests import key_memo
 from tests.helpers import PASSPHRASE, SECRET_DOCTOR, SECRETS, encrypted, files_holding, \
     private_workbook
 
@@ -23,7 +24,7 @@ from tests.helpers import PASSPHRASE, SECRET_DOCTOR, SECRETS, encrypted, files_h
 def cli(data_dir: Path, *args: str, secret: str = "") -> subprocess.CompletedProcess:
     """The command line on ``data_dir``, with ``secret`` given on descriptor 0."""
     return subprocess.run(
-        [sys.executable, "-m", "secondop_tui", "--data-dir", str(data_dir), *args,
+        [sys.executable, "-c", key_memo.LAUNCH, "--data-dir", str(data_dir), *args,
          "--passphrase-fd", "0"], input=secret, capture_output=True, text=True,
         timeout=300, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
 

@@ -443,12 +443,15 @@ def test_an_editor_file_left_in_the_private_folder_comes_back_sealed(
     assert files_holding(data_dir) == []
 
 
-NO_TEXTUAL = """
+NO_TEXTUAL = f"""
 import sys
+sys.path.insert(0, {str(key_memo.ROOT)!r})
+from tests import key_memo
+key_memo.install()  # the run's remembered key derivations, which load no Textual either
 from secondop_tui.cli import main
 code = main(sys.argv[1:])
 loaded = [m for m in sys.modules if m == "textual" or m.startswith("textual.")]
-print("TEXTUAL-LOADED" if loaded else f"NO-TEXTUAL {code}", file=sys.stderr)
+print("TEXTUAL-LOADED" if loaded else f"NO-TEXTUAL {{code}}", file=sys.stderr)
 """
 
 

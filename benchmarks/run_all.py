@@ -201,8 +201,32 @@ is already far beyond a real one."""
     return " ".join(text.split())
 
 
+# The sections this script writes; any other "## " section of the document is written by
+# hand (notes on what a figure holds, a benchmark run on its own) and kept by a rerun.
+GENERATED_SECTIONS = ("Figures", "How the costs grow", "How each figure is measured")
+
+
+def kept_sections(path: Path) -> list[str]:
+    """The hand-written sections of the document at ``path``, each its lines, in order."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    kept: list[list[str]] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = None if line[3:].strip() in GENERATED_SECTIONS else []
+            if current is not None:
+                kept.append(current)
+        if current is not None:
+            current.append(line)
+    return [line for section in kept
+            for line in [*"\n".join(section).rstrip("\n").split("\n"), ""]]
+
+
 def document(rows: list[dict], growth: dict, started: datetime, took: float,
-             argv: list[str], load: tuple[float, float]) -> str:
+             argv: list[str], load: tuple[float, float], kept: list[str]) -> str:
     from benchmarks.bench_scaling import COMFORT, DOCTORS, table, verdict
 
     command = "python benchmarks/run_all.py" + (" " + shlex.join(argv) if argv else "")
@@ -214,7 +238,8 @@ def document(rows: list[dict], growth: dict, started: datetime, took: float,
         "measured in the same run, are what should match within noise. Each ratio is "
         "the ratio of the two medians, judged against its target; beside it, the ratio "
         "of each run (the figure and its baseline alternate, run by run) as its smallest, "
-        "median and largest, to show the spread.",
+        "median and largest, to show the spread. The sections between the headline "
+        "ratios and the growth are written by hand; a rerun keeps them as they are.",
         "",
         f"- Command: `{command}` (from the repository root, with the app installed: "
         "`pip install -e '.[test]'`)",
@@ -229,6 +254,7 @@ def document(rows: list[dict], growth: dict, started: datetime, took: float,
         "",
         *headline(rows),
         "",
+        *kept,
         "## How the costs grow",
         "",
         f"Workbooks of 100, 1,000 and 10,000 consultations (about 4 KB each, "
@@ -307,7 +333,8 @@ def main() -> int:
         growth = measure_growth(SIZES, context.scratch, context.runs(5, 2))
     took = time.perf_counter() - clock
     load = (load_start, os.getloadavg()[0])
-    text = document(rows, growth, started, took, sys.argv[1:], load)
+    text = document(rows, growth, started, took, sys.argv[1:], load,
+                    kept_sections(args.output))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(f"\nWrote {args.output} ({took / 60:.1f} minutes).")

@@ -147,4 +147,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     made = config.stash.get(_MEMO_MADE, None)
     if made is not None:
         shutil.rmtree(made, ignore_errors=True)
-        del os.environ[key_memo.MEMO_ENV]
+        os.environ.pop(key_memo.MEMO_ENV, None)

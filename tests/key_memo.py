@@ -7,7 +7,9 @@ eight made once for the whole run, makes a key file for a key and a passphrase o
 remembers it, and remembers what a key file and a passphrase open to (or that they do
 not). A key file it made is known to open with its own passphrase only, so a wrong one
 is told without a derivation too. The key files are age's own, and everything else of
-encryption runs as in the app.
+encryption runs as in the app. (An answer is remembered for the rest of the run: a test
+that makes age refuse a key file it did not change would be remembered as a wrong
+passphrase; the tests of such refusals change the key file, see tests/helpers.py.)
 
 What is remembered is shared through a private folder named by ``MEMO_ENV``, which the
 test run makes (see ``conftest.py``) and its child processes inherit: a command line the
@@ -66,9 +68,12 @@ class Memo:
         os.replace(temp, self.folder / name)
 
     def next_made_key(self, make) -> str:
-        """The recovery key of the next of the run's made keys (``make()`` makes one), in
-        turn across processes: two keys asked for one after the other differ, whichever
-        process asks."""
+        """The recovery key of the next of the run's made keys (``make()`` makes one).
+
+        Each test worker takes them in its own turn, shared with the command lines it
+        starts (which inherit its name): a test and what it starts run one at a time, so
+        two keys asked for one after the other in a test differ, as with real keys, up to
+        eight in a row. The other workers' keys do not move its turn."""
         with open(self.folder / "keys.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed, or the process ends
             made = self._read("made-keys")
@@ -76,8 +81,9 @@ class Memo:
                 made = "\n".join(make().recovery_key()
                                  for _ in range(MADE_KEYS)).encode("ascii")
                 self._write("made-keys", made)
-            turn = int(self._read("turn") or b"0")
-            self._write("turn", str(turn + 1).encode("ascii"))
+            counter = f"turn-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+            turn = int(self._read(counter) or b"0")
+            self._write(counter, str(turn + 1).encode("ascii"))
         return made.decode("ascii").splitlines()[turn % MADE_KEYS]
 
     def key_file(self, recipient: str, passphrase: str) -> bytes | None:

@@ -25,9 +25,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 # Tests that start the installed app as a process and time it (kills while typing, SSH,
-# the browser): with pytest -n 3 --dist loadgroup they run one after another on one
-# worker, beside the in-process tests on the other two, so two of them never compete for
-# the CPU (and they wait much of the time, so the third worker costs the others little).
+# the browser): with pytest -n 4 --dist loadgroup they run one after another on one
+# worker, beside the in-process tests on the other three, so two of them never compete
+# for the CPU (and they wait much of the time, so their worker costs the others little).
 PROCESS_MODULES = {"test_e2e", "test_e2e_notes", "test_e2e_hostile", "test_faults", "test_ssh_e2e",
                    "test_encryption_e2e", "test_encryption_crashes",
                    "test_browser", "test_serve", "test_store_processes", "test_export_paper",

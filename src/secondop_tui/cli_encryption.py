@@ -92,16 +92,12 @@ class Secrets:
             started = time.monotonic()
             try:
                 key = encryption.unlock(data_dir, secret)
-            except WrongPassphrase as error:
+            except (WrongPassphrase, MachineTooBusy) as error:
                 if attempt == tries:
                     raise CommandFailed(f"{error} Nothing was changed.") from None
                 say(f"{error} Try again ({tries - attempt} more).")
-                time.sleep(WAIT_AFTER_WRONG * attempt)
-                continue
-            except MachineTooBusy as error:  # no wrong try: no wait before the next
-                if attempt == tries:
-                    raise CommandFailed(f"{error} Nothing was changed.") from None
-                say(f"{error} Try again ({tries - attempt} more).")
+                if isinstance(error, WrongPassphrase):  # too busy is no wrong try: no wait
+                    time.sleep(WAIT_AFTER_WRONG * attempt)
                 continue
             except KeyFileDamaged as error:
                 raise CommandFailed(str(error)) from None
@@ -131,15 +127,14 @@ class Secrets:
                 continue
             try:
                 return unlock_shared(key_file, sealed, secret)
-            except WrongPassphrase as error:
+            except (WrongPassphrase, MachineTooBusy) as error:
+                wrong = isinstance(error, WrongPassphrase)
                 if attempt == tries:
-                    raise CommandFailed(str(error)) from None
+                    raise CommandFailed(str(error) if wrong
+                                        else f"{error} Nothing was changed.") from None
                 say(f"{error} Try again ({tries - attempt} more).")
-                time.sleep(WAIT_AFTER_WRONG * attempt)
-            except MachineTooBusy as error:  # no wrong try: no wait before the next
-                if attempt == tries:
-                    raise CommandFailed(f"{error} Nothing was changed.") from None
-                say(f"{error} Try again ({tries - attempt} more).")
+                if wrong:  # too busy is no wrong try: no wait
+                    time.sleep(WAIT_AFTER_WRONG * attempt)
         raise CommandFailed("no passphrase was given.")
 
     def new_passphrase(self) -> str:

@@ -102,6 +102,36 @@ async def test_damaged_workbook_restore_from_dialog(data_dir: Path):
     assert list(data_dir.glob("workbook.damaged-*.json"))[0].read_bytes() == b"\x00\x00garbage"
 
 
+async def test_a_restore_that_fails_says_why_and_asks_again(data_dir: Path, monkeypatch):
+    from secondop_tui.ui import startup
+
+    store = WorkbookStore.open(data_dir, autoflush=True)
+    store.table("notes").insert({"text": "kept"})
+    store.changed()
+    store.close()
+    (data_dir / "workbook.json").write_bytes(b"\x00\x00garbage")
+    _, problem = open_problem(data_dir)
+    assert isinstance(problem, WorkbookDamaged) and problem.backup is not None
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(startup, "restore_backup", full_disk)
+    app = SecondOpinionApp(problem=problem, data_dir=data_dir, watch_signals=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = app.screen
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.screen is not first
+                         and isinstance(app.screen, ChoiceDialog), "the question again")
+        assert "damaged" in app.screen.dialog_title
+        assert any("Could not restore the backup" in n.message and "No space" in n.message
+                   for n in app._notifications)
+        assert app.store is None
+        await pilot.press("q")
+    assert (data_dir / "workbook.json").read_bytes() == b"\x00\x00garbage"
+
+
 async def test_damaged_workbook_started_read_only_offers_no_restore(data_dir: Path):
     """--read-only writes nothing: the dialog says a restore needs a normal start."""
     for n in range(2):

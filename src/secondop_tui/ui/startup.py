@@ -76,10 +76,7 @@ class StartupApp(StatusApp, AppearanceApp, EncryptingApp):
                 restore_backup(self.data_dir, backup.path, self.workbook_key)
             except (StoreError, OSError) as error:
                 self.notify(f"Could not restore the backup: {error}", severity="error")
-                # deferred: start-up speed (the first frame needs no dialog)
-                from secondop_tui.ui.dialogs.startup_dialogs import damaged_dialog
-
-                self.push_screen(damaged_dialog(self.problem), self.answer_damaged)
+                self.ask_about_problem()  # the same question again
                 return
             self.open_store()
             if self.store is not None:

@@ -421,6 +421,15 @@ def files_holding(data_dir: Path, words=SECRETS) -> list[str]:
     return found
 
 
+def damaged_key_file(data_dir: Path) -> None:
+    """Flip one bit of the workbook's key file inside the passphrase's stanza, where age
+    alone cannot tell damage from a wrong passphrase (its checksum can)."""
+    key_file = data_dir / encryption.KEY_NAME
+    content = bytearray(key_file.read_bytes())
+    content[60] ^= 1
+    key_file.write_bytes(bytes(content))
+
+
 def key_file_asking_too_much(data_dir: Path, *, intact: bool = True) -> None:
     """Give the workbook's key file a work factor no machine gets through (2^40): age
     refuses to try it, as it refuses a key file of a usual work factor when, for a

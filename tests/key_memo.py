@@ -29,10 +29,12 @@ MEMO_ENV = "SECONDOP_TUI_TEST_KEY_MEMO"
 MADE_KEYS = 8
 ROOT = Path(__file__).resolve().parent.parent
 
-# ``python -c LAUNCH ARGS…``: the command line, as ``python -m secondop_tui ARGS…`` runs
-# it, with the remembered keys.
-LAUNCH = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests import key_memo; "
-          "key_memo.install(); from secondop_tui.cli import run; run()")
+# The start of a ``python -c`` program that remembers with the run (the tests' own
+# launchers begin with it), and ``python -c LAUNCH ARGS…``: the command line, as
+# ``python -m secondop_tui ARGS…`` runs it, with the remembered keys.
+PRELUDE = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests import key_memo; "
+           "key_memo.install()\n")
+LAUNCH = PRELUDE + "from secondop_tui.cli import run; run()"
 
 
 def make_folder() -> Path:
@@ -112,11 +114,11 @@ class Memo:
         self._write(f"opened-{_digest(key_file, passphrase)}", (recovery or "").encode("ascii"))
 
 
-def install(folder: Path | None = None, set_attr=setattr) -> bool:
-    """Make this process's WorkbookKey remember through the folder named by ``MEMO_ENV``
-    (or ``folder``); ``set_attr`` is how (a MonkeyPatch's, to be undone). False, and
-    nothing changed, when there is no such folder."""
-    named = folder or os.environ.get(MEMO_ENV)
+def install(set_attr=setattr) -> bool:
+    """Make this process's WorkbookKey remember through the folder named by ``MEMO_ENV``;
+    ``set_attr`` is how (a MonkeyPatch's, to be undone). False, and nothing changed,
+    when there is no such folder."""
+    named = os.environ.get(MEMO_ENV)
     if not named:
         return False
     memo = Memo(Path(named))

@@ -37,6 +37,7 @@ from tests.helpers import (
     SECRET_NOTE,
     encrypted,
     files_holding,
+    damaged_key_file,
     key_file_asking_too_much,
     private_workbook,
 )
@@ -212,10 +213,7 @@ def test_plain_where_encrypted_is_expected_and_the_other_way_round(data_dir: Pat
 def test_a_damaged_key_file_is_not_taken_for_a_wrong_passphrase(data_dir: Path):
     private_workbook(data_dir, starts=1)
     encrypted(data_dir)
-    key_file = data_dir / encryption.KEY_NAME
-    content = bytearray(key_file.read_bytes())
-    content[60] ^= 1  # inside the passphrase's stanza: age alone cannot tell
-    key_file.write_bytes(bytes(content))
+    damaged_key_file(data_dir)
     with pytest.raises(KeyFileDamaged, match="damaged"):
         encryption.unlock(data_dir, PASSPHRASE)
     assert encryption.key_file_state(data_dir) == "damaged"
@@ -443,15 +441,12 @@ def test_an_editor_file_left_in_the_private_folder_comes_back_sealed(
     assert files_holding(data_dir) == []
 
 
-NO_TEXTUAL = f"""
-import sys
-sys.path.insert(0, {str(key_memo.ROOT)!r})
-from tests import key_memo
-key_memo.install()  # the run's remembered key derivations, which load no Textual either
+# (After the run's remembered key derivations, which load no Textual either.)
+NO_TEXTUAL = key_memo.PRELUDE + """
 from secondop_tui.cli import main
 code = main(sys.argv[1:])
 loaded = [m for m in sys.modules if m == "textual" or m.startswith("textual.")]
-print("TEXTUAL-LOADED" if loaded else f"NO-TEXTUAL {{code}}", file=sys.stderr)
+print("TEXTUAL-LOADED" if loaded else f"NO-TEXTUAL {code}", file=sys.stderr)
 """
 
 

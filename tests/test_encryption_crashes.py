@@ -33,11 +33,8 @@ from tests.helpers import (
     private_workbook,
 )
 
-KILL_AT = rf"""
-import os, signal, sys
-sys.path.insert(0, {str(key_memo.ROOT)!r})
-from tests import key_memo
-key_memo.install()
+KILL_AT = key_memo.PRELUDE + r"""
+import os, signal
 from secondop_tui import cli
 from secondop_tui.core import encryption
 

@@ -22,6 +22,7 @@ from tests.helpers import (
     SECRET_NOTE,
     encrypted,
     files_holding,
+    damaged_key_file,
     key_file_asking_too_much,
     private_workbook,
     run_from_palette,
@@ -90,13 +91,6 @@ async def test_after_a_few_wrong_tries_each_waits_longer(data_dir: Path, monkeyp
         assert app.screen.query_one("#unlock-passphrase").disabled
         await pilot.press("escape")
     assert app.return_code in (0, None)
-
-
-def damaged_key_file(data_dir: Path) -> None:
-    key_file = data_dir / encryption.KEY_NAME
-    content = bytearray(key_file.read_bytes())
-    content[60] ^= 1
-    key_file.write_bytes(bytes(content))
 
 
 @pytest.mark.parametrize(("spoil", "told"), [

@@ -221,8 +221,12 @@ def kept_sections(path: Path) -> list[str]:
                 kept.append(current)
         if current is not None:
             current.append(line)
-    return [line for section in kept
-            for line in [*"\n".join(section).rstrip("\n").split("\n"), ""]]
+    lines: list[str] = []
+    for section in kept:  # each without its trailing blank lines, then one
+        while section and not section[-1]:
+            section.pop()
+        lines += [*section, ""]
+    return lines
 
 
 def document(rows: list[dict], growth: dict, started: datetime, took: float,
